@@ -1,0 +1,1 @@
+//! Dependency resolution (action B). (placeholder)

@@ -1,0 +1,26 @@
+//! boomi-promoter: a GitOps reconciler that promotes Boomi integration components from
+//! development sub-accounts into the primary (production) account.
+//!
+//! Module map (DESIGN.md §4):
+//!
+//! | module | owns |
+//! |---|---|
+//! | [`model`] | document types, ids, statuses, the transition table, the error catalogue (no I/O) |
+//! | [`policy`] | SSHSIG sign/verify, allowed signers, the access-policy trust chain, the rules |
+//! | [`xml`] | component XML: references, strip, rewrite, production copy, normalise, diff |
+//! | [`deps`] | dependency resolution (action B) over the Boomi platform |
+//! | [`boomi`] | the `Platform` trait, wire types, `HttpPlatform` (rate limit, retries, paging) |
+//! | [`sim`] | the Boomi emulator (`promoter sim`): in-memory platform behind an axum server |
+//! | [`store`] | SQLite state: promotion log, mappings, step journal, audit log |
+//! | [`source`] | git snapshots, change detection, watching and fetching the promotions repo |
+//! | [`cli`] | the `promoter` command line |
+
+pub mod boomi;
+pub mod cli;
+pub mod deps;
+pub mod model;
+pub mod policy;
+pub mod sim;
+pub mod source;
+pub mod store;
+pub mod xml;

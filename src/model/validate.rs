@@ -1,0 +1,588 @@
+//! Field rules that serde cannot express: id pattern, e-mail shape, lengths, exclusive fields,
+//! required comments. Each rule yields an [`Issue`] with a catalogue code and the key it
+//! concerns, so the parser can point at the line.
+
+use super::docs::*;
+use super::ErrorCode;
+
+/// A broken field rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Issue {
+    pub code: ErrorCode,
+    /// The YAML key the rule concerns (used to find the line).
+    pub key: Option<&'static str>,
+    pub message: String,
+}
+
+fn issue(code: ErrorCode, key: &'static str, message: impl Into<String>) -> Issue {
+    Issue {
+        code,
+        key: Some(key),
+        message: message.into(),
+    }
+}
+
+/// Limits from `seed-behaviors.md` §7.
+pub const MAX_COMMENTS: usize = 500;
+pub const MAX_JUSTIFICATION: usize = 1000;
+pub const MAX_PACKAGE_VERSION: usize = 20;
+pub const MAX_PACK_NAME: usize = 100;
+pub const MAX_PACK_DESCRIPTION: usize = 250;
+pub const MAX_GUID: usize = 40;
+pub const MAX_COMPONENT_NAME: usize = 200;
+/// Suffix of TEST integration packs.
+pub const TEST_PACK_SUFFIX: &str = " - TEST";
+
+/// `[a-z0-9][a-z0-9-]{2,63}`.
+pub fn is_valid_promotion_id(id: &str) -> bool {
+    let b = id.as_bytes();
+    (3..=64).contains(&b.len())
+        && (b[0].is_ascii_lowercase() || b[0].is_ascii_digit())
+        && b[1..]
+            .iter()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+}
+
+/// A pragmatic e-mail shape check: `local@domain.tld`, no spaces, ≤ 254 characters.
+pub fn is_valid_email(s: &str) -> bool {
+    if s.len() > 254 || s.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return false;
+    }
+    let Some((local, domain)) = s.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && !domain.contains('@')
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !domain.contains("..")
+        && domain
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '.' || c == '-')
+}
+
+/// `sha256:` followed by 64 lower-case hex digits.
+pub fn is_valid_digest(s: &str) -> bool {
+    s.strip_prefix("sha256:").is_some_and(|h| {
+        h.len() == 64
+            && h.bytes()
+                .all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c))
+    })
+}
+
+fn chars(s: &str) -> usize {
+    s.chars().count()
+}
+
+fn email(out: &mut Vec<Issue>, key: &'static str, value: &str) {
+    if !is_valid_email(value) {
+        out.push(issue(
+            ErrorCode::InvalidDocument,
+            key,
+            format!("`{key}` is not a well-formed e-mail address: {value:?}"),
+        ));
+    }
+}
+
+fn max_len(out: &mut Vec<Issue>, key: &'static str, value: Option<&str>, max: usize) {
+    if let Some(v) = value {
+        let n = chars(v);
+        if n > max {
+            out.push(issue(
+                ErrorCode::InvalidDocument,
+                key,
+                format!("`{key}` has {n} characters; at most {max} are allowed"),
+            ));
+        }
+    }
+}
+
+fn digest(out: &mut Vec<Issue>, key: &'static str, value: &str) {
+    if !is_valid_digest(value) {
+        out.push(issue(
+            ErrorCode::InvalidDocument,
+            key,
+            format!("`{key}` must be `sha256:` followed by 64 lower-case hex digits"),
+        ));
+    }
+}
+
+fn promotion_ref(out: &mut Vec<Issue>, value: &str) {
+    if !is_valid_promotion_id(value) {
+        out.push(issue(
+            ErrorCode::InvalidDocument,
+            "promotion",
+            format!(
+                "`promotion` {value:?} is not a valid promotion id ([a-z0-9][a-z0-9-]{{2,63}})"
+            ),
+        ));
+    }
+}
+
+/// Rules of a pack choice; `test_pack` tells whether it is for a TEST deploy.
+fn pack_choice(out: &mut Vec<Issue>, p: &PackChoice, test_pack: Option<bool>) {
+    match (&p.id, &p.new_name) {
+        (Some(_), Some(_)) | (None, None) => out.push(issue(
+            ErrorCode::InvalidDocument,
+            "integrationPack",
+            "`integrationPack` needs exactly one of `id` (an existing pack) or `newName`",
+        )),
+        (Some(id), None) => {
+            if id.trim().is_empty() {
+                out.push(issue(
+                    ErrorCode::InvalidDocument,
+                    "integrationPack",
+                    "`integrationPack.id` is empty",
+                ));
+            }
+            if p.description.is_some() {
+                out.push(issue(
+                    ErrorCode::InvalidDocument,
+                    "description",
+                    "`description` only goes with `newName`",
+                ));
+            }
+        }
+        (None, Some(name)) => {
+            if name.trim().is_empty() {
+                out.push(issue(
+                    ErrorCode::InvalidDocument,
+                    "newName",
+                    "`integrationPack.newName` is empty",
+                ));
+            }
+            max_len(out, "newName", Some(name), MAX_PACK_NAME);
+            max_len(
+                out,
+                "description",
+                p.description.as_deref(),
+                MAX_PACK_DESCRIPTION,
+            );
+            match test_pack {
+                Some(true) if !name.ends_with(TEST_PACK_SUFFIX) => out.push(issue(
+                    ErrorCode::InvalidDocument,
+                    "newName",
+                    format!("a TEST integration pack's name must end with {TEST_PACK_SUFFIX:?}"),
+                )),
+                Some(false) if name.ends_with(TEST_PACK_SUFFIX) => out.push(issue(
+                    ErrorCode::InvalidDocument,
+                    "newName",
+                    format!("a production integration pack's name must not end with {TEST_PACK_SUFFIX:?}"),
+                )),
+                _ => {}
+            }
+        }
+    }
+}
+
+fn kind_matches(out: &mut Vec<Issue>, kind: Kind, expected: Kind) {
+    if kind != expected {
+        out.push(issue(
+            ErrorCode::InvalidDocument,
+            "kind",
+            format!("`kind` is {kind} but this type expects {expected}"),
+        ));
+    }
+}
+
+/// Check the field rules of a document.
+pub fn validate(doc: &Document) -> Vec<Issue> {
+    let mut out = Vec::new();
+    let o = &mut out;
+    match doc {
+        Document::Settings(s) => {
+            kind_matches(o, s.kind, Kind::Settings);
+            if s.primary_account_id.trim().is_empty() {
+                o.push(issue(
+                    ErrorCode::InvalidDocument,
+                    "primaryAccountId",
+                    "`primaryAccountId` is empty",
+                ));
+            }
+            if !(1..=20).contains(&s.branch_soft_limit) {
+                o.push(issue(
+                    ErrorCode::InvalidDocument,
+                    "branchSoftLimit",
+                    "`branchSoftLimit` must be between 1 and 20 (Boomi's hard limit)",
+                ));
+            }
+            if !(1..=10).contains(&s.api_rate_limit) {
+                o.push(issue(
+                    ErrorCode::InvalidDocument,
+                    "apiRateLimit",
+                    "`apiRateLimit` must be between 1 and 10 requests per second",
+                ));
+            }
+            let mut seen = std::collections::HashSet::new();
+            for e in &s.environments {
+                if !seen.insert(e.id.as_str()) {
+                    o.push(issue(
+                        ErrorCode::InvalidDocument,
+                        "environments",
+                        format!("environment id {:?} is listed twice", e.id),
+                    ));
+                }
+            }
+            for w in &s.deploy_windows {
+                if let Err(e) = w.cron.parse::<croner::Cron>() {
+                    o.push(issue(
+                        ErrorCode::InvalidDocument,
+                        "cron",
+                        format!("deploy window cron {:?} does not parse: {e}", w.cron),
+                    ));
+                }
+                if let Some(tz) = &w.timezone {
+                    if tz.parse::<chrono_tz::Tz>().is_err() {
+                        o.push(issue(
+                            ErrorCode::InvalidDocument,
+                            "timezone",
+                            format!(
+                                "unknown time zone {tz:?} (use an IANA name such as Europe/Berlin)"
+                            ),
+                        ));
+                    }
+                }
+                if w.duration_minutes == 0 {
+                    o.push(issue(
+                        ErrorCode::InvalidDocument,
+                        "durationMinutes",
+                        "`durationMinutes` must be positive",
+                    ));
+                }
+            }
+            if let Some(sweep) = &s.orphan_sweep {
+                if let Err(e) = sweep.parse::<croner::Cron>() {
+                    o.push(issue(
+                        ErrorCode::InvalidDocument,
+                        "orphanSweep",
+                        format!("`orphanSweep` cron {sweep:?} does not parse: {e}"),
+                    ));
+                }
+            }
+            if let Some(n) = &s.notifications {
+                for (key, list) in [
+                    ("developersList", &n.developers_list),
+                    ("adminsList", &n.admins_list),
+                ] {
+                    if let Some(l) = list {
+                        for addr in l.split(',').map(str::trim).filter(|a| !a.is_empty()) {
+                            email(o, key, addr);
+                        }
+                    }
+                }
+                if let Some(smtp) = &n.smtp {
+                    email(o, "from", &smtp.from);
+                    if let Some(tls) = &smtp.tls {
+                        if !matches!(tls.as_str(), "none" | "starttls" | "tls") {
+                            o.push(issue(
+                                ErrorCode::InvalidDocument,
+                                "tls",
+                                "`tls` must be none, starttls or tls",
+                            ));
+                        }
+                    }
+                }
+                if let Some(w) = &n.webhook {
+                    if url::Url::parse(&w.url).is_err() {
+                        o.push(issue(
+                            ErrorCode::InvalidDocument,
+                            "url",
+                            format!("webhook url {:?} is not a URL", w.url),
+                        ));
+                    }
+                }
+            }
+        }
+        Document::AccessPolicy(p) => {
+            kind_matches(o, p.kind, Kind::AccessPolicy);
+            let mut seen = std::collections::HashSet::new();
+            let teams: std::collections::HashSet<&str> =
+                p.teams.iter().map(|t| t.name.as_str()).collect();
+            for person in &p.people {
+                email(o, "email", &person.email);
+                if !seen.insert(person.email.to_lowercase()) {
+                    o.push(issue(
+                        ErrorCode::InvalidDocument,
+                        "email",
+                        format!(
+                            "{} is listed twice (e-mails compare case-insensitively)",
+                            person.email
+                        ),
+                    ));
+                }
+                for t in &person.teams {
+                    if !teams.contains(t.as_str()) {
+                        o.push(issue(
+                            ErrorCode::InvalidDocument,
+                            "teams",
+                            format!(
+                                "{} is in team {t:?}, which the policy does not define",
+                                person.email
+                            ),
+                        ));
+                    }
+                }
+                for k in &person.keys {
+                    if let Err(e) = ssh_key::PublicKey::from_openssh(k.trim()) {
+                        o.push(issue(
+                            ErrorCode::InvalidDocument,
+                            "keys",
+                            format!(
+                                "a key of {} is not an OpenSSH public key: {e}",
+                                person.email
+                            ),
+                        ));
+                    }
+                }
+            }
+        }
+        Document::ConnectionMappings(m) => {
+            kind_matches(o, m.kind, Kind::ConnectionMappings);
+            let mut seen = std::collections::HashSet::new();
+            for c in &m.mappings {
+                for (key, v) in [
+                    ("devComponentId", &c.dev_component_id),
+                    ("prodComponentId", &c.prod_component_id),
+                ] {
+                    if v.trim().is_empty() || chars(v) > MAX_GUID {
+                        o.push(issue(
+                            ErrorCode::InvalidDocument,
+                            key,
+                            format!("`{key}` must be a component id of 1 to {MAX_GUID} characters"),
+                        ));
+                    }
+                }
+                max_len(o, "name", Some(&c.name), MAX_COMPONENT_NAME);
+                if !seen.insert(c.dev_component_id.as_str()) {
+                    o.push(issue(
+                        ErrorCode::InvalidDocument,
+                        "devComponentId",
+                        format!("dev component {} is mapped twice", c.dev_component_id),
+                    ));
+                }
+            }
+        }
+        Document::PromotionRequest(r) => {
+            kind_matches(o, r.kind, Kind::PromotionRequest);
+            if !is_valid_promotion_id(&r.id) {
+                o.push(issue(
+                    ErrorCode::InvalidDocument,
+                    "id",
+                    format!("`id` {:?} does not match [a-z0-9][a-z0-9-]{{2,63}}", r.id),
+                ));
+            }
+            email(o, "initiatedBy", &r.initiated_by);
+            if r.dev_account_id.trim().is_empty() {
+                o.push(issue(
+                    ErrorCode::InvalidDocument,
+                    "devAccountId",
+                    "`devAccountId` is empty",
+                ));
+            }
+            if r.process_name.trim().is_empty() {
+                o.push(issue(
+                    ErrorCode::InvalidDocument,
+                    "processName",
+                    "`processName` is empty",
+                ));
+            }
+            let pinned = r.components.as_ref().is_some_and(|c| !c.is_empty());
+            if r.root_component_id.is_none()
+                && r.dev_package_id.is_none()
+                && !pinned
+                && r.from_test.is_none()
+            {
+                o.push(issue(
+                    ErrorCode::InvalidDocument,
+                    "rootComponentId",
+                    "give `rootComponentId`, `devPackageId` or `components`",
+                ));
+            }
+            if r.package_version.trim().is_empty() {
+                o.push(issue(
+                    ErrorCode::InvalidDocument,
+                    "packageVersion",
+                    "`packageVersion` is empty",
+                ));
+            }
+            max_len(
+                o,
+                "packageVersion",
+                Some(&r.package_version),
+                MAX_PACKAGE_VERSION,
+            );
+            max_len(o, "notes", r.notes.as_deref(), MAX_COMMENTS);
+            match (r.target, &r.from_test, &r.hotfix) {
+                (Target::Test, Some(_), _) => o.push(issue(
+                    ErrorCode::InvalidDeploymentTarget,
+                    "fromTest",
+                    "`fromTest` only goes with `target: PRODUCTION`",
+                )),
+                (Target::Test, None, Some(_)) => o.push(issue(
+                    ErrorCode::InvalidDeploymentTarget,
+                    "hotfix",
+                    "`hotfix` only goes with `target: PRODUCTION`",
+                )),
+                (Target::Production, Some(_), Some(_)) => o.push(issue(
+                    ErrorCode::InvalidDeploymentTarget,
+                    "hotfix",
+                    "`fromTest` and `hotfix` are exclusive: promote a tested change, or declare a hotfix",
+                )),
+                (Target::Production, None, None) => o.push(issue(
+                    ErrorCode::InvalidDeploymentTarget,
+                    "target",
+                    "a PRODUCTION request needs `fromTest` (a TEST_DEPLOYED promotion) or `hotfix`",
+                )),
+                (Target::Production, Some(t), None) => {
+                    if !is_valid_promotion_id(t) {
+                        o.push(issue(ErrorCode::InvalidDocument, "fromTest", format!("`fromTest` {t:?} is not a promotion id")));
+                    } else if *t == r.id {
+                        o.push(issue(ErrorCode::InvalidDocument, "fromTest", "`fromTest` names this promotion itself"));
+                    }
+                }
+                (Target::Test, None, None) | (Target::Production, None, Some(_)) => {}
+            }
+            if let Some(h) = &r.hotfix {
+                if h.justification.trim().is_empty() {
+                    o.push(issue(
+                        ErrorCode::HotfixJustificationRequired,
+                        "justification",
+                        "a hotfix needs `hotfix.justification`",
+                    ));
+                }
+                max_len(
+                    o,
+                    "justification",
+                    Some(&h.justification),
+                    MAX_JUSTIFICATION,
+                );
+            }
+            if let Some(p) = &r.integration_pack {
+                pack_choice(o, p, Some(r.target == Target::Test));
+            }
+            if let Some(envs) = &r.environments {
+                if envs.is_empty() {
+                    o.push(issue(
+                        ErrorCode::InvalidDocument,
+                        "environments",
+                        "`environments` is empty; leave it out for all",
+                    ));
+                }
+            }
+        }
+        Document::PeerReview(r) => {
+            kind_matches(o, r.kind, Kind::PeerReview);
+            promotion_ref(o, &r.promotion);
+            digest(o, "requestDigest", &r.request_digest);
+            email(o, "reviewer", &r.reviewer);
+            max_len(o, "comments", r.comments.as_deref(), MAX_COMMENTS);
+            if r.decision == PeerDecision::Rejected && blank(&r.comments) {
+                o.push(issue(
+                    ErrorCode::InvalidDocument,
+                    "comments",
+                    "a REJECTED peer review needs `comments` (the reason)",
+                ));
+            }
+        }
+        Document::AdminReview(r) => {
+            kind_matches(o, r.kind, Kind::AdminReview);
+            promotion_ref(o, &r.promotion);
+            digest(o, "requestDigest", &r.request_digest);
+            digest(o, "peerReviewDigest", &r.peer_review_digest);
+            email(o, "admin", &r.admin);
+            max_len(o, "comments", r.comments.as_deref(), MAX_COMMENTS);
+            if r.decision == AdminDecision::Denied && blank(&r.comments) {
+                o.push(issue(
+                    ErrorCode::InvalidDocument,
+                    "comments",
+                    "a DENIED admin review needs `comments` (the reason)",
+                ));
+            }
+            if let Some(p) = &r.integration_pack {
+                pack_choice(o, p, Some(false));
+            }
+        }
+        Document::PackAssignment(a) => {
+            kind_matches(o, a.kind, Kind::PackAssignment);
+            promotion_ref(o, &a.promotion);
+            digest(o, "requestDigest", &a.request_digest);
+            email(o, "admin", &a.admin);
+            pack_choice(o, &a.integration_pack, Some(true));
+        }
+        Document::Withdrawal(w) => {
+            kind_matches(o, w.kind, Kind::Withdrawal);
+            promotion_ref(o, &w.promotion);
+            digest(o, "requestDigest", &w.request_digest);
+            email(o, "by", &w.by);
+            max_len(o, "reason", w.reason.as_deref(), MAX_COMMENTS);
+        }
+        Document::CancelTest(c) => {
+            kind_matches(o, c.kind, Kind::CancelTest);
+            promotion_ref(o, &c.promotion);
+            digest(o, "requestDigest", &c.request_digest);
+            email(o, "by", &c.by);
+            max_len(o, "reason", c.reason.as_deref(), MAX_COMMENTS);
+        }
+    }
+    out
+}
+
+fn blank(s: &Option<String>) -> bool {
+    s.as_deref().is_none_or(|c| c.trim().is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn promotion_ids() {
+        for ok in ["abc", "orders-2026-11-21", "0ab", &"a".repeat(64)] {
+            assert!(is_valid_promotion_id(ok), "{ok}");
+        }
+        for bad in [
+            "ab",
+            "-abc",
+            "Abc",
+            "a_b",
+            "a b",
+            "",
+            &"a".repeat(65),
+            "abc/..",
+        ] {
+            assert!(!is_valid_promotion_id(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn emails() {
+        for ok in [
+            "alice@example.com",
+            "ALICE@Example.com",
+            "a.b+c@x-y.example.org",
+        ] {
+            assert!(is_valid_email(ok), "{ok}");
+        }
+        for bad in [
+            "alice",
+            "alice@",
+            "@x.com",
+            "a@b",
+            "a b@x.com",
+            "a@x..com",
+            "a@@x.com",
+            "a@.x.com",
+        ] {
+            assert!(!is_valid_email(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn digests() {
+        assert!(is_valid_digest(&format!("sha256:{}", "a".repeat(64))));
+        assert!(!is_valid_digest(&format!("sha256:{}", "A".repeat(64))));
+        assert!(!is_valid_digest(&format!("sha512:{}", "a".repeat(64))));
+        assert!(!is_valid_digest("sha256:abc"));
+    }
+}
