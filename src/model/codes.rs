@@ -56,6 +56,8 @@ codes! {
     DeploymentFailed,
     TestDeployFailed,
     HotfixJustificationRequired,
+    /// Approving a hotfix without `acknowledgeHotfix: true`.
+    HotfixAcknowledgementRequired,
     InvalidDeploymentTarget,
     TestPromotionNotFound,
     PackAssignmentRequired,

@@ -171,17 +171,22 @@ fn placement_problems(file: &str, text: &str, doc: &Document) -> Vec<Problem> {
         }
         if let Some(id) = doc.promotion() {
             if id != dir {
-                let key = if kind == Kind::PromotionRequest {
-                    "id"
+                let (key, code, hint) = if kind == Kind::PromotionRequest {
+                    ("id", ErrorCode::InvalidDocument, "")
                 } else {
-                    "promotion"
+                    // A review or decision copied from another promotion must never count.
+                    (
+                        "promotion",
+                        ErrorCode::StaleApproval,
+                        " (copied from another promotion? it does not count here)",
+                    )
                 };
                 out.push(
                     Problem::new(
                         file,
-                        ErrorCode::InvalidDocument,
+                        code,
                         format!(
-                            "the document names promotion {id:?} but sits in promotions/{dir}/"
+                            "the document names promotion {id:?} but sits in promotions/{dir}/{hint}"
                         ),
                     )
                     .at(line_of_key(text, key), None),

@@ -1,0 +1,831 @@
+//! Verifying a promotions repository: the access-policy trust chain, signatures, claimed
+//! identities and the rules that can be decided from git alone (tiers, teams, self-review,
+//! self-approval, stale approvals, who may withdraw or cancel).
+//!
+//! The input is the repository's files (path → exact bytes); the output is the verified documents
+//! plus every problem found, per file. One bad file never hides the others: a bad review is
+//! dropped from its promotion, a bad request drops its promotion, and the rest goes on. Rules that
+//! need the promotion log (current status, `ALREADY_REVIEWED`, `TEST_DEPLOYED` of a `fromTest`
+//! promotion) belong to the reconciler.
+
+use super::access::{norm, Access};
+use super::signers::AllowedSigners;
+use super::sshsig::{self, SigError};
+use crate::model::*;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Repository files: path relative to the root → exact bytes.
+pub type Files = BTreeMap<String, Vec<u8>>;
+
+/// Path of the access policy.
+pub const POLICY_PATH: &str = "access/policy.yaml";
+/// Path of the settings.
+pub const SETTINGS_PATH: &str = "promoter.yaml";
+
+/// A policy accepted earlier (from the store, or the base revision of a pull request).
+#[derive(Debug, Clone)]
+pub struct AcceptedPolicy {
+    pub policy: AccessPolicy,
+    pub digest: String,
+}
+
+/// Where trust in the access policy comes from.
+#[derive(Debug, Clone, Default)]
+pub struct Trust {
+    /// The operator's bootstrap allowed-signers file: keys that may sign the policy.
+    pub bootstrap: Option<AllowedSigners>,
+    /// The policy in force before this snapshot.
+    pub accepted: Option<AcceptedPolicy>,
+}
+
+/// What happened to `access/policy.yaml`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum PolicyOutcome {
+    /// Same bytes as the accepted policy.
+    Unchanged,
+    /// A new version, signed by an ADMIN of the accepted policy or a bootstrap signer.
+    Accepted,
+    /// No trust anchor was given: accepted because one of its own ADMINs signed it.
+    SelfSigned,
+    /// Refused; the accepted policy (if any) stays in force.
+    Rejected,
+    /// No policy in the repository.
+    Missing,
+}
+
+/// A document whose signature and identity verified.
+#[derive(Debug, Clone)]
+pub struct Signed<T> {
+    pub doc: T,
+    pub path: String,
+    /// `sha256:` digest of the exact bytes.
+    pub digest: String,
+    /// The e-mail (as the policy spells it) of the signer.
+    pub signer: String,
+    pub fingerprint: String,
+}
+
+/// The verified documents of one promotion.
+#[derive(Debug, Clone)]
+pub struct PromotionDocs {
+    pub id: String,
+    pub request: Signed<PromotionRequest>,
+    pub peer_review: Option<Signed<PeerReview>>,
+    pub admin_review: Option<Signed<AdminReview>>,
+    pub pack_assignment: Option<Signed<PackAssignment>>,
+    pub withdrawal: Option<Signed<Withdrawal>>,
+    pub cancel_test: Option<Signed<CancelTest>>,
+}
+
+/// The result of verifying a repository.
+#[derive(Debug, Clone)]
+pub struct Verified {
+    pub settings: Option<Settings>,
+    /// The policy in force after this snapshot.
+    pub access: Option<Access>,
+    pub policy_digest: Option<String>,
+    pub policy_outcome: PolicyOutcome,
+    /// Who signed the policy version in force, when this snapshot changed it.
+    pub policy_signer: Option<String>,
+    pub mappings: BTreeMap<String, Signed<ConnectionMappings>>,
+    pub promotions: BTreeMap<String, PromotionDocs>,
+    pub problems: Vec<Problem>,
+}
+
+impl Verified {
+    /// Problems of one promotion (its files).
+    pub fn problems_of(&self, id: &str) -> Vec<&Problem> {
+        let prefix = format!("promotions/{id}/");
+        self.problems
+            .iter()
+            .filter(|p| p.file.starts_with(&prefix))
+            .collect()
+    }
+
+    /// Promotion ids that appear in the repository (valid or not).
+    pub fn promotion_ids_with_problems(&self) -> BTreeSet<String> {
+        self.problems
+            .iter()
+            .filter_map(|p| promotion_of_path(&p.file).map(str::to_string))
+            .collect()
+    }
+}
+
+/// `promotions/<id>/...` → `<id>`.
+pub fn promotion_of_path(path: &str) -> Option<&str> {
+    let rest = path.strip_prefix("promotions/")?;
+    let (id, file) = rest.split_once('/')?;
+    (!file.is_empty()).then_some(id)
+}
+
+fn sig_problem(path: &str, e: &SigError, context: &str) -> Problem {
+    let msg = match e {
+        SigError::UnknownKey { fingerprint, .. } => {
+            format!("signing key {fingerprint} is not in {context}")
+        }
+        other => other.to_string(),
+    };
+    Problem::new(path, e.code(), msg)
+}
+
+/// Verify the detached signature `<path>.sig` over `bytes`.
+fn check_signature(
+    files: &Files,
+    path: &str,
+    bytes: &[u8],
+    signers: &AllowedSigners,
+    context: &str,
+) -> Result<sshsig::Verified, Problem> {
+    let sig_path = format!("{path}.sig");
+    let Some(sig) = files.get(&sig_path) else {
+        return Err(Problem::new(
+            path,
+            ErrorCode::SignatureMissing,
+            format!(
+                "no signature: sign it with `promoter sign {path} --key KEY` (writes {sig_path})"
+            ),
+        ));
+    };
+    let text = String::from_utf8_lossy(sig);
+    sshsig::verify(&text, bytes, signers).map_err(|e| sig_problem(path, &e, context))
+}
+
+/// Parse, verify the signature, check that the claimed identity is a principal of the key.
+fn signed_doc(
+    files: &Files,
+    path: &str,
+    access: &Access,
+) -> Result<(Document, Signed<()>), Vec<Problem>> {
+    let bytes = &files[path];
+    let doc = parse_document(path, bytes)?;
+    let v = check_signature(
+        files,
+        path,
+        bytes,
+        &access.allowed_signers(),
+        "the access policy",
+    )
+    .map_err(|p| vec![p])?;
+    let claimed = doc.claimed_identity().unwrap_or_default();
+    let signer = v
+        .principals
+        .iter()
+        .find(|p| norm(p) == norm(claimed))
+        .cloned();
+    let Some(signer) = signer else {
+        let line = parse::line_of_key(&String::from_utf8_lossy(bytes), claimed_key(doc.kind()));
+        return Err(vec![Problem::new(
+            path,
+            ErrorCode::IdentityMismatch,
+            format!(
+                "the document claims {claimed} but is signed by the key of {}",
+                v.principals.join(", ")
+            ),
+        )
+        .at(line, None)]);
+    };
+    Ok((
+        doc,
+        Signed {
+            doc: (),
+            path: path.to_string(),
+            digest: digest(bytes),
+            signer,
+            fingerprint: v.fingerprint,
+        },
+    ))
+}
+
+fn claimed_key(kind: Kind) -> &'static str {
+    match kind {
+        Kind::PromotionRequest => "initiatedBy",
+        Kind::PeerReview => "reviewer",
+        Kind::AdminReview | Kind::PackAssignment => "admin",
+        Kind::Withdrawal | Kind::CancelTest => "by",
+        Kind::Settings | Kind::AccessPolicy | Kind::ConnectionMappings => "kind",
+    }
+}
+
+fn with<T>(s: Signed<()>, doc: T) -> Signed<T> {
+    Signed {
+        doc,
+        path: s.path,
+        digest: s.digest,
+        signer: s.signer,
+        fingerprint: s.fingerprint,
+    }
+}
+
+/// Evaluate `access/policy.yaml` against the trust chain.
+fn evaluate_policy(
+    files: &Files,
+    trust: &Trust,
+    problems: &mut Vec<Problem>,
+) -> (
+    Option<Access>,
+    Option<String>,
+    PolicyOutcome,
+    Option<String>,
+) {
+    let accepted = trust.accepted.as_ref();
+    let keep_old = || {
+        (
+            accepted.map(|a| Access::new(a.policy.clone())),
+            accepted.map(|a| a.digest.clone()),
+        )
+    };
+    let Some(bytes) = files.get(POLICY_PATH) else {
+        problems.push(Problem::new(
+            POLICY_PATH,
+            if accepted.is_some() {
+                ErrorCode::DesiredStateMissing
+            } else {
+                ErrorCode::InvalidDocument
+            },
+            if accepted.is_some() {
+                "the access policy vanished from the repository; the accepted one stays in force"
+            } else {
+                "the repository has no access policy"
+            },
+        ));
+        let (a, d) = keep_old();
+        return (a, d, PolicyOutcome::Missing, None);
+    };
+    let d = digest(bytes);
+    if accepted.is_some_and(|a| a.digest == d) {
+        let (a, d) = keep_old();
+        return (a, d, PolicyOutcome::Unchanged, None);
+    }
+    let policy = match parse_document(POLICY_PATH, bytes) {
+        Ok(Document::AccessPolicy(p)) => p,
+        Ok(other) => {
+            problems.push(Problem::new(
+                POLICY_PATH,
+                ErrorCode::InvalidDocument,
+                format!("expected kind AccessPolicy, found {}", other.kind()),
+            ));
+            let (a, d) = keep_old();
+            return (a, d, PolicyOutcome::Rejected, None);
+        }
+        Err(ps) => {
+            problems.extend(ps);
+            let (a, d) = keep_old();
+            return (a, d, PolicyOutcome::Rejected, None);
+        }
+    };
+    let mut trusted = AllowedSigners::default();
+    if let Some(a) = accepted {
+        trusted
+            .entries
+            .extend(Access::new(a.policy.clone()).admin_signers().entries);
+    }
+    if let Some(b) = &trust.bootstrap {
+        trusted.entries.extend(b.entries.iter().cloned());
+    }
+    let candidate = Access::new(policy);
+    let self_signed = trusted.entries.is_empty();
+    if self_signed {
+        trusted = candidate.admin_signers();
+    }
+    let context = if self_signed {
+        "the ADMIN keys of the policy itself (no --trust or --base given)"
+    } else if accepted.is_some() {
+        "the ADMIN keys of the accepted policy or the bootstrap signers"
+    } else {
+        "the bootstrap signers"
+    };
+    match check_signature(files, POLICY_PATH, bytes, &trusted, context) {
+        Ok(v) => {
+            let signer = v.principals.first().cloned();
+            let outcome = if self_signed {
+                PolicyOutcome::SelfSigned
+            } else {
+                PolicyOutcome::Accepted
+            };
+            (Some(candidate), Some(d), outcome, signer)
+        }
+        Err(p) => {
+            let reason = p.message;
+            problems.push(Problem::new(
+                POLICY_PATH,
+                ErrorCode::PolicyChangeUntrusted,
+                format!(
+                    "policy change refused ({}: {reason}); {}",
+                    p.code,
+                    if accepted.is_some() {
+                        "the accepted policy stays in force"
+                    } else {
+                        "no policy is in force"
+                    }
+                ),
+            ));
+            let (a, d) = keep_old();
+            (a, d, PolicyOutcome::Rejected, None)
+        }
+    }
+}
+
+/// Verify a whole repository snapshot.
+pub fn verify_repository(files: &Files, trust: &Trust) -> Verified {
+    let mut problems = Vec::new();
+    let (access, policy_digest, policy_outcome, policy_signer) =
+        evaluate_policy(files, trust, &mut problems);
+
+    let settings = match files.get(SETTINGS_PATH) {
+        None => None,
+        Some(bytes) => match parse_document(SETTINGS_PATH, bytes) {
+            Ok(Document::Settings(s)) => Some(s),
+            Ok(other) => {
+                problems.push(Problem::new(
+                    SETTINGS_PATH,
+                    ErrorCode::InvalidDocument,
+                    format!("expected kind Settings, found {}", other.kind()),
+                ));
+                None
+            }
+            Err(ps) => {
+                problems.extend(ps);
+                None
+            }
+        },
+    };
+
+    let mut mappings = BTreeMap::new();
+    let mut promotions = BTreeMap::new();
+    let Some(access) = access else {
+        // Without a policy nothing can be verified; say so once per signed document.
+        for path in files.keys().filter(|p| is_signed_document(p)) {
+            problems.push(Problem::new(
+                path.as_str(),
+                ErrorCode::UnknownSigner,
+                "no access policy is in force, so no signature can be checked",
+            ));
+        }
+        return Verified {
+            settings,
+            access: None,
+            policy_digest,
+            policy_outcome,
+            policy_signer,
+            mappings,
+            promotions,
+            problems,
+        };
+    };
+
+    // mappings/<devAccountId>.yaml: ADMIN-signed.
+    let admins = access.admin_signers();
+    for (path, bytes) in files.iter().filter(|(p, _)| is_mapping_path(p)) {
+        let doc = match parse_document(path, bytes) {
+            Ok(Document::ConnectionMappings(m)) => m,
+            Ok(other) => {
+                problems.push(Problem::new(
+                    path.as_str(),
+                    ErrorCode::InvalidDocument,
+                    format!("expected kind ConnectionMappings, found {}", other.kind()),
+                ));
+                continue;
+            }
+            Err(ps) => {
+                problems.extend(ps);
+                continue;
+            }
+        };
+        match check_signature(
+            files,
+            path,
+            bytes,
+            &admins,
+            "the ADMIN keys of the access policy",
+        ) {
+            Ok(v) => {
+                mappings.insert(
+                    doc.dev_account_id.clone(),
+                    Signed {
+                        doc,
+                        path: path.clone(),
+                        digest: digest(bytes),
+                        signer: v.principals.first().cloned().unwrap_or_default(),
+                        fingerprint: v.fingerprint,
+                    },
+                );
+            }
+            Err(p) => problems.push(Problem::new(
+                path.as_str(),
+                ErrorCode::PolicyChangeUntrusted,
+                format!(
+                    "connection mappings must be signed by an ADMIN ({}: {})",
+                    p.code, p.message
+                ),
+            )),
+        }
+    }
+
+    // promotions/<id>/...
+    let mut by_promotion: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for path in files.keys() {
+        if let Some(id) = promotion_of_path(path) {
+            by_promotion.entry(id).or_default().push(path);
+        }
+    }
+    for (id, paths) in by_promotion {
+        if let Some(p) =
+            verify_promotion(files, id, &paths, &access, settings.as_ref(), &mut problems)
+        {
+            promotions.insert(id.to_string(), p);
+        }
+    }
+    cross_promotion_rules(&mut promotions, &mut problems);
+
+    Verified {
+        settings,
+        access: Some(access),
+        policy_digest,
+        policy_outcome,
+        policy_signer,
+        mappings,
+        promotions,
+        problems,
+    }
+}
+
+fn is_mapping_path(p: &str) -> bool {
+    p.strip_prefix("mappings/")
+        .is_some_and(|f| !f.contains('/') && (f.ends_with(".yaml") || f.ends_with(".yml")))
+}
+
+fn is_signed_document(p: &str) -> bool {
+    is_mapping_path(p) || promotion_of_path(p).is_some_and(|_| p.ends_with(".yaml"))
+}
+
+fn verify_promotion(
+    files: &Files,
+    id: &str,
+    paths: &[&str],
+    access: &Access,
+    settings: Option<&Settings>,
+    problems: &mut Vec<Problem>,
+) -> Option<PromotionDocs> {
+    let dir = format!("promotions/{id}/");
+    // Layout: known document files and their signatures only.
+    for p in paths {
+        let name = &p[dir.len()..];
+        if name.contains('/') {
+            problems.push(Problem::new(
+                *p,
+                ErrorCode::InvalidDocument,
+                "unexpected nested file in a promotion directory",
+            ));
+        } else if let Some(doc_name) = name.strip_suffix(".sig") {
+            if Kind::from_promotion_file(doc_name).is_none()
+                || !files.contains_key(&format!("{dir}{doc_name}"))
+            {
+                problems.push(Problem::new(
+                    *p,
+                    ErrorCode::InvalidDocument,
+                    "a signature with no document beside it",
+                ));
+            }
+        } else if Kind::from_promotion_file(name).is_none() {
+            problems.push(Problem::new(
+                *p,
+                ErrorCode::InvalidDocument,
+                "unexpected file: a promotion directory holds request.yaml, peer-review.yaml, admin-review.yaml, pack-assignment.yaml, withdrawal.yaml, cancel-test.yaml and their .sig files",
+            ));
+        }
+    }
+    let request_path = format!("{dir}request.yaml");
+    let Some(request_bytes) = files.get(&request_path) else {
+        problems.push(Problem::new(
+            dir.trim_end_matches('/'),
+            ErrorCode::InvalidDocument,
+            "promotion directory without request.yaml",
+        ));
+        return None;
+    };
+    let request = match signed_doc(files, &request_path, access) {
+        Ok((Document::PromotionRequest(r), s)) => with(s, r),
+        Ok((other, _)) => {
+            problems.push(Problem::new(
+                request_path.as_str(),
+                ErrorCode::InvalidDocument,
+                format!("expected kind PromotionRequest, found {}", other.kind()),
+            ));
+            return None;
+        }
+        Err(ps) => {
+            problems.extend(ps);
+            return None;
+        }
+    };
+    let request_text = String::from_utf8_lossy(request_bytes).into_owned();
+    let r = &request.doc;
+    let at_key = |key: &str| parse::line_of_key(&request_text, key);
+    // The initiator: CONTRIBUTOR or ADMIN with access to the dev account.
+    let tier = access.tier(&r.initiated_by);
+    if !tier.is_some_and(Tier::can_contribute) {
+        problems.push(
+            Problem::new(
+                request_path.as_str(),
+                ErrorCode::InsufficientTier,
+                format!(
+                    "{} is {}; initiating a promotion needs CONTRIBUTOR or ADMIN",
+                    r.initiated_by,
+                    tier.map(Tier::as_str).unwrap_or("not in the access policy")
+                ),
+            )
+            .at(at_key("initiatedBy"), None),
+        );
+        return None;
+    }
+    if !access.can_access(&r.initiated_by, &r.dev_account_id) {
+        problems.push(
+            Problem::new(
+                request_path.as_str(),
+                ErrorCode::UnauthorizedAccountAccess,
+                format!(
+                    "no team of {} has access to dev account {}",
+                    r.initiated_by, r.dev_account_id
+                ),
+            )
+            .at(at_key("devAccountId"), None),
+        );
+        return None;
+    }
+    if let (Some(settings), Some(envs)) = (settings, &r.environments) {
+        let wanted = r.target.classification();
+        for e in envs {
+            match settings.environments.iter().find(|x| &x.id == e) {
+                None => problems.push(
+                    Problem::new(
+                        request_path.as_str(),
+                        ErrorCode::InvalidDocument,
+                        format!("environment {e:?} is not in promoter.yaml"),
+                    )
+                    .at(at_key("environments"), None),
+                ),
+                Some(x) if x.classification != wanted => problems.push(
+                    Problem::new(
+                        request_path.as_str(),
+                        ErrorCode::InvalidDeploymentTarget,
+                        format!(
+                            "environment {e:?} is {:?}, but the target is {}",
+                            x.classification,
+                            r.target.as_str()
+                        ),
+                    )
+                    .at(at_key("environments"), None),
+                ),
+                Some(_) => {}
+            }
+        }
+    }
+
+    let mut docs = PromotionDocs {
+        id: id.to_string(),
+        request,
+        peer_review: None,
+        admin_review: None,
+        pack_assignment: None,
+        withdrawal: None,
+        cancel_test: None,
+    };
+    let initiator = norm(&docs.request.doc.initiated_by);
+    let request_digest = docs.request.digest.clone();
+    let is_production = docs.request.doc.target == Target::Production;
+    let is_hotfix = docs.request.doc.is_hotfix();
+
+    // Load one follow-up document: parse, signature, identity, digest.
+    let load = |name: &str,
+                problems: &mut Vec<Problem>|
+     -> Option<(Document, Signed<()>, String)> {
+        let path = format!("{dir}{name}");
+        files.get(&path)?;
+        match signed_doc(files, &path, access) {
+            Ok((doc, s)) => {
+                let text = String::from_utf8_lossy(&files[&path]).into_owned();
+                if doc.request_digest() != Some(request_digest.as_str()) {
+                    problems.push(
+                        Problem::new(
+                            path.as_str(),
+                            ErrorCode::StaleApproval,
+                            "requestDigest does not match request.yaml: the request changed after this was signed, so it no longer counts (sign it again against the current request)",
+                        )
+                        .at(parse::line_of_key(&text, "requestDigest"), None),
+                    );
+                    return None;
+                }
+                Some((doc, s, text))
+            }
+            Err(ps) => {
+                problems.extend(ps);
+                None
+            }
+        }
+    };
+    let fail = |problems: &mut Vec<Problem>,
+                path: &str,
+                text: &str,
+                key: &str,
+                code: ErrorCode,
+                msg: String| {
+        problems.push(Problem::new(path, code, msg).at(parse::line_of_key(text, key), None));
+    };
+
+    if let Some((Document::PeerReview(pr), s, text)) = load("peer-review.yaml", problems) {
+        let path = s.path.clone();
+        let tier = access.tier(&pr.reviewer);
+        if !is_production {
+            fail(
+                problems,
+                &path,
+                &text,
+                "promotion",
+                ErrorCode::InvalidReviewState,
+                "a TEST promotion is not reviewed; peer review applies to PRODUCTION requests"
+                    .into(),
+            );
+        } else if !tier.is_some_and(Tier::can_contribute) {
+            fail(
+                problems,
+                &path,
+                &text,
+                "reviewer",
+                ErrorCode::InsufficientTier,
+                format!(
+                    "{} is {}; a peer reviewer must be CONTRIBUTOR or ADMIN",
+                    pr.reviewer,
+                    tier.map(Tier::as_str).unwrap_or("unknown")
+                ),
+            );
+        } else if norm(&pr.reviewer) == initiator {
+            fail(
+                problems,
+                &path,
+                &text,
+                "reviewer",
+                ErrorCode::SelfReviewNotAllowed,
+                format!(
+                    "{} initiated this promotion and cannot peer-review it",
+                    pr.reviewer
+                ),
+            );
+        } else {
+            docs.peer_review = Some(with(s, pr));
+        }
+    }
+    if let Some((Document::AdminReview(ar), s, text)) = load("admin-review.yaml", problems) {
+        let path = s.path.clone();
+        let peer_bytes = files.get(&format!("{dir}peer-review.yaml"));
+        if !is_production {
+            fail(
+                problems,
+                &path,
+                &text,
+                "promotion",
+                ErrorCode::InvalidReviewState,
+                "a TEST promotion has no admin review".into(),
+            );
+        } else if !access.is_admin(&ar.admin) {
+            fail(
+                problems,
+                &path,
+                &text,
+                "admin",
+                ErrorCode::InsufficientTier,
+                format!("{} is not an ADMIN", ar.admin),
+            );
+        } else if norm(&ar.admin) == initiator {
+            fail(
+                problems,
+                &path,
+                &text,
+                "admin",
+                ErrorCode::SelfApprovalNotAllowed,
+                format!(
+                    "{} initiated this promotion and cannot decide on it",
+                    ar.admin
+                ),
+            );
+        } else if peer_bytes.is_none_or(|b| digest(b) != ar.peer_review_digest) {
+            fail(problems, &path, &text, "peerReviewDigest", ErrorCode::StaleApproval, "peerReviewDigest does not match peer-review.yaml: the decision was made on another peer review".into());
+        } else if docs
+            .peer_review
+            .as_ref()
+            .is_none_or(|p| p.doc.decision != PeerDecision::Approved)
+        {
+            fail(
+                problems,
+                &path,
+                &text,
+                "decision",
+                ErrorCode::InvalidReviewState,
+                "an admin decision needs a valid, APPROVED peer review first".into(),
+            );
+        } else if is_hotfix && ar.decision == AdminDecision::Approved && !ar.acknowledge_hotfix {
+            fail(
+                problems,
+                &path,
+                &text,
+                "acknowledgeHotfix",
+                ErrorCode::HotfixAcknowledgementRequired,
+                "approving a hotfix needs `acknowledgeHotfix: true` (it skips the test cycle)"
+                    .into(),
+            );
+        } else {
+            docs.admin_review = Some(with(s, ar));
+        }
+    }
+    if let Some((Document::PackAssignment(pa), s, text)) = load("pack-assignment.yaml", problems) {
+        let path = s.path.clone();
+        if is_production {
+            fail(problems, &path, &text, "promotion", ErrorCode::InvalidPromotionStatus, "pack assignment applies to TEST promotions; production packs come with the admin review".into());
+        } else if !access.is_admin(&pa.admin) {
+            fail(
+                problems,
+                &path,
+                &text,
+                "admin",
+                ErrorCode::InsufficientTier,
+                format!("{} is not an ADMIN", pa.admin),
+            );
+        } else {
+            docs.pack_assignment = Some(with(s, pa));
+        }
+    }
+    if let Some((Document::Withdrawal(w), s, text)) = load("withdrawal.yaml", problems) {
+        let path = s.path.clone();
+        if !is_production {
+            fail(problems, &path, &text, "promotion", ErrorCode::InvalidPromotionStatus, "only a promotion waiting for review can be withdrawn; a TEST deployment is cancelled with cancel-test.yaml".into());
+        } else if norm(&w.by) != initiator && !access.is_admin(&w.by) {
+            fail(
+                problems,
+                &path,
+                &text,
+                "by",
+                ErrorCode::NotPromotionInitiator,
+                format!("{} is neither the initiator nor an ADMIN", w.by),
+            );
+        } else {
+            docs.withdrawal = Some(with(s, w));
+        }
+    }
+    if let Some((Document::CancelTest(c), s, text)) = load("cancel-test.yaml", problems) {
+        let path = s.path.clone();
+        if is_production {
+            fail(
+                problems,
+                &path,
+                &text,
+                "promotion",
+                ErrorCode::InvalidPromotionStatus,
+                "cancel-test applies to TEST promotions".into(),
+            );
+        } else if norm(&c.by) != initiator && !access.is_admin(&c.by) {
+            fail(
+                problems,
+                &path,
+                &text,
+                "by",
+                ErrorCode::NotPromotionInitiator,
+                format!("{} is neither the initiator nor an ADMIN", c.by),
+            );
+        } else {
+            docs.cancel_test = Some(with(s, c));
+        }
+    }
+    Some(docs)
+}
+
+/// Rules across promotions: a production-from-test request must name a TEST promotion of the
+/// same dev account and process that is in the repository.
+fn cross_promotion_rules(
+    promotions: &mut BTreeMap<String, PromotionDocs>,
+    problems: &mut Vec<Problem>,
+) {
+    let mut drop = Vec::new();
+    for (id, p) in promotions.iter() {
+        let r = &p.request.doc;
+        let Some(from) = &r.from_test else { continue };
+        let ok = promotions.get(from).is_some_and(|t| {
+            t.request.doc.target == Target::Test
+                && t.request.doc.dev_account_id == r.dev_account_id
+                && t.request.doc.process_name == r.process_name
+        });
+        if !ok {
+            problems.push(Problem::new(
+                p.request.path.as_str(),
+                ErrorCode::TestPromotionNotFound,
+                format!(
+                    "fromTest {from:?} is not a valid TEST promotion of dev account {} and process {:?} in this repository",
+                    r.dev_account_id, r.process_name
+                ),
+            ));
+            drop.push(id.clone());
+        }
+    }
+    for id in drop {
+        promotions.remove(&id);
+    }
+}
