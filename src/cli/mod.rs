@@ -1,19 +1,70 @@
-//! The `promoter` command line: one file per command group, `run` dispatches.
-//! Exit codes: 0 success, 1 validation found problems / command failed, 2 usage error.
+//! The `promoter` command line: one file per command group, `main` dispatches.
+//! Exit codes: 0 success, 1 validation found problems / the command failed, 2 usage error.
 
-use clap::{Parser, Subcommand};
+mod files;
+mod sign;
+mod validate;
+mod write;
+
+use clap::{Parser, Subcommand, ValueEnum};
 use std::process::ExitCode;
 
 /// GitOps promotion of Boomi components, driven by signed documents in git.
+///
+/// Promotion requests, reviews, decisions and the access policy are YAML files in a git
+/// repository, each signed with its author's SSH key (`<file>.sig`, SSHSIG namespace
+/// `boomi-promoter`, interoperable with `ssh-keygen -Y sign/verify`).
 #[derive(Debug, Parser)]
-#[command(name = "promoter", version, about, long_about = None)]
+#[command(name = "promoter", version, about, long_about = None, propagate_version = true)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {}
+pub enum Command {
+    /// Sign a file: writes FILE.sig (SSHSIG, namespace boomi-promoter)
+    Sign(sign::SignArgs),
+    /// Verify FILE.sig against an allowed-signers file; prints the signer
+    Verify(sign::VerifyArgs),
+    /// Validate a promotions repository: signatures, trust chain, rules
+    Validate(validate::ValidateArgs),
+    /// Access-policy tools
+    #[command(subcommand)]
+    Access(validate::AccessCommand),
+    /// Print the JSON Schema of a document kind (for editors)
+    Schema(validate::SchemaArgs),
+    /// Write and sign a new promotion request
+    New(write::NewArgs),
+    /// Write and sign a peer review (--approve or --reject)
+    Review(write::ReviewArgs),
+    /// Write and sign an admin decision (--approve or --deny)
+    Decide(write::DecideArgs),
+    /// Write and sign a withdrawal of a promotion waiting for review
+    Withdraw(write::ExitArgs),
+    /// Write and sign the cancellation of a TEST deployment
+    CancelTest(write::ExitArgs),
+    /// Write and sign an integration-pack assignment for a TEST promotion
+    AssignPack(write::AssignPackArgs),
+}
+
+/// Output format shared by commands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum Output {
+    /// Human-readable text
+    #[default]
+    Human,
+    /// JSON for scripts
+    Json,
+}
+
+/// Print a value as pretty JSON on stdout.
+pub(crate) fn print_json(v: &impl serde::Serialize) {
+    println!(
+        "{}",
+        serde_json::to_string_pretty(v).expect("JSON serialisation")
+    );
+}
 
 /// Parse the command line and run it.
 pub fn main() -> ExitCode {
@@ -28,5 +79,24 @@ pub fn main() -> ExitCode {
             };
         }
     };
-    match cli.command {}
+    let result = match cli.command {
+        Command::Sign(a) => sign::sign(a),
+        Command::Verify(a) => sign::verify(a),
+        Command::Validate(a) => validate::validate(a),
+        Command::Access(c) => validate::access(c),
+        Command::Schema(a) => validate::schema(a),
+        Command::New(a) => write::new(a),
+        Command::Review(a) => write::review(a),
+        Command::Decide(a) => write::decide(a),
+        Command::Withdraw(a) => write::withdraw(a),
+        Command::CancelTest(a) => write::cancel_test(a),
+        Command::AssignPack(a) => write::assign_pack(a),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
 }

@@ -1,0 +1,385 @@
+//! The writers: `new`, `review`, `decide`, `withdraw`, `cancel-test`, `assign-pack`. Each
+//! writes one document into `promotions/<id>/` of the work tree, fills in the digests of the
+//! documents it builds on, checks it with the same parser the daemon uses, and signs it.
+//! Committing (and opening a pull request) is left to the person.
+
+use super::sign::sign_file;
+use crate::model::*;
+use anyhow::{anyhow, bail, Context, Result};
+use clap::{ArgGroup, Args, ValueEnum};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Who writes and signs.
+#[derive(Debug, Args)]
+pub struct Author {
+    /// Your e-mail as the access policy lists it
+    #[arg(long = "as", value_name = "EMAIL", env = "PROMOTER_AS")]
+    pub email: String,
+    /// Your OpenSSH private key (ed25519 or ecdsa)
+    #[arg(long, env = "PROMOTER_KEY")]
+    pub key: PathBuf,
+    /// The promotions repository work tree
+    #[arg(long, default_value = ".")]
+    pub repo: PathBuf,
+    /// Replace the document if it exists
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum TargetArg {
+    Test,
+    Production,
+}
+
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("what").args(["root", "component", "dev_package", "from_test"]).multiple(true).required(true)))]
+pub struct NewArgs {
+    #[command(flatten)]
+    pub author: Author,
+    /// Promotion id (default: derived from the process name and the time)
+    #[arg(long)]
+    pub id: Option<String>,
+    /// Dev account id
+    #[arg(long)]
+    pub account: String,
+    /// Root process name
+    #[arg(long)]
+    pub process: String,
+    /// Root process component id (components are resolved from it)
+    #[arg(long)]
+    pub root: Option<String>,
+    /// Pin a component id (repeatable)
+    #[arg(long)]
+    pub component: Vec<String>,
+    /// Dev package id
+    #[arg(long)]
+    pub dev_package: Option<String>,
+    #[arg(long, value_enum, default_value_t = TargetArg::Test)]
+    pub target: TargetArg,
+    /// PRODUCTION from this TEST promotion
+    #[arg(long)]
+    pub from_test: Option<String>,
+    /// PRODUCTION hotfix with this justification (≤ 1000 characters)
+    #[arg(long, value_name = "JUSTIFICATION")]
+    pub hotfix: Option<String>,
+    #[arg(long)]
+    pub package_version: String,
+    /// Existing integration pack id
+    #[arg(long, conflicts_with = "new_pack")]
+    pub pack_id: Option<String>,
+    /// New integration pack name (TEST packs end in " - TEST")
+    #[arg(long)]
+    pub new_pack: Option<String>,
+    #[arg(long, requires = "new_pack")]
+    pub pack_description: Option<String>,
+    /// Environment id (repeatable; default: all of the target's class)
+    #[arg(long = "env")]
+    pub environments: Vec<String>,
+    /// Deployment notes (≤ 500 characters)
+    #[arg(long)]
+    pub notes: Option<String>,
+}
+
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("decision").args(["approve", "reject"]).required(true)))]
+pub struct ReviewArgs {
+    /// Promotion id
+    pub id: String,
+    #[command(flatten)]
+    pub author: Author,
+    #[arg(long)]
+    pub approve: bool,
+    #[arg(long)]
+    pub reject: bool,
+    /// Comments (required to reject; ≤ 500 characters)
+    #[arg(long)]
+    pub comments: Option<String>,
+}
+
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("decision").args(["approve", "deny"]).required(true)))]
+pub struct DecideArgs {
+    /// Promotion id
+    pub id: String,
+    #[command(flatten)]
+    pub author: Author,
+    #[arg(long)]
+    pub approve: bool,
+    #[arg(long)]
+    pub deny: bool,
+    /// Acknowledge that this hotfix skips the test cycle (required to approve a hotfix)
+    #[arg(long)]
+    pub acknowledge_hotfix: bool,
+    /// Production integration pack id (overrides the request's)
+    #[arg(long, conflicts_with = "new_pack")]
+    pub pack_id: Option<String>,
+    /// New production integration pack name
+    #[arg(long)]
+    pub new_pack: Option<String>,
+    /// Environment id (repeatable)
+    #[arg(long = "env")]
+    pub environments: Vec<String>,
+    /// Comments (required to deny; ≤ 500 characters)
+    #[arg(long)]
+    pub comments: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExitArgs {
+    /// Promotion id
+    pub id: String,
+    #[command(flatten)]
+    pub author: Author,
+    /// Reason (≤ 500 characters)
+    #[arg(long)]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("pack").args(["pack_id", "new_pack"]).required(true)))]
+pub struct AssignPackArgs {
+    /// Promotion id
+    pub id: String,
+    #[command(flatten)]
+    pub author: Author,
+    /// Existing integration pack id
+    #[arg(long)]
+    pub pack_id: Option<String>,
+    /// New TEST integration pack name (ends in " - TEST")
+    #[arg(long)]
+    pub new_pack: Option<String>,
+    #[arg(long, requires = "new_pack")]
+    pub pack_description: Option<String>,
+}
+
+/// YAML of a document: struct field order, `None`s left out.
+pub fn to_yaml<T: Serialize>(doc: &T) -> Result<String> {
+    fn prune(v: &mut serde_json::Value) {
+        match v {
+            serde_json::Value::Object(m) => {
+                m.retain(|_, x| !x.is_null());
+                m.values_mut().for_each(prune);
+            }
+            serde_json::Value::Array(a) => a.iter_mut().for_each(prune),
+            _ => {}
+        }
+    }
+    let mut v = serde_json::to_value(doc)?;
+    prune(&mut v);
+    let mut text = serde_saphyr::to_string(&v)?;
+    if !text.ends_with('\n') {
+        text.push('\n');
+    }
+    Ok(text)
+}
+
+fn promotion_dir(repo: &Path, id: &str) -> PathBuf {
+    repo.join("promotions").join(id)
+}
+
+/// Write `promotions/<id>/<file>`, check it parses as the daemon will read it, sign it.
+fn write_signed(author: &Author, id: &str, kind: Kind, yaml: &str) -> Result<ExitCode> {
+    let file = kind.promotion_file().expect("promotion document");
+    let dir = promotion_dir(&author.repo, id);
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    let path = dir.join(file);
+    if path.exists() && !author.force {
+        bail!("{} exists; use --force to replace it", path.display());
+    }
+    let rel = format!("promotions/{id}/{file}");
+    if let Err(problems) = parse_document(&rel, yaml.as_bytes()) {
+        for p in &problems {
+            eprintln!("{p}");
+        }
+        eprintln!("nothing written");
+        return Ok(ExitCode::from(1));
+    }
+    std::fs::write(&path, yaml).with_context(|| format!("writing {}", path.display()))?;
+    let sig = match sign_file(&path, &author.key, None) {
+        Ok(s) => s,
+        Err(e) => {
+            let _ = std::fs::remove_file(&path);
+            return Err(e);
+        }
+    };
+    println!("wrote {} and {}", path.display(), sig.display());
+    println!("next: git add {} && git commit", dir.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn read_request(repo: &Path, id: &str) -> Result<(PromotionRequest, String)> {
+    let path = promotion_dir(repo, id).join("request.yaml");
+    let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+    let rel = format!("promotions/{id}/request.yaml");
+    match parse_document(&rel, &bytes) {
+        Ok(Document::PromotionRequest(r)) => Ok((r, digest(&bytes))),
+        Ok(_) => Err(anyhow!("{} is not a PromotionRequest", path.display())),
+        Err(ps) => Err(anyhow!(
+            "{} is not valid: {}",
+            path.display(),
+            ps.iter()
+                .map(|p| p.to_string())
+                .collect::<Vec<_>>()
+                .join("; ")
+        )),
+    }
+}
+
+fn pack(
+    id: Option<String>,
+    new_name: Option<String>,
+    description: Option<String>,
+) -> Option<PackChoice> {
+    (id.is_some() || new_name.is_some()).then_some(PackChoice {
+        id,
+        new_name,
+        description,
+    })
+}
+
+/// A default id: slug of the process name plus the UTC time.
+fn default_id(process: &str) -> String {
+    let mut slug: String = process
+        .to_lowercase()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    while slug.contains("--") {
+        slug = slug.replace("--", "-");
+    }
+    let slug = slug.trim_matches('-');
+    let slug = if slug.is_empty() { "promotion" } else { slug };
+    let slug: String = slug.chars().take(40).collect();
+    format!(
+        "{}-{}",
+        slug.trim_end_matches('-'),
+        chrono::Utc::now().format("%Y%m%d-%H%M%S")
+    )
+}
+
+pub fn new(a: NewArgs) -> Result<ExitCode> {
+    let id = a.id.clone().unwrap_or_else(|| default_id(&a.process));
+    let target = match a.target {
+        TargetArg::Test => Target::Test,
+        TargetArg::Production => Target::Production,
+    };
+    let doc = PromotionRequest {
+        api_version: ApiVersion::V1,
+        kind: Kind::PromotionRequest,
+        id: id.clone(),
+        initiated_by: a.author.email.clone(),
+        dev_account_id: a.account,
+        process_name: a.process,
+        root_component_id: a.root,
+        dev_package_id: a.dev_package,
+        components: (!a.component.is_empty()).then(|| {
+            a.component
+                .into_iter()
+                .map(|c| ComponentPin {
+                    component_id: c,
+                    name: None,
+                    component_type: None,
+                    folder_full_path: None,
+                })
+                .collect()
+        }),
+        target,
+        from_test: a.from_test,
+        hotfix: a.hotfix.map(|justification| Hotfix { justification }),
+        package_version: a.package_version,
+        integration_pack: pack(a.pack_id, a.new_pack, a.pack_description),
+        environments: (!a.environments.is_empty()).then_some(a.environments),
+        notes: a.notes,
+    };
+    write_signed(&a.author, &id, Kind::PromotionRequest, &to_yaml(&doc)?)
+}
+
+pub fn review(a: ReviewArgs) -> Result<ExitCode> {
+    let (_, request_digest) = read_request(&a.author.repo, &a.id)?;
+    let doc = PeerReview {
+        api_version: ApiVersion::V1,
+        kind: Kind::PeerReview,
+        promotion: a.id.clone(),
+        request_digest,
+        decision: if a.approve {
+            PeerDecision::Approved
+        } else {
+            PeerDecision::Rejected
+        },
+        reviewer: a.author.email.clone(),
+        comments: a.comments,
+    };
+    write_signed(&a.author, &a.id, Kind::PeerReview, &to_yaml(&doc)?)
+}
+
+pub fn decide(a: DecideArgs) -> Result<ExitCode> {
+    let (_, request_digest) = read_request(&a.author.repo, &a.id)?;
+    let peer_path = promotion_dir(&a.author.repo, &a.id).join("peer-review.yaml");
+    let peer = std::fs::read(&peer_path).with_context(|| {
+        format!(
+            "reading {} (an admin decision builds on the peer review)",
+            peer_path.display()
+        )
+    })?;
+    let doc = AdminReview {
+        api_version: ApiVersion::V1,
+        kind: Kind::AdminReview,
+        promotion: a.id.clone(),
+        request_digest,
+        peer_review_digest: digest(&peer),
+        decision: if a.approve {
+            AdminDecision::Approved
+        } else {
+            AdminDecision::Denied
+        },
+        admin: a.author.email.clone(),
+        acknowledge_hotfix: a.acknowledge_hotfix,
+        integration_pack: pack(a.pack_id, a.new_pack, None),
+        environments: (!a.environments.is_empty()).then_some(a.environments),
+        comments: a.comments,
+    };
+    write_signed(&a.author, &a.id, Kind::AdminReview, &to_yaml(&doc)?)
+}
+
+pub fn withdraw(a: ExitArgs) -> Result<ExitCode> {
+    let (_, request_digest) = read_request(&a.author.repo, &a.id)?;
+    let doc = Withdrawal {
+        api_version: ApiVersion::V1,
+        kind: Kind::Withdrawal,
+        promotion: a.id.clone(),
+        request_digest,
+        by: a.author.email.clone(),
+        reason: a.reason,
+    };
+    write_signed(&a.author, &a.id, Kind::Withdrawal, &to_yaml(&doc)?)
+}
+
+pub fn cancel_test(a: ExitArgs) -> Result<ExitCode> {
+    let (_, request_digest) = read_request(&a.author.repo, &a.id)?;
+    let doc = CancelTest {
+        api_version: ApiVersion::V1,
+        kind: Kind::CancelTest,
+        promotion: a.id.clone(),
+        request_digest,
+        by: a.author.email.clone(),
+        reason: a.reason,
+    };
+    write_signed(&a.author, &a.id, Kind::CancelTest, &to_yaml(&doc)?)
+}
+
+pub fn assign_pack(a: AssignPackArgs) -> Result<ExitCode> {
+    let (_, request_digest) = read_request(&a.author.repo, &a.id)?;
+    let doc = PackAssignment {
+        api_version: ApiVersion::V1,
+        kind: Kind::PackAssignment,
+        promotion: a.id.clone(),
+        request_digest,
+        admin: a.author.email.clone(),
+        integration_pack: pack(a.pack_id, a.new_pack, a.pack_description)
+            .expect("clap requires a pack"),
+    };
+    write_signed(&a.author, &a.id, Kind::PackAssignment, &to_yaml(&doc)?)
+}
