@@ -424,7 +424,8 @@ impl GitSource {
         if entry.kind() != Some(ObjectType::Blob) || !is_regular(entry.filemode()) {
             return Ok(None);
         }
-        Ok(Some(repo.find_blob(entry.id())?.content().to_vec()))
+        let bytes = repo.find_blob(entry.id())?.content().to_vec();
+        Ok(Some(bytes))
     }
 
     /// Whether `ancestor` is `descendant` or one of its ancestors. `false` when `ancestor`
