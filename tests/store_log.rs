@@ -434,7 +434,7 @@ fn test_deployed(store: &Store, id: &str, at: &str, pack: &str) {
     r.test_integration_pack_name = Some(format!("{pack} - TEST"));
     r.integration_pack_id = Some(pack.into());
     walk(
-        &store,
+        store,
         r,
         &[
             S::InProgress,
