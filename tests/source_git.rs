@@ -1,5 +1,6 @@
 //! End-to-end tests of the git source on temporary repositories built with the `git` CLI.
 
+use boomi_promoter::model::ErrorCode;
 use boomi_promoter::source::{watch, GitSource, SourceError, WatchOptions};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -123,14 +124,12 @@ fn only_committed_content_on_the_tracked_branch_counts() {
 
     // A branch that does not exist.
     let other = GitSource::local(&dir, "nope").unwrap();
-    assert!(matches!(
-        other.head().unwrap_err(),
-        SourceError::BranchNotFound(_)
-    ));
-    assert!(matches!(
-        GitSource::local(&dir, "a..b").unwrap_err(),
-        SourceError::InvalidBranch(_)
-    ));
+    let err = other.head().unwrap_err();
+    assert!(matches!(err, SourceError::BranchNotFound(_)));
+    assert_eq!(err.code(), ErrorCode::DatahubError);
+    let err = GitSource::local(&dir, "a..b").unwrap_err();
+    assert!(matches!(err, SourceError::InvalidBranch(_)));
+    assert_eq!(err.code(), ErrorCode::InvalidRequest);
     assert!(matches!(
         src.snapshot("0123456789012345678901234567890123456789")
             .unwrap_err(),
@@ -394,4 +393,37 @@ async fn a_remote_is_polled() {
     git(&work, &["push", "-q", "origin", "main"]);
     woken(&mut rx).await;
     assert_eq!(w.status().head.as_deref(), Some(second.as_str()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_linked_work_tree_reads_and_watches_the_shared_refs() {
+    let (tmp, dir, first) = repo();
+    let linked = tmp.path().join("linked");
+    git(
+        &dir,
+        &[
+            "worktree",
+            "add",
+            "-q",
+            "-b",
+            "side",
+            linked.to_str().unwrap(),
+        ],
+    );
+    let src = Arc::new(GitSource::local(&linked, "main").unwrap());
+    assert_ne!(src.git_dir(), src.common_dir());
+    assert_eq!(src.head().unwrap(), first);
+    let w = watch(
+        src.clone(),
+        WatchOptions {
+            poll: Duration::from_secs(3600),
+            debounce: Duration::from_millis(100),
+        },
+    )
+    .unwrap();
+    let mut rx = w.subscribe();
+    write(&dir, "promotions/gamma/request.yaml", "id: gamma\n");
+    let second = commit_all(&dir, "second on main");
+    woken(&mut rx).await;
+    assert_eq!(src.head().unwrap(), second);
 }

@@ -288,6 +288,7 @@ fn the_journal_writes_results_and_transitions_atomically() {
         .begin_step("j-1", "promote-component", &json!({"devComponentId": "d1"}))
         .unwrap();
     let open = store.open_steps("j-1").unwrap();
+    assert_eq!(store.all_open_steps().unwrap(), open);
     assert_eq!(open.iter().map(|s| s.id).collect::<Vec<_>>(), vec![a, b]);
     assert_eq!(open[0].intent["name"], "promo-j-1");
 

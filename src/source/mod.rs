@@ -228,6 +228,7 @@ pub enum Origin {
 pub struct GitSource {
     origin: Origin,
     git_dir: PathBuf,
+    common_dir: PathBuf,
     branch: String,
     fetch_timeout: Duration,
     fetch_lock: Mutex<()>,
@@ -281,9 +282,11 @@ impl GitSource {
             message: e.message().to_owned(),
         })?;
         let git_dir = repo.path().to_owned();
+        let common_dir = repo.commondir().to_owned();
         Ok(GitSource {
             origin: Origin::Local(path.to_owned()),
             git_dir,
+            common_dir,
             branch: branch.to_owned(),
             fetch_timeout: DEFAULT_FETCH_TIMEOUT,
             fetch_lock: Mutex::new(()),
@@ -312,6 +315,7 @@ impl GitSource {
         gitcli::init_mirror(&git_dir, url, fetch_timeout)?;
         let src = GitSource {
             origin: Origin::Remote(url.to_owned()),
+            common_dir: git_dir.clone(),
             git_dir,
             branch: branch.to_owned(),
             fetch_timeout,
@@ -337,6 +341,12 @@ impl GitSource {
     /// The git directory read (the `.git` of a local work tree, or the mirror).
     pub fn git_dir(&self) -> &Path {
         &self.git_dir
+    }
+
+    /// The directory holding the refs (differs from [`GitSource::git_dir`] in a linked
+    /// work tree).
+    pub fn common_dir(&self) -> &Path {
+        &self.common_dir
     }
 
     /// A description safe to log (credentials redacted).

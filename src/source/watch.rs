@@ -2,7 +2,8 @@
 //!
 //! One task per source: it fetches a remote every `poll` (a local repository is re-read on
 //! the same period as a safety net), reacts at once to a debounced file-system event in a
-//! local repository's git directory (`HEAD`, `packed-refs`, `refs/**`), and to a
+//! local repository's git directory (`HEAD`, `packed-refs`, `refs/**`, in the common
+//! directory of a linked work tree too), and to a
 //! [`Trigger`] (the webhook, SIGHUP). After each check it bumps a `tokio::sync::watch`
 //! counter when the branch head changed — or always, for a trigger, so an operator's
 //! "resync now" is never swallowed. Wake-ups coalesce: the reconciler reads the latest
@@ -137,7 +138,12 @@ pub fn watch(source: Arc<GitSource>, opts: WatchOptions) -> Result<Watch, Source
         let git_dir = source.git_dir().to_owned();
         d.watch(&git_dir, RecursiveMode::NonRecursive)
             .map_err(|e| SourceError::Watch(e.to_string()))?;
-        let refs = git_dir.join("refs");
+        let common = source.common_dir().to_owned();
+        if common != git_dir {
+            d.watch(&common, RecursiveMode::NonRecursive)
+                .map_err(|e| SourceError::Watch(e.to_string()))?;
+        }
+        let refs = common.join("refs");
         if refs.is_dir() {
             d.watch(&refs, RecursiveMode::Recursive)
                 .map_err(|e| SourceError::Watch(e.to_string()))?;

@@ -330,6 +330,11 @@ impl Store {
         self.read(|tx| tx.open_steps(promotion_id))
     }
 
+    /// See [`Tx::all_open_steps`].
+    pub fn all_open_steps(&self) -> Result<Vec<Step>, StoreError> {
+        self.read(|tx| tx.all_open_steps())
+    }
+
     /// See [`Tx::steps`].
     pub fn steps(&self, promotion_id: &str) -> Result<Vec<Step>, StoreError> {
         self.read(|tx| tx.steps(promotion_id))

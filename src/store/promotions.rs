@@ -698,6 +698,11 @@ impl Tx<'_> {
         self.steps_where("promotion_id = ?1", Sql::Text(promotion_id.to_owned()))
     }
 
+    /// Every open step of every promotion, oldest first (crash recovery at start-up).
+    pub fn all_open_steps(&self) -> Result<Vec<Step>, StoreError> {
+        self.steps_where("result IS NULL AND ?1 IS NULL", Sql::Null)
+    }
+
     /// The steps of a promotion that have an intent but no result (a crash happened between
     /// them), oldest first.
     pub fn open_steps(&self, promotion_id: &str) -> Result<Vec<Step>, StoreError> {
