@@ -1,0 +1,168 @@
+//! The schema of the state database as an ordered list of migrations, applied by
+//! `PRAGMA user_version`: migration `i` (0-based) takes the database from version `i` to
+//! `i + 1`, in its own transaction. A released migration is never edited; changes are new
+//! entries at the end.
+
+use super::StoreError;
+use rusqlite::Connection;
+
+/// Version 1: the promotion log, mappings, journal, audit, accepted ids, policy, key/value.
+const V1: &str = r#"
+CREATE TABLE promotions (
+    "promotionId"             TEXT PRIMARY KEY NOT NULL,
+    "devAccountId"            TEXT NOT NULL,
+    "prodAccountId"           TEXT NOT NULL DEFAULT '',
+    "devPackageId"            TEXT,
+    "prodPackageId"           TEXT,
+    "initiatedBy"             TEXT NOT NULL,
+    "initiatedAt"             TEXT NOT NULL,
+    "status"                  TEXT NOT NULL,
+    "componentsTotal"         INTEGER NOT NULL DEFAULT 0,
+    "componentsCreated"       INTEGER NOT NULL DEFAULT 0,
+    "componentsUpdated"       INTEGER NOT NULL DEFAULT 0,
+    "componentsFailed"        INTEGER NOT NULL DEFAULT 0,
+    "errorMessage"            TEXT,
+    "errorCode"               TEXT,
+    "resultDetail"            TEXT NOT NULL DEFAULT '[]',
+    "peerReviewStatus"        TEXT,
+    "peerReviewedBy"          TEXT,
+    "peerReviewedAt"          TEXT,
+    "peerReviewComments"      TEXT,
+    "adminReviewStatus"       TEXT,
+    "adminApprovedBy"         TEXT,
+    "adminApprovedAt"         TEXT,
+    "adminComments"           TEXT,
+    "branchId"                TEXT,
+    "branchName"              TEXT,
+    "integrationPackId"       TEXT,
+    "integrationPackName"     TEXT,
+    "releaseId"               TEXT,
+    "testReleaseId"           TEXT,
+    "processName"             TEXT NOT NULL,
+    "packageVersion"          TEXT,
+    "deploymentNotes"         TEXT,
+    "deployedAt"              TEXT,
+    "targetEnvironment"       TEXT NOT NULL CHECK ("targetEnvironment" IN ('TEST', 'PRODUCTION')),
+    "isHotfix"                INTEGER NOT NULL DEFAULT 0,
+    "hotfixJustification"     TEXT,
+    "testPromotionId"         TEXT,
+    "testDeployedAt"          TEXT,
+    "testIntegrationPackId"   TEXT,
+    "testIntegrationPackName" TEXT,
+    "promotedFromTestBy"      TEXT,
+    "withdrawnAt"             TEXT,
+    "withdrawalReason"        TEXT,
+    "requestDigest"           TEXT,
+    "documentCommits"         TEXT NOT NULL DEFAULT '{}',
+    "testedVersions"          TEXT NOT NULL DEFAULT '[]',
+    "updatedAt"               TEXT NOT NULL
+);
+CREATE INDEX promotions_status ON promotions ("status");
+CREATE INDEX promotions_account ON promotions ("devAccountId", "status");
+
+CREATE TABLE mappings (
+    dev_account_id      TEXT NOT NULL,
+    dev_component_id    TEXT NOT NULL,
+    prod_component_id   TEXT NOT NULL,
+    component_name      TEXT NOT NULL,
+    component_type      TEXT NOT NULL,
+    prod_account_id     TEXT NOT NULL DEFAULT '',
+    prod_latest_version INTEGER,
+    last_promoted_at    TEXT,
+    last_promoted_by    TEXT,
+    last_promotion_id   TEXT,
+    source              TEXT NOT NULL CHECK (source IN ('ENGINE', 'ADMIN')),
+    PRIMARY KEY (dev_account_id, dev_component_id)
+);
+
+CREATE TABLE journal (
+    step_id      INTEGER PRIMARY KEY AUTOINCREMENT,
+    promotion_id TEXT NOT NULL REFERENCES promotions ("promotionId"),
+    step         TEXT NOT NULL,
+    intent       TEXT NOT NULL,
+    started_at   TEXT NOT NULL,
+    result       TEXT,
+    finished_at  TEXT
+);
+CREATE INDEX journal_open ON journal (promotion_id) WHERE result IS NULL;
+
+CREATE TABLE audit (
+    audit_id     INTEGER PRIMARY KEY AUTOINCREMENT,
+    promotion_id TEXT NOT NULL REFERENCES promotions ("promotionId"),
+    from_status  TEXT,
+    to_status    TEXT NOT NULL,
+    actor        TEXT NOT NULL,
+    document     TEXT,
+    git_commit   TEXT,
+    reason       TEXT,
+    at           TEXT NOT NULL
+);
+CREATE INDEX audit_promotion ON audit (promotion_id, audit_id);
+
+CREATE TABLE accepted_ids (
+    promotion_id TEXT PRIMARY KEY NOT NULL,
+    accepted_at  TEXT NOT NULL,
+    git_commit   TEXT
+);
+
+CREATE TABLE policies (
+    policy_id   INTEGER PRIMARY KEY AUTOINCREMENT,
+    bytes       BLOB NOT NULL,
+    digest      TEXT NOT NULL,
+    git_commit  TEXT NOT NULL,
+    accepted_at TEXT NOT NULL
+);
+
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY NOT NULL,
+    value TEXT NOT NULL
+);
+"#;
+
+/// Version 2: visible waits, per-environment deployment results, history indexes.
+const V2: &str = r#"
+ALTER TABLE promotions ADD COLUMN "waitingReason" TEXT;
+ALTER TABLE promotions ADD COLUMN "deployments" TEXT NOT NULL DEFAULT '[]';
+CREATE INDEX promotions_process ON promotions ("processName", "targetEnvironment", "status");
+CREATE INDEX promotions_initiated ON promotions ("initiatedAt");
+CREATE INDEX promotions_test_parent ON promotions ("testPromotionId")
+    WHERE "testPromotionId" IS NOT NULL;
+"#;
+
+/// Every migration, in order. `MIGRATIONS.len()` is the current schema version.
+pub const MIGRATIONS: &[&str] = &[V1, V2];
+
+/// The schema version this build writes.
+pub fn current_version() -> u32 {
+    MIGRATIONS.len() as u32
+}
+
+/// Read `PRAGMA user_version`.
+pub fn version(conn: &Connection) -> Result<u32, StoreError> {
+    Ok(conn.pragma_query_value(None, "user_version", |r| r.get::<_, u32>(0))?)
+}
+
+/// Bring the database to [`current_version`], one transaction per migration. Returns the
+/// number of migrations applied. A database newer than this build is refused.
+pub fn migrate(conn: &mut Connection) -> Result<usize, StoreError> {
+    let found = version(conn)?;
+    let supported = current_version();
+    if found > supported {
+        return Err(StoreError::SchemaTooNew { found, supported });
+    }
+    let mut applied = 0;
+    for (i, script) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        // Re-check under the write lock: another process may have migrated meanwhile.
+        if version(&tx)? as usize > i {
+            tx.commit()?;
+            continue;
+        }
+        tx.execute_batch(script)?;
+        tx.pragma_update(None, "user_version", (i + 1) as u32)?;
+        tx.commit()?;
+        applied += 1;
+        tracing::info!(version = i + 1, "state database migrated");
+    }
+    Ok(applied)
+}
