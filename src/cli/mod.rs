@@ -1,6 +1,8 @@
 //! The `promoter` command line: one file per command group, `run` dispatches.
 //! Exit codes: 0 success, 1 validation found problems / command failed, 2 usage error.
 
+pub mod xml;
+
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
@@ -13,7 +15,12 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {}
+pub enum Command {
+    /// Process component XML files (strip, rewrite, normalize, references, production).
+    Xml(xml::XmlArgs),
+    /// Diff two component XML files after normalising both.
+    Diff(xml::DiffArgs),
+}
 
 /// Parse the command line and run it.
 pub fn main() -> ExitCode {
@@ -28,5 +35,15 @@ pub fn main() -> ExitCode {
             };
         }
     };
-    match cli.command {}
+    let result = match cli.command {
+        Command::Xml(args) => xml::run_xml(args),
+        Command::Diff(args) => xml::run_diff(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
 }
