@@ -5,6 +5,7 @@ mod files;
 mod sign;
 mod validate;
 mod write;
+pub mod xml;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::process::ExitCode;
@@ -48,6 +49,10 @@ pub enum Command {
     CancelTest(write::ExitArgs),
     /// Write and sign an integration-pack assignment for a TEST promotion
     AssignPack(write::AssignPackArgs),
+    /// Process component XML files (strip, rewrite, normalize, references, production)
+    Xml(xml::XmlArgs),
+    /// Diff two component XML files after normalising both
+    Diff(xml::DiffArgs),
 }
 
 /// Output format shared by commands.
@@ -93,6 +98,8 @@ pub fn main() -> ExitCode {
         Command::Withdraw(a) => write::withdraw(a),
         Command::CancelTest(a) => write::cancel_test(a),
         Command::AssignPack(a) => write::assign_pack(a),
+        Command::Xml(a) => xml::run_xml(a),
+        Command::Diff(a) => xml::run_diff(a),
     };
     match result {
         Ok(code) => code,

@@ -1,0 +1,322 @@
+//! The one tokenizer every XML function uses: quick-xml's borrowing reader plus the checks
+//! quick-xml leaves to the caller (DOCTYPE refusal, undefined entities, a single root, balanced
+//! tags at end of input, no text outside the root, attribute syntax), and the byte span of
+//! every event and attribute so callers can edit the original text in place.
+
+use super::XmlError;
+use quick_xml::events::{BytesStart, Event};
+use quick_xml::reader::Reader;
+
+/// One event with its byte span `start..end` in the input and the element depth it sits at
+/// (0 = outside the root; for `Start`/`Empty` the depth of the element itself, root = 1).
+pub(crate) struct Tok<'a> {
+    pub start: usize,
+    pub end: usize,
+    pub depth: usize,
+    pub event: Event<'a>,
+}
+
+pub(crate) struct Scanner<'a> {
+    src: &'a str,
+    reader: Reader<&'a [u8]>,
+    depth: usize,
+    seen_root: bool,
+    finished: bool,
+}
+
+impl<'a> Scanner<'a> {
+    pub fn new(src: &'a str) -> Self {
+        let mut reader = Reader::from_str(src);
+        let cfg = reader.config_mut();
+        cfg.check_end_names = true;
+        cfg.allow_unmatched_ends = false;
+        cfg.check_comments = true;
+        cfg.expand_empty_elements = false;
+        cfg.trim_text(false);
+        Scanner {
+            src,
+            reader,
+            depth: 0,
+            seen_root: false,
+            finished: false,
+        }
+    }
+
+    fn pos(&self) -> usize {
+        self.reader.buffer_position() as usize
+    }
+
+    fn err(&self, position: usize, message: impl Into<String>) -> XmlError {
+        XmlError::Parse {
+            position,
+            message: message.into(),
+        }
+    }
+
+    /// The next event, `None` at a well-formed end of input.
+    pub fn next(&mut self) -> Result<Option<Tok<'a>>, XmlError> {
+        if self.finished {
+            return Ok(None);
+        }
+        let start = self.pos();
+        let event = match self.reader.read_event() {
+            Ok(ev) => ev,
+            Err(e) => {
+                let position = self.reader.error_position() as usize;
+                return Err(self.err(position, e.to_string()));
+            }
+        };
+        let end = self.pos();
+        let mut depth = self.depth;
+        match &event {
+            Event::DocType(_) => return Err(XmlError::Doctype { position: start }),
+            Event::Start(e) | Event::Empty(e) => {
+                if self.depth == 0 {
+                    if self.seen_root {
+                        return Err(self.err(start, "more than one root element"));
+                    }
+                    self.seen_root = true;
+                }
+                // Attribute syntax and entity references inside values.
+                attr_spans(self.src, e, start)?;
+                if matches!(event, Event::Start(_)) {
+                    self.depth += 1;
+                }
+                depth += 1;
+            }
+            Event::End(_) => {
+                // quick-xml refuses unmatched and mismatched end tags itself.
+                self.depth = self.depth.saturating_sub(1);
+                depth = self.depth + 1;
+            }
+            Event::Text(t) => {
+                if self.depth == 0 && !t.as_ref().trim().is_empty() {
+                    return Err(self.err(start, "text outside the root element"));
+                }
+            }
+            Event::CData(_) => {
+                if self.depth == 0 {
+                    return Err(self.err(start, "CDATA outside the root element"));
+                }
+            }
+            Event::GeneralRef(r) => {
+                if self.depth == 0 {
+                    return Err(self.err(start, "entity reference outside the root element"));
+                }
+                resolve_ref(r.as_ref(), start)?;
+            }
+            Event::Decl(_) => {
+                if start != 0 {
+                    return Err(self.err(start, "XML declaration not at the start of the input"));
+                }
+            }
+            Event::Comment(_) | Event::PI(_) => {}
+            Event::Eof => {
+                self.finished = true;
+                if self.depth > 0 {
+                    return Err(self.err(self.src.len(), "unexpected end of input: unclosed element"));
+                }
+                if !self.seen_root {
+                    return Err(self.err(self.src.len(), "no root element"));
+                }
+                return Ok(None);
+            }
+        }
+        Ok(Some(Tok {
+            start,
+            end,
+            depth,
+            event,
+        }))
+    }
+}
+
+/// Resolve the body of an entity reference (`amp`, `#10`, `#x41`) to its character.
+pub(crate) fn resolve_ref(name: &str, position: usize) -> Result<char, XmlError> {
+    if let Some(num) = name.strip_prefix('#') {
+        let code = if let Some(hex) = num.strip_prefix('x') {
+            u32::from_str_radix(hex, 16).ok()
+        } else {
+            num.parse::<u32>().ok()
+        };
+        let ch = code.and_then(char::from_u32).filter(|c| {
+            matches!(*c, '\t' | '\n' | '\r') || (*c >= ' ' && *c != '\u{FFFE}' && *c != '\u{FFFF}')
+        });
+        return match ch {
+            Some(c) => Ok(c),
+            None => Err(XmlError::Parse {
+                position,
+                message: format!("invalid character reference `&{name};`"),
+            }),
+        };
+    }
+    quick_xml::escape::resolve_predefined_entity(name)
+        .and_then(|s| s.chars().next())
+        .ok_or_else(|| XmlError::UndefinedEntity {
+            name: name.to_string(),
+            position,
+        })
+}
+
+/// Unescape raw text (or a raw attribute value): predefined entities and character references.
+pub(crate) fn unescape(raw: &str, position: usize) -> Result<String, XmlError> {
+    if !raw.contains('&') {
+        return Ok(raw.to_string());
+    }
+    let mut out = String::with_capacity(raw.len());
+    let mut rest = raw;
+    while let Some(i) = rest.find('&') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        let Some(j) = after.find(';') else {
+            return Err(XmlError::Parse {
+                position,
+                message: "unterminated entity reference".into(),
+            });
+        };
+        out.push(resolve_ref(&after[..j], position)?);
+        rest = &after[j + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// One attribute of a start tag, with its byte positions in the whole input.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct AttrSpan<'a> {
+    pub key: &'a str,
+    /// The raw (escaped) value, without quotes.
+    pub value: &'a str,
+    /// Offset of the first byte of the key.
+    pub key_start: usize,
+    /// Offset of the first byte of the value (after the opening quote).
+    pub value_start: usize,
+    /// Offset just past the closing quote.
+    pub end: usize,
+}
+
+impl<'a> AttrSpan<'a> {
+    pub fn value_end(&self) -> usize {
+        self.value_start + self.value.len()
+    }
+
+    pub fn unescaped(&self, _tag_start: usize) -> Result<String, XmlError> {
+        unescape(self.value, self.value_start)
+    }
+}
+
+fn offset_in(src: &str, part: &str) -> Option<usize> {
+    let s = src.as_ptr() as usize;
+    let p = part.as_ptr() as usize;
+    (p >= s && p + part.len() <= s + src.len()).then(|| p - s)
+}
+
+/// The attributes of a start tag read from `src` (the tag must borrow from `src`), with spans.
+/// Refuses malformed attributes, duplicates, `<` in a value and undefined entities.
+pub(crate) fn attr_spans<'a>(
+    src: &'a str,
+    e: &BytesStart<'_>,
+    tag_start: usize,
+) -> Result<Vec<AttrSpan<'a>>, XmlError> {
+    let mut out = Vec::new();
+    for a in e.attributes() {
+        let a = a.map_err(|err| XmlError::Parse {
+            position: tag_start,
+            message: format!("bad attribute: {err}"),
+        })?;
+        let key_ref: &str = a.key.as_ref();
+        let (Some(key_start), Some(value_start)) =
+            (offset_in(src, key_ref), offset_in(src, a.value.as_ref()))
+        else {
+            return Err(XmlError::Parse {
+                position: tag_start,
+                message: "internal: attribute not borrowed from the input".into(),
+            });
+        };
+        let key = &src[key_start..key_start + key_ref.len()];
+        let value = &src[value_start..value_start + a.value.len()];
+        if value.contains('<') {
+            return Err(XmlError::Parse {
+                position: value_start,
+                message: format!("`<` in the value of attribute `{key}`"),
+            });
+        }
+        if value.contains('&') {
+            unescape(value, value_start)?;
+        }
+        out.push(AttrSpan {
+            key,
+            value,
+            key_start,
+            value_start,
+            end: value_start + value.len() + 1,
+        });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(src: &str) -> Result<usize, XmlError> {
+        let mut sc = Scanner::new(src);
+        let mut n = 0;
+        while sc.next()?.is_some() {
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    #[test]
+    fn spans_cover_the_input() {
+        let src = "<?xml version=\"1.0\"?>\n<a x='1'><!--c--><b/>t&amp;<![CDATA[z]]></a>";
+        let mut sc = Scanner::new(src);
+        let mut at = 0;
+        while let Some(t) = sc.next().unwrap() {
+            assert_eq!(t.start, at);
+            at = t.end;
+        }
+        assert_eq!(at, src.len());
+    }
+
+    #[test]
+    fn refuses_bad_documents() {
+        for (src, what) in [
+            ("<a><b></a>", "mismatch"),
+            ("<a>", "unclosed"),
+            ("<a/><b/>", "two roots"),
+            ("x<a/>", "text outside"),
+            ("", "empty"),
+            ("<a>&lol;</a>", "entity"),
+            ("<a x='&lol;'/>", "entity in attribute"),
+            ("<a x='1' x='2'/>", "duplicate"),
+            ("<a x=1/>", "unquoted"),
+            ("<!DOCTYPE a><a/>", "doctype"),
+            ("<a>&#0;</a>", "bad char ref"),
+        ] {
+            assert!(run(src).is_err(), "{what}: {src}");
+        }
+        assert_eq!(
+            run("<a>&lol;</a>").unwrap_err(),
+            XmlError::UndefinedEntity {
+                name: "lol".into(),
+                position: 3
+            }
+        );
+    }
+
+    #[test]
+    fn attribute_spans() {
+        let src = r#"<a  k="v&amp;w" j = 'x' />"#;
+        let mut sc = Scanner::new(src);
+        let t = sc.next().unwrap().unwrap();
+        let Event::Empty(e) = &t.event else { panic!() };
+        let spans = attr_spans(src, e, t.start).unwrap();
+        assert_eq!(spans.len(), 2);
+        assert_eq!(&src[spans[0].key_start..spans[0].end], r#"k="v&amp;w""#);
+        assert_eq!(spans[0].unescaped(0).unwrap(), "v&w");
+        assert_eq!(&src[spans[1].key_start..spans[1].end], "j = 'x'");
+        assert_eq!(&src[spans[1].value_start..spans[1].value_end()], "x");
+    }
+}

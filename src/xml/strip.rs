@@ -1,0 +1,345 @@
+//! `strip_env_config` (`seed-behaviors.md` §6.1, hardened): blank the environment configuration
+//! of a component before it is promoted, editing the original bytes in place.
+//!
+//! Applies only to the stripped types ([`is_stripped_type`]): `process`, `operation`,
+//! `connector-action`, `connection` and — a deliberate deviation from the seeds' literal type
+//! guard — `connector-settings`, the raw API name of a connection (connections are never
+//! promoted, but if one is ever stripped its secrets must go). Every other type passes through
+//! byte-identical (after a well-formedness check: fail closed).
+//!
+//! Rules, for the stripped types:
+//!
+//! 1. **Elements (the seeds' literal rule).** An element whose name *as written* (with prefix)
+//!    equals one of [`SENSITIVE_ELEMENTS`], or contains case-insensitively one of
+//!    [`SENSITIVE_NAME_PARTS`], loses all its children and text when its descendant text is not
+//!    blank: `<password><EncryptedValue>x</EncryptedValue></password>` becomes
+//!    `<password></password>`. Reported by element name; a nested target is reported too.
+//! 2. **Hardening: generic connector fields.** A `<field id="…">` whose `id` is one of
+//!    [`SENSITIVE_ATTRIBUTES`] loses its content the same way and its `value` attribute (the form
+//!    Boomi's own exports use) is set to `""`. Reported as `field[@id='host']`.
+//! 3. **Hardening: attributes.** An attribute whose name is one of [`SENSITIVE_ATTRIBUTES`] gets
+//!    the value `""`, e.g. `<AuthSettings password="…">`, `<HttpSettings url="…">`. Reported as
+//!    `AuthSettings/@password`.
+//!
+//! Blank (whitespace-only) values are left alone and not reported. Nothing else changes.
+
+use super::scan::{attr_spans, resolve_ref, Scanner};
+use super::{apply_edits, local_name, Edit, XmlError};
+use quick_xml::events::Event;
+use serde::Serialize;
+
+/// Element names blanked on an exact (case-sensitive) match (§6.1 rule 2).
+pub const SENSITIVE_ELEMENTS: &[&str] = &[
+    "password",
+    "host",
+    "url",
+    "port",
+    "EncryptedValue",
+    "apiKey",
+    "apiToken",
+    "secretKey",
+    "clientSecret",
+    "connectionString",
+    "jdbcUrl",
+    "privateKey",
+    "keystorePassword",
+    "proxyPassword",
+];
+
+/// Name parts that make an element a target when contained, case-insensitively.
+pub const SENSITIVE_NAME_PARTS: &[&str] = &["password", "secret", "key", "token", "credential"];
+
+/// Attribute names (and generic `<field id>` values) blanked by the hardening rules.
+pub const SENSITIVE_ATTRIBUTES: &[&str] = &[
+    "password",
+    "host",
+    "url",
+    "port",
+    "apiKey",
+    "apiToken",
+    "secretKey",
+    "clientSecret",
+    "connectionString",
+    "jdbcUrl",
+    "privateKey",
+    "keystorePassword",
+    "proxyPassword",
+];
+
+/// Component types whose configuration is stripped.
+pub fn is_stripped_type(component_type: &str) -> bool {
+    let t = component_type.trim().to_ascii_lowercase();
+    matches!(
+        t.as_str(),
+        "process" | "operation" | "connection" | "connector-action" | "connector-settings"
+    )
+}
+
+/// The result of [`strip_env_config`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StripOutcome {
+    /// The XML with the sensitive values blanked (byte-identical elsewhere).
+    pub xml: String,
+    /// Whether anything was blanked (`configStripped`).
+    pub config_stripped: bool,
+    /// The distinct names blanked, in the order first met (`strippedElements`).
+    pub stripped: Vec<String>,
+    /// The component type the decision was taken on.
+    pub component_type: String,
+}
+
+fn ascii_contains_ci(hay: &str, needle: &str) -> bool {
+    let (h, n) = (hay.as_bytes(), needle.as_bytes());
+    h.len() >= n.len() && h.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n))
+}
+
+fn is_sensitive_element(qname: &str) -> bool {
+    SENSITIVE_ELEMENTS.contains(&qname)
+        || SENSITIVE_NAME_PARTS
+            .iter()
+            .any(|p| ascii_contains_ci(qname, p))
+}
+
+struct Frame {
+    /// `Some(report name)` when this element's content is to be blanked.
+    target: Option<String>,
+    /// Order of the start tag (document order), for reporting.
+    order: usize,
+    content_start: usize,
+    has_text: bool,
+}
+
+/// Blank the environment configuration of a component.
+///
+/// `component_type`: the component's type; `None` reads it from the root `bns:Component`
+/// element's `type` attribute (an error when there is none — fail closed).
+pub fn strip_env_config(xml: &str, component_type: Option<&str>) -> Result<StripOutcome, XmlError> {
+    let mut sc = Scanner::new(xml);
+    let mut ty: Option<String> = component_type.map(str::to_string);
+    let mut active: Option<bool> = ty.as_deref().map(is_stripped_type);
+    let mut edits: Vec<Edit> = Vec::new();
+    let mut found: Vec<(usize, String)> = Vec::new();
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut open_targets = 0usize;
+    let mut order = 0usize;
+
+    while let Some(tok) = sc.next()? {
+        match &tok.event {
+            Event::Start(e) | Event::Empty(e) => {
+                let is_empty = matches!(tok.event, Event::Empty(_));
+                let qname: &str = e.name().0;
+                if active.is_none() {
+                    // Root element: take the type from the wrapper.
+                    let t = attr_spans(xml, e, tok.start)?
+                        .iter()
+                        .find(|a| a.key == "type")
+                        .map(|a| a.unescaped(tok.start))
+                        .transpose()?;
+                    match t {
+                        Some(t) if local_name(qname) == "Component" => {
+                            active = Some(is_stripped_type(&t));
+                            ty = Some(t);
+                        }
+                        _ => {
+                            return Err(XmlError::MissingAttribute {
+                                name: "type".into(),
+                                position: tok.start,
+                            })
+                        }
+                    }
+                }
+                if active != Some(true) {
+                    continue;
+                }
+                order += 1;
+                let my_order = order;
+                let is_field = local_name(qname) == "field";
+                let spans = attr_spans(xml, e, tok.start)?;
+                let field_id = if is_field {
+                    spans
+                        .iter()
+                        .find(|a| a.key == "id")
+                        .map(|a| a.unescaped(tok.start))
+                        .transpose()?
+                        .filter(|id| SENSITIVE_ATTRIBUTES.contains(&id.as_str()))
+                } else {
+                    None
+                };
+                for a in &spans {
+                    let blank_it = SENSITIVE_ATTRIBUTES.contains(&a.key)
+                        || (field_id.is_some() && a.key == "value");
+                    if blank_it && !a.value.trim().is_empty() {
+                        edits.push(Edit {
+                            start: a.value_start,
+                            end: a.value_end(),
+                            text: String::new(),
+                        });
+                        let name = match (&field_id, a.key) {
+                            (Some(id), "value") => format!("field[@id='{id}']"),
+                            _ => format!("{qname}/@{}", a.key),
+                        };
+                        found.push((my_order, name));
+                    }
+                }
+                if is_empty {
+                    continue;
+                }
+                let target = if let Some(id) = field_id {
+                    Some(format!("field[@id='{id}']"))
+                } else if is_sensitive_element(qname) {
+                    Some(qname.to_string())
+                } else {
+                    None
+                };
+                if target.is_some() {
+                    open_targets += 1;
+                }
+                stack.push(Frame {
+                    target,
+                    order: my_order,
+                    content_start: tok.end,
+                    has_text: false,
+                });
+            }
+            Event::End(_) => {
+                if active != Some(true) {
+                    continue;
+                }
+                let Some(f) = stack.pop() else { continue };
+                if let Some(name) = f.target {
+                    open_targets -= 1;
+                    if f.has_text {
+                        edits.push(Edit {
+                            start: f.content_start,
+                            end: tok.start,
+                            text: String::new(),
+                        });
+                        found.push((f.order, name));
+                    }
+                }
+            }
+            Event::Text(t) if open_targets > 0 => {
+                if !t.as_ref().trim().is_empty() {
+                    mark_text(&mut stack);
+                }
+            }
+            Event::CData(c) if open_targets > 0 => {
+                if !c.as_ref().trim().is_empty() {
+                    mark_text(&mut stack);
+                }
+            }
+            Event::GeneralRef(r) if open_targets > 0 => {
+                if !resolve_ref(r.as_ref(), tok.start)?.is_whitespace() {
+                    mark_text(&mut stack);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    found.sort_by_key(|(o, _)| *o);
+    let mut stripped: Vec<String> = Vec::new();
+    for (_, n) in found {
+        if !stripped.contains(&n) {
+            stripped.push(n);
+        }
+    }
+    Ok(StripOutcome {
+        xml: apply_edits(xml, edits),
+        config_stripped: !stripped.is_empty(),
+        stripped,
+        component_type: ty.unwrap_or_default(),
+    })
+}
+
+fn mark_text(stack: &mut [Frame]) {
+    for f in stack.iter_mut().rev() {
+        if f.target.is_some() {
+            if f.has_text {
+                // Every outer target is already marked too.
+                break;
+            }
+            f.has_text = true;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn wrap(ty: &str, body: &str) -> String {
+        format!(
+            r#"<bns:Component xmlns:bns="http://api.platform.boomi.com/" type="{ty}" name="n"><bns:object>{body}</bns:object></bns:Component>"#
+        )
+    }
+
+    #[test]
+    fn literal_element_rule_nested_reported_after_parent() {
+        let x = wrap(
+            "connector-action",
+            "<Op><password><EncryptedValue>abc</EncryptedValue></password><keep>1</keep></Op>",
+        );
+        let o = strip_env_config(&x, None).unwrap();
+        assert_eq!(o.stripped, vec!["password", "EncryptedValue"]);
+        assert!(o.xml.contains("<password></password><keep>1</keep>"));
+        assert!(o.config_stripped);
+    }
+
+    #[test]
+    fn contains_rule_and_blank_targets() {
+        let x = wrap(
+            "process",
+            "<p><SecretToken>s</SecretToken><routeKeys> </routeKeys><bns:password>x</bns:password><hostname>h</hostname></p>",
+        );
+        let o = strip_env_config(&x, None).unwrap();
+        assert_eq!(o.stripped, vec!["SecretToken", "bns:password"]);
+        assert!(o.xml.contains("<routeKeys> </routeKeys>"));
+        assert!(o.xml.contains("<hostname>h</hostname>"), "hostname is not an exact match");
+    }
+
+    #[test]
+    fn hardening_fields_and_attributes() {
+        let x = wrap(
+            "connector-settings",
+            r#"<GenericConnectorConfig xmlns=""><field id="host" type="string" value="db.example.com"/><field id="port">5432</field><field id="user">u</field><AuthSettings user="u" password='p@ss'/><HttpSettings url=""/></GenericConnectorConfig>"#,
+        );
+        let o = strip_env_config(&x, None).unwrap();
+        assert_eq!(
+            o.stripped,
+            vec!["field[@id='host']", "field[@id='port']", "AuthSettings/@password"]
+        );
+        assert!(o.xml.contains(r#"<field id="host" type="string" value=""/>"#));
+        assert!(o.xml.contains(r#"<field id="port"></field>"#));
+        assert!(o.xml.contains(r#"<AuthSettings user="u" password=''/>"#));
+        assert!(o.xml.contains(r#"<field id="user">u</field>"#));
+    }
+
+    #[test]
+    fn other_types_untouched_and_type_override() {
+        let x = wrap("profile.json", "<JSONProfile><password>x</password></JSONProfile>");
+        let o = strip_env_config(&x, None).unwrap();
+        assert_eq!(o.xml, x);
+        assert!(!o.config_stripped);
+        let o = strip_env_config(&x, Some("process")).unwrap();
+        assert_eq!(o.stripped, vec!["password"]);
+    }
+
+    #[test]
+    fn fails_closed() {
+        assert!(strip_env_config("<process><password>x</process>", Some("process")).is_err());
+        assert!(matches!(
+            strip_env_config("<process/>", None),
+            Err(XmlError::MissingAttribute { .. })
+        ));
+    }
+
+    #[test]
+    fn entity_text_counts_as_content() {
+        let x = wrap("process", "<p><password>&amp;</password><token>&#32;</token></p>");
+        let o = strip_env_config(&x, None).unwrap();
+        assert_eq!(o.stripped, vec!["password"]);
+        assert!(o.xml.contains("<token>&#32;</token>"));
+    }
+}
