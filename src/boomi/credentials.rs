@@ -114,7 +114,8 @@ impl Credentials {
         format!("{TOKEN_USER_PREFIX}{}", self.user)
     }
 
-    /// The token (only for building the Authorization header).
+    /// The token (tests only; production code uses [`authorization`](Self::authorization)).
+    #[cfg(test)]
     pub(crate) fn token(&self) -> &str {
         &self.token
     }

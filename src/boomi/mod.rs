@@ -12,13 +12,13 @@
 
 pub mod credentials;
 pub mod error;
-// pub mod http; (next commit)
+pub mod http;
 pub mod lenient;
 pub mod wire;
 
 pub use credentials::Credentials;
 pub use error::{BoomiError, Resource};
-// (http re-exports next commit)
+pub use http::{HttpConfig, HttpPlatform, RetryPolicy, DEFAULT_BASE_URL};
 
 use async_trait::async_trait;
 use std::time::Duration;
@@ -216,13 +216,13 @@ pub trait Platform: Send + Sync {
     ) -> Result<ComponentMetadata, BoomiError>;
 
     /// The components a parent revision uses (`ComponentReference/query` by
-    /// `parentComponentId` + `parentVersion`). One level only.
+    /// `parentComponentId` + `parentVersion`; a revision number names one revision across
+    /// branches, so no branch is needed). One level only.
     async fn component_children(
         &self,
         account: Option<&str>,
         parent_component_id: &str,
         parent_version: i64,
-        branch_id: Option<&str>,
     ) -> Result<Vec<References>, BoomiError>;
 
     /// The components that use `component_id` in their current revision ("where used").
