@@ -107,6 +107,24 @@ fn only_committed_content_on_the_tracked_branch_counts() {
             .unwrap(),
         None
     );
+    let part = src
+        .snapshot_paths(
+            &first,
+            &["promotions/beta", "access/policy.yaml", "promotions/none"],
+        )
+        .unwrap();
+    assert_eq!(
+        part.files.keys().map(String::as_str).collect::<Vec<_>>(),
+        vec![
+            "access/policy.yaml",
+            "promotions/beta/request.yaml",
+            "promotions/beta/request.yaml.sig"
+        ]
+    );
+    assert_eq!(
+        part.get("promotions/beta/request.yaml"),
+        snap.get("promotions/beta/request.yaml")
+    );
     git(&dir, &["reset", "-q", "--hard"]);
     git(&dir, &["clean", "-qfd"]);
 

@@ -687,3 +687,44 @@ fn the_account_lock_finds_the_in_progress_promotion() {
         .unwrap();
     assert!(store.in_progress_for_account("dev-a").unwrap().is_none());
 }
+
+#[test]
+fn queued_promotions_start_oldest_first_and_branches_are_tracked() {
+    let store = Store::open_in_memory().unwrap();
+    walk(
+        &store,
+        rec("q-2", S::Queued, Target::Test, "2026-11-21T08:02:00Z"),
+        &[],
+    );
+    walk(
+        &store,
+        rec("q-1", S::Queued, Target::Test, "2026-11-21T08:01:00Z"),
+        &[],
+    );
+    let mut other = rec("q-b", S::Queued, Target::Test, "2026-11-21T08:00:00Z");
+    other.dev_account_id = "dev-b".into();
+    walk(&store, other, &[]);
+    let ids: Vec<_> = store
+        .queued_for_account("dev-a")
+        .unwrap()
+        .into_iter()
+        .map(|r| r.promotion_id)
+        .collect();
+    assert_eq!(ids, vec!["q-1", "q-2"]);
+
+    assert!(store.branches_in_use().unwrap().is_empty());
+    store
+        .update("q-1", |r| {
+            r.branch_id = Some("B-1".into());
+            r.branch_name = Some("promo-q-1".into());
+        })
+        .unwrap();
+    store
+        .update("q-2", |r| r.branch_id = Some(String::new()))
+        .unwrap();
+    let held = store.branches_in_use().unwrap();
+    assert_eq!(held.len(), 1);
+    assert_eq!(held[0].branch_id.as_deref(), Some("B-1"));
+    store.update("q-1", |r| r.branch_id = None).unwrap();
+    assert!(store.branches_in_use().unwrap().is_empty());
+}

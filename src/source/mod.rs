@@ -421,6 +421,48 @@ impl GitSource {
         })
     }
 
+    /// Only the files under the given paths of a commit (a directory such as
+    /// `promotions/alpha` takes everything below it; a file path takes that file). Paths that
+    /// do not exist are skipped. Work is proportional to what is read, not to the repository.
+    pub fn snapshot_paths<S: AsRef<str>>(
+        &self,
+        commit: &str,
+        paths: &[S],
+    ) -> Result<Snapshot, SourceError> {
+        let repo = self.repo()?;
+        let tree = Self::commit_tree(&repo, commit)?
+            .ok_or_else(|| SourceError::CommitNotFound(commit.to_owned()))?;
+        let mut files = BTreeMap::new();
+        for p in paths {
+            let p = p.as_ref().trim_matches('/');
+            if p.is_empty() {
+                read_tree(&repo, &tree, "", &mut files)?;
+                continue;
+            }
+            let entry = match tree.get_path(Path::new(p)) {
+                Ok(e) => e,
+                Err(e) if e.code() == git2::ErrorCode::NotFound => continue,
+                Err(e) => return Err(e.into()),
+            };
+            match entry.kind() {
+                Some(ObjectType::Tree) => {
+                    let sub = repo.find_tree(entry.id())?;
+                    read_tree(&repo, &sub, &format!("{p}/"), &mut files)?;
+                }
+                Some(ObjectType::Blob) if is_regular(entry.filemode()) => {
+                    let bytes = repo.find_blob(entry.id())?.content().to_vec();
+                    files.insert(p.to_owned(), bytes);
+                }
+                _ => {}
+            }
+        }
+        let full = repo.find_commit(Oid::from_str(commit)?)?.id().to_string();
+        Ok(Snapshot {
+            commit: full,
+            files,
+        })
+    }
+
     /// One file of a commit (`None`: not there, or not a regular file).
     pub fn read_file(&self, commit: &str, path: &str) -> Result<Option<Vec<u8>>, SourceError> {
         let repo = self.repo()?;

@@ -181,7 +181,8 @@ impl Store {
     }
 
     /// Run `f` in one write transaction: everything it does commits together, or nothing
-    /// does when it returns an error.
+    /// does when it returns an error. Use only `tx` inside `f`: calling a [`Store`] method
+    /// there would wait for the connection `f` holds (a deadlock).
     pub fn write<T>(
         &self,
         f: impl FnOnce(&Tx<'_>) -> Result<T, StoreError>,
@@ -290,6 +291,27 @@ impl Store {
         self.read(|tx| tx.in_progress_for_account(dev_account_id))
     }
 
+    /// See [`Tx::queued_for_account`].
+    pub fn queued_for_account(
+        &self,
+        dev_account_id: &str,
+    ) -> Result<Vec<PromotionRecord>, StoreError> {
+        self.read(|tx| tx.queued_for_account(dev_account_id))
+    }
+
+    /// See [`Tx::branches_in_use`].
+    pub fn branches_in_use(&self) -> Result<Vec<PromotionRecord>, StoreError> {
+        self.read(|tx| tx.branches_in_use())
+    }
+
+    /// See [`Tx::production_successor`].
+    pub fn production_successor(
+        &self,
+        test_id: &str,
+    ) -> Result<Option<PromotionRecord>, StoreError> {
+        self.read(|tx| tx.production_successor(test_id))
+    }
+
     /// See [`Tx::count_by_status`].
     pub fn count_by_status(&self) -> Result<Vec<(PromotionStatus, u64)>, StoreError> {
         self.read(|tx| tx.count_by_status())
@@ -361,6 +383,15 @@ impl Store {
         dev_account_id: &str,
     ) -> Result<std::collections::BTreeMap<String, ComponentMapping>, StoreError> {
         self.read(|tx| tx.mappings_of_account(dev_account_id))
+    }
+
+    /// See [`Tx::replace_admin_mappings`].
+    pub fn replace_admin_mappings(
+        &self,
+        dev_account_id: &str,
+        ms: &[ComponentMapping],
+    ) -> Result<Vec<String>, StoreError> {
+        self.write(|tx| tx.replace_admin_mappings(dev_account_id, ms))
     }
 
     /// See [`Tx::delete_mapping`].

@@ -568,6 +568,32 @@ impl Tx<'_> {
             .next())
     }
 
+    /// The `QUEUED` promotions of a dev account, oldest first (who starts next when the
+    /// account's lock is released).
+    pub fn queued_for_account(
+        &self,
+        dev_account_id: &str,
+    ) -> Result<Vec<PromotionRecord>, StoreError> {
+        let mut v = self.list(&PromotionFilter {
+            statuses: vec![PromotionStatus::Queued],
+            dev_account_id: Some(dev_account_id.to_owned()),
+            ..Default::default()
+        })?;
+        v.reverse();
+        Ok(v)
+    }
+
+    /// Every record that still holds a Boomi branch (`branchId` set and not empty), oldest
+    /// first: the branch sweeper compares these with the branches Boomi lists.
+    pub fn branches_in_use(&self) -> Result<Vec<PromotionRecord>, StoreError> {
+        let sql = format!(
+            "SELECT {} FROM promotions p WHERE COALESCE(p.\"branchId\", '') <> ''
+             ORDER BY p.\"initiatedAt\", p.\"promotionId\"",
+            record::select_list("p.")
+        );
+        self.query_records(&sql, Vec::new())
+    }
+
     /// How many records are in each status (every status, zeros included, table order).
     pub fn count_by_status(&self) -> Result<Vec<(PromotionStatus, u64)>, StoreError> {
         let mut stmt = self
