@@ -174,7 +174,8 @@ pub struct Change {
     /// Environments whose extension files changed.
     pub extensions_changed: BTreeSet<String>,
     /// Paths present at `old` and absent at `new`, sorted. A vanished document is reported
-    /// (`DESIRED_STATE_MISSING`), never acted on destructively.
+    /// (`DESIRED_STATE_MISSING`), never acted on destructively. Empty on a `full` change
+    /// (there is no old tree to compare): compare the store's records with the new snapshot.
     pub vanished: Vec<String>,
     /// `old` is not an ancestor of `new` (history was rewritten) or is gone.
     pub force_push: bool,

@@ -28,6 +28,7 @@ pub use mappings::{ComponentMapping, MappingFilter, MappingSource};
 pub use meta::{AcceptedPolicy, LAST_RECONCILED_COMMIT};
 pub use promotions::{
     AuditEntry, Cause, PackSuggestion, PromotionFilter, Step, StepId, Transition,
+    ERROR_MESSAGE_LIMIT,
 };
 pub use record::{
     ComponentAction, ComponentResult, ComponentStatus, DeploymentResult, DeploymentStatus,
@@ -138,6 +139,38 @@ impl Store {
         Self::setup(conn, Some(path.to_owned()))
     }
 
+    /// Open an existing database read-only (CLI commands beside a running daemon). Nothing
+    /// is migrated: a database at another schema version is refused; writes fail.
+    pub fn open_read_only(path: impl AsRef<Path>) -> Result<Store, StoreError> {
+        let path = path.as_ref();
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| StoreError::Open {
+            path: path.to_owned(),
+            message: e.to_string(),
+        })?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        let found = schema::version(&conn)?;
+        let supported = schema::current_version();
+        if found > supported {
+            return Err(StoreError::SchemaTooNew { found, supported });
+        }
+        if found < supported {
+            return Err(StoreError::Open {
+                path: path.to_owned(),
+                message: format!(
+                    "schema version {found} is older than {supported}; open it read-write once (start the daemon) to migrate"
+                ),
+            });
+        }
+        Ok(Store {
+            conn: Mutex::new(conn),
+            path: Some(path.to_owned()),
+        })
+    }
+
     /// A private in-memory database (tests, dry runs).
     pub fn open_in_memory() -> Result<Store, StoreError> {
         Self::setup(Connection::open_in_memory()?, None)
@@ -154,7 +187,9 @@ impl Store {
                     message: format!("cannot enable WAL (journal_mode is {mode})"),
                 });
             }
-            conn.pragma_update(None, "synchronous", "NORMAL")?;
+            // FULL: a journal intent must survive a power loss once the Boomi call it
+            // announces has been made.
+            conn.pragma_update(None, "synchronous", "FULL")?;
         }
         conn.pragma_update(None, "foreign_keys", true)?;
         schema::migrate(&mut conn)?;
