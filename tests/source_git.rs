@@ -445,3 +445,42 @@ async fn a_linked_work_tree_reads_and_watches_the_shared_refs() {
     woken(&mut rx).await;
     assert_eq!(src.head().unwrap(), second);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_fetch_is_reported_and_recovers() {
+    let (tmp, work, first, url) = origin();
+    let src = Arc::new(GitSource::open(&url, "main", &tmp.path().join("state")).unwrap());
+    let w = watch(
+        src.clone(),
+        WatchOptions {
+            poll: Duration::from_secs(3600),
+            debounce: Duration::from_millis(100),
+        },
+    )
+    .unwrap();
+    let mut status = w.status_updates();
+    let bare = tmp.path().join("origin.git");
+    let moved = tmp.path().join("origin-away.git");
+    std::fs::rename(&bare, &moved).unwrap();
+    w.trigger().fire();
+    tokio::time::timeout(
+        Duration::from_secs(60),
+        status.wait_for(|s| s.last_error.is_some()),
+    )
+    .await
+    .expect("the failure was reported within 60 s")
+    .unwrap();
+    // What was fetched before stays readable.
+    assert_eq!(src.head().unwrap(), first);
+    assert_eq!(w.status().head.as_deref(), Some(first.as_str()));
+
+    std::fs::rename(&moved, &bare).unwrap();
+    write(&work, "promotions/gamma/request.yaml", "id: gamma\n");
+    let second = commit_all(&work, "second");
+    git(&work, &["push", "-q", "origin", "main"]);
+    let mut rx = w.subscribe();
+    w.trigger().fire();
+    woken(&mut rx).await;
+    assert_eq!(w.status().last_error, None);
+    assert_eq!(w.status().head.as_deref(), Some(second.as_str()));
+}
