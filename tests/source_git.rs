@@ -484,3 +484,37 @@ async fn a_failing_fetch_is_reported_and_recovers() {
     assert_eq!(w.status().last_error, None);
     assert_eq!(w.status().head.as_deref(), Some(second.as_str()));
 }
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sighup_fires_the_trigger() {
+    let (_tmp, dir, _first) = repo();
+    let src = Arc::new(GitSource::local(&dir, "main").unwrap());
+    let w = watch(
+        src,
+        WatchOptions {
+            poll: Duration::from_secs(3600),
+            debounce: Duration::from_millis(100),
+        },
+    )
+    .unwrap();
+    let mut rx = w.subscribe();
+    let _hup = boomi_promoter::source::trigger_on_sighup(w.trigger()).unwrap();
+    let status = Command::new("kill")
+        .args(["-HUP", &std::process::id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    woken(&mut rx).await;
+}
+
+#[test]
+fn debug_output_never_shows_credentials() {
+    let (tmp, _work, _first, url) = origin();
+    // A credentialed URL cannot be fetched here; check the Debug form of the origin.
+    let o = boomi_promoter::source::Origin::Remote("https://bot:s3cret@example.com/r.git".into());
+    let text = format!("{o:?}");
+    assert!(!text.contains("s3cret"), "{text}");
+    let src = GitSource::open(&url, "main", &tmp.path().join("state")).unwrap();
+    assert!(format!("{src:?}").contains("origin.git"));
+}

@@ -21,6 +21,8 @@ mod gitcli;
 mod watch;
 
 pub use gitcli::redact_url;
+#[cfg(unix)]
+pub use watch::trigger_on_sighup;
 pub use watch::{watch, Trigger, Watch, WatchOptions, WatchStatus};
 
 use crate::model::ErrorCode;
@@ -214,8 +216,8 @@ impl Change {
     }
 }
 
-/// Where the repository comes from.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Where the repository comes from. `Debug` redacts credentials.
+#[derive(Clone, PartialEq, Eq)]
 pub enum Origin {
     /// A repository on this machine (work tree or bare), read in place.
     Local(PathBuf),
@@ -224,7 +226,16 @@ pub enum Origin {
     Remote(String),
 }
 
-/// The promotions repository, tracking one branch.
+impl std::fmt::Debug for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Origin::Local(p) => f.debug_tuple("Local").field(p).finish(),
+            Origin::Remote(u) => f.debug_tuple("Remote").field(&redact_url(u)).finish(),
+        }
+    }
+}
+
+/// The promotions repository, tracking one branch. `Debug` redacts credentials.
 #[derive(Debug)]
 pub struct GitSource {
     origin: Origin,

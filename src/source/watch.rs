@@ -60,6 +60,20 @@ impl Trigger {
     }
 }
 
+/// Fire `trigger` on every SIGHUP (an operator's "resync now"). The handler is installed
+/// before this returns; the task ends when the runtime shuts down.
+#[cfg(unix)]
+pub fn trigger_on_sighup(trigger: Trigger) -> Result<JoinHandle<()>, SourceError> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut hup = signal(SignalKind::hangup())?;
+    Ok(tokio::spawn(async move {
+        while hup.recv().await.is_some() {
+            tracing::info!("SIGHUP: fetching the promotions repository now");
+            trigger.fire();
+        }
+    }))
+}
+
 /// A running watcher. Dropping it stops the task and the file watch.
 pub struct Watch {
     wake: tokio_watch::Receiver<u64>,
