@@ -687,3 +687,108 @@ fn the_account_lock_finds_the_in_progress_promotion() {
         .unwrap();
     assert!(store.in_progress_for_account("dev-a").unwrap().is_none());
 }
+
+#[test]
+fn queued_promotions_start_oldest_first_and_branches_are_tracked() {
+    let store = Store::open_in_memory().unwrap();
+    walk(
+        &store,
+        rec("q-2", S::Queued, Target::Test, "2026-11-21T08:02:00Z"),
+        &[],
+    );
+    walk(
+        &store,
+        rec("q-1", S::Queued, Target::Test, "2026-11-21T08:01:00Z"),
+        &[],
+    );
+    let mut other = rec("q-b", S::Queued, Target::Test, "2026-11-21T08:00:00Z");
+    other.dev_account_id = "dev-b".into();
+    walk(&store, other, &[]);
+    let ids: Vec<_> = store
+        .queued_for_account("dev-a")
+        .unwrap()
+        .into_iter()
+        .map(|r| r.promotion_id)
+        .collect();
+    assert_eq!(ids, vec!["q-1", "q-2"]);
+
+    assert!(store.branches_in_use().unwrap().is_empty());
+    store
+        .update("q-1", |r| {
+            r.branch_id = Some("B-1".into());
+            r.branch_name = Some("promo-q-1".into());
+        })
+        .unwrap();
+    store
+        .update("q-2", |r| r.branch_id = Some(String::new()))
+        .unwrap();
+    let held = store.branches_in_use().unwrap();
+    assert_eq!(held.len(), 1);
+    assert_eq!(held[0].branch_id.as_deref(), Some("B-1"));
+    store.update("q-1", |r| r.branch_id = None).unwrap();
+    assert!(store.branches_in_use().unwrap().is_empty());
+}
+
+#[test]
+fn emails_are_lower_cased_and_error_messages_bounded() {
+    let store = Store::open_in_memory().unwrap();
+    walk(
+        &store,
+        rec(
+            "n-1",
+            S::PendingPeerReview,
+            Target::Production,
+            "2026-11-21T08:00:00Z",
+        ),
+        &[],
+    );
+    let r = store
+        .transition(
+            "n-1",
+            &Transition::to(S::PendingAdminReview, Cause::new("Bob@Example.com")),
+        )
+        .unwrap();
+    assert_eq!(r.status, S::PendingAdminReview);
+    let r = store
+        .update("n-1", |r| {
+            r.peer_reviewed_by = Some("Bob@Example.COM".into());
+            r.initiated_by = "ALICE@example.com".into();
+            r.error_message = Some("é".repeat(6000));
+        })
+        .unwrap();
+    assert_eq!(r.peer_reviewed_by.as_deref(), Some("bob@example.com"));
+    assert_eq!(r.initiated_by, "alice@example.com");
+    let msg = store.get("n-1").unwrap().unwrap().error_message.unwrap();
+    assert_eq!(
+        msg.chars().count(),
+        boomi_promoter::store::ERROR_MESSAGE_LIMIT
+    );
+    assert!(msg.ends_with('…'));
+}
+
+#[test]
+fn a_read_only_handle_reads_beside_a_writer_and_cannot_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.db");
+    // Nothing there yet: refused, and nothing is created.
+    assert!(Store::open_read_only(&path).is_err());
+    assert!(!path.exists());
+
+    let writer = Store::open(&path).unwrap();
+    walk(
+        &writer,
+        rec("ro-1", S::Queued, Target::Test, "2026-11-21T08:00:00Z"),
+        &[],
+    );
+    let reader = Store::open_read_only(&path).unwrap();
+    assert_eq!(reader.get("ro-1").unwrap().unwrap().status, S::Queued);
+    writer
+        .transition("ro-1", &Transition::to(S::InProgress, engine()))
+        .unwrap();
+    assert_eq!(reader.get("ro-1").unwrap().unwrap().status, S::InProgress);
+    assert!(reader.set_meta("k", "v").is_err());
+    assert!(reader
+        .transition("ro-1", &Transition::to(S::Completed, engine()))
+        .is_err());
+    assert_eq!(writer.get("ro-1").unwrap().unwrap().status, S::InProgress);
+}

@@ -174,3 +174,44 @@ fn two_handles_on_one_file_see_each_other() {
     }
     assert_eq!(a.accepted_ids().unwrap().len(), 100);
 }
+
+#[test]
+fn a_new_admin_mappings_file_replaces_only_admin_mappings_of_its_account() {
+    let store = Store::open_in_memory().unwrap();
+    store
+        .upsert_mappings(&[
+            mapping("dev-a", "c1", "P1", 1, MappingSource::Admin),
+            mapping("dev-a", "c2", "P2", 1, MappingSource::Admin),
+            mapping("dev-a", "proc", "P9", 3, MappingSource::Engine),
+            mapping("dev-b", "c1", "P1", 1, MappingSource::Admin),
+        ])
+        .unwrap();
+    let removed = store
+        .replace_admin_mappings(
+            "dev-a",
+            &[
+                mapping("dev-a", "c1", "P1-new", 1, MappingSource::Admin),
+                mapping("dev-a", "c3", "P3", 1, MappingSource::Admin),
+            ],
+        )
+        .unwrap();
+    assert_eq!(removed, vec!["c2"]);
+    let a = store.mappings_of_account("dev-a").unwrap();
+    assert_eq!(
+        a.keys().map(String::as_str).collect::<Vec<_>>(),
+        vec!["c1", "c3", "proc"]
+    );
+    assert_eq!(a["c1"].prod_component_id, "P1-new");
+    assert_eq!(a["proc"].source, MappingSource::Engine);
+    assert_eq!(store.mappings_of_account("dev-b").unwrap().len(), 1);
+
+    // An item of another account is refused and nothing changes.
+    let err = store
+        .replace_admin_mappings(
+            "dev-a",
+            &[mapping("dev-b", "x", "P", 1, MappingSource::Admin)],
+        )
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Invalid(_)));
+    assert_eq!(store.mappings_of_account("dev-a").unwrap().len(), 3);
+}

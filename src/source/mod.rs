@@ -21,6 +21,8 @@ mod gitcli;
 mod watch;
 
 pub use gitcli::redact_url;
+#[cfg(unix)]
+pub use watch::trigger_on_sighup;
 pub use watch::{watch, Trigger, Watch, WatchOptions, WatchStatus};
 
 use crate::model::ErrorCode;
@@ -174,7 +176,8 @@ pub struct Change {
     /// Environments whose extension files changed.
     pub extensions_changed: BTreeSet<String>,
     /// Paths present at `old` and absent at `new`, sorted. A vanished document is reported
-    /// (`DESIRED_STATE_MISSING`), never acted on destructively.
+    /// (`DESIRED_STATE_MISSING`), never acted on destructively. Empty on a `full` change
+    /// (there is no old tree to compare): compare the store's records with the new snapshot.
     pub vanished: Vec<String>,
     /// `old` is not an ancestor of `new` (history was rewritten) or is gone.
     pub force_push: bool,
@@ -213,8 +216,8 @@ impl Change {
     }
 }
 
-/// Where the repository comes from.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Where the repository comes from. `Debug` redacts credentials.
+#[derive(Clone, PartialEq, Eq)]
 pub enum Origin {
     /// A repository on this machine (work tree or bare), read in place.
     Local(PathBuf),
@@ -223,7 +226,16 @@ pub enum Origin {
     Remote(String),
 }
 
-/// The promotions repository, tracking one branch.
+impl std::fmt::Debug for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Origin::Local(p) => f.debug_tuple("Local").field(p).finish(),
+            Origin::Remote(u) => f.debug_tuple("Remote").field(&redact_url(u)).finish(),
+        }
+    }
+}
+
+/// The promotions repository, tracking one branch. `Debug` redacts credentials.
 #[derive(Debug)]
 pub struct GitSource {
     origin: Origin,
@@ -414,6 +426,48 @@ impl GitSource {
             .ok_or_else(|| SourceError::CommitNotFound(commit.to_owned()))?;
         let mut files = BTreeMap::new();
         read_tree(&repo, &tree, "", &mut files)?;
+        let full = repo.find_commit(Oid::from_str(commit)?)?.id().to_string();
+        Ok(Snapshot {
+            commit: full,
+            files,
+        })
+    }
+
+    /// Only the files under the given paths of a commit (a directory such as
+    /// `promotions/alpha` takes everything below it; a file path takes that file). Paths that
+    /// do not exist are skipped. Work is proportional to what is read, not to the repository.
+    pub fn snapshot_paths<S: AsRef<str>>(
+        &self,
+        commit: &str,
+        paths: &[S],
+    ) -> Result<Snapshot, SourceError> {
+        let repo = self.repo()?;
+        let tree = Self::commit_tree(&repo, commit)?
+            .ok_or_else(|| SourceError::CommitNotFound(commit.to_owned()))?;
+        let mut files = BTreeMap::new();
+        for p in paths {
+            let p = p.as_ref().trim_matches('/');
+            if p.is_empty() {
+                read_tree(&repo, &tree, "", &mut files)?;
+                continue;
+            }
+            let entry = match tree.get_path(Path::new(p)) {
+                Ok(e) => e,
+                Err(e) if e.code() == git2::ErrorCode::NotFound => continue,
+                Err(e) => return Err(e.into()),
+            };
+            match entry.kind() {
+                Some(ObjectType::Tree) => {
+                    let sub = repo.find_tree(entry.id())?;
+                    read_tree(&repo, &sub, &format!("{p}/"), &mut files)?;
+                }
+                Some(ObjectType::Blob) if is_regular(entry.filemode()) => {
+                    let bytes = repo.find_blob(entry.id())?.content().to_vec();
+                    files.insert(p.to_owned(), bytes);
+                }
+                _ => {}
+            }
+        }
         let full = repo.find_commit(Oid::from_str(commit)?)?.id().to_string();
         Ok(Snapshot {
             commit: full,

@@ -13,7 +13,7 @@ use super::{GitSource, SourceError};
 use chrono::{DateTime, Utc};
 use notify_debouncer_full::notify::RecursiveMode;
 use notify_debouncer_full::{new_debouncer, DebounceEventResult, Debouncer, RecommendedCache};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, watch as tokio_watch};
 use tokio::task::JoinHandle;
@@ -60,11 +60,25 @@ impl Trigger {
     }
 }
 
+/// Fire `trigger` on every SIGHUP (an operator's "resync now"). The handler is installed
+/// before this returns; the task ends when the runtime shuts down.
+#[cfg(unix)]
+pub fn trigger_on_sighup(trigger: Trigger) -> Result<JoinHandle<()>, SourceError> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut hup = signal(SignalKind::hangup())?;
+    Ok(tokio::spawn(async move {
+        while hup.recv().await.is_some() {
+            tracing::info!("SIGHUP: fetching the promotions repository now");
+            trigger.fire();
+        }
+    }))
+}
+
 /// A running watcher. Dropping it stops the task and the file watch.
 pub struct Watch {
     wake: tokio_watch::Receiver<u64>,
     trigger: Trigger,
-    status: Arc<Mutex<WatchStatus>>,
+    status: tokio_watch::Receiver<WatchStatus>,
     task: JoinHandle<()>,
     _debouncer:
         Option<Debouncer<notify_debouncer_full::notify::RecommendedWatcher, RecommendedCache>>,
@@ -92,10 +106,12 @@ impl Watch {
 
     /// What the watcher last saw.
     pub fn status(&self) -> WatchStatus {
-        self.status
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
+        self.status.borrow().clone()
+    }
+
+    /// A receiver that sees every check's outcome (readiness, the dashboard).
+    pub fn status_updates(&self) -> tokio_watch::Receiver<WatchStatus> {
+        self.status.clone()
     }
 }
 
@@ -111,7 +127,6 @@ pub fn watch(source: Arc<GitSource>, opts: WatchOptions) -> Result<Watch, Source
     let (wake_tx, wake_rx) = tokio_watch::channel(0u64);
     let (trig_tx, mut trig_rx) = mpsc::channel::<()>(1);
     let (fs_tx, mut fs_rx) = mpsc::unbounded_channel::<()>();
-    let status = Arc::new(Mutex::new(WatchStatus::default()));
 
     let debouncer = if source.is_remote() {
         None
@@ -151,13 +166,13 @@ pub fn watch(source: Arc<GitSource>, opts: WatchOptions) -> Result<Watch, Source
         Some(d)
     };
 
-    let initial = source.head().ok();
-    {
-        let mut s = status.lock().unwrap_or_else(|p| p.into_inner());
-        s.head = initial.clone();
-        s.last_check_at = Some(Utc::now());
-    }
-    let task_status = status.clone();
+    let initial = source.head();
+    let (status_tx, status_rx) = tokio_watch::channel(WatchStatus {
+        head: initial.as_ref().ok().cloned(),
+        last_check_at: Some(Utc::now()),
+        last_error: initial.as_ref().err().map(|e| e.to_string()),
+    });
+    let initial = initial.ok();
     let task = tokio::spawn(async move {
         // Keeps the file channel open for a remote (it then never fires).
         let _fs_tx = fs_tx;
@@ -184,14 +199,14 @@ pub fn watch(source: Arc<GitSource>, opts: WatchOptions) -> Result<Watch, Source
                 Ok(r) => r,
                 Err(join) => Err(SourceError::Watch(join.to_string())),
             };
-            let mut s = task_status.lock().unwrap_or_else(|p| p.into_inner());
-            s.last_check_at = Some(Utc::now());
             match result {
                 Ok(head) => {
-                    s.last_error = None;
-                    s.head = Some(head.clone());
+                    status_tx.send_replace(WatchStatus {
+                        head: Some(head.clone()),
+                        last_check_at: Some(Utc::now()),
+                        last_error: None,
+                    });
                     let moved = last_head.as_deref() != Some(head.as_str());
-                    drop(s);
                     if moved || forced {
                         tracing::debug!(head = %head, moved, forced, "source wake-up");
                         last_head = Some(head);
@@ -200,7 +215,10 @@ pub fn watch(source: Arc<GitSource>, opts: WatchOptions) -> Result<Watch, Source
                 }
                 Err(e) => {
                     tracing::warn!(error = %e, "checking the promotions repository failed");
-                    s.last_error = Some(e.to_string());
+                    status_tx.send_modify(|s| {
+                        s.last_check_at = Some(Utc::now());
+                        s.last_error = Some(e.to_string());
+                    });
                 }
             }
         }
@@ -209,7 +227,7 @@ pub fn watch(source: Arc<GitSource>, opts: WatchOptions) -> Result<Watch, Source
     Ok(Watch {
         wake: wake_rx,
         trigger: Trigger { tx: trig_tx },
-        status,
+        status: status_rx,
         task,
         _debouncer: debouncer,
     })

@@ -183,6 +183,44 @@ impl Tx<'_> {
             .collect())
     }
 
+    /// Make the `ADMIN` mappings of one dev account exactly `ms` (a new signed version of
+    /// `mappings/<devAccountId>.yaml`): upsert each, delete the account's other `ADMIN`
+    /// mappings; `ENGINE` mappings are left alone. Every item must belong to the account and
+    /// be `ADMIN`. Returns the dev component ids removed. Do not call this because the file
+    /// vanished: that is `DESIRED_STATE_MISSING`, not a signed change.
+    pub fn replace_admin_mappings(
+        &self,
+        dev_account_id: &str,
+        ms: &[ComponentMapping],
+    ) -> Result<Vec<String>, StoreError> {
+        if let Some(m) = ms
+            .iter()
+            .find(|m| m.dev_account_id != dev_account_id || m.source != MappingSource::Admin)
+        {
+            return Err(StoreError::Invalid(format!(
+                "mapping {}/{} is not an ADMIN mapping of {dev_account_id}",
+                m.dev_account_id, m.dev_component_id
+            )));
+        }
+        let keep: std::collections::BTreeSet<&str> =
+            ms.iter().map(|m| m.dev_component_id.as_str()).collect();
+        let mut removed = Vec::new();
+        for old in self.mappings(&MappingFilter {
+            dev_account_id: Some(dev_account_id.to_owned()),
+            source: Some(MappingSource::Admin),
+            ..Default::default()
+        })? {
+            if !keep.contains(old.dev_component_id.as_str()) {
+                self.delete_mapping(dev_account_id, &old.dev_component_id)?;
+                removed.push(old.dev_component_id);
+            }
+        }
+        for m in ms {
+            self.upsert_mapping(m)?;
+        }
+        Ok(removed)
+    }
+
     /// Delete one mapping by its key; `false` when there was none.
     pub fn delete_mapping(
         &self,

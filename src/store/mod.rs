@@ -28,6 +28,7 @@ pub use mappings::{ComponentMapping, MappingFilter, MappingSource};
 pub use meta::{AcceptedPolicy, LAST_RECONCILED_COMMIT};
 pub use promotions::{
     AuditEntry, Cause, PackSuggestion, PromotionFilter, Step, StepId, Transition,
+    ERROR_MESSAGE_LIMIT,
 };
 pub use record::{
     ComponentAction, ComponentResult, ComponentStatus, DeploymentResult, DeploymentStatus,
@@ -138,6 +139,38 @@ impl Store {
         Self::setup(conn, Some(path.to_owned()))
     }
 
+    /// Open an existing database read-only (CLI commands beside a running daemon). Nothing
+    /// is migrated: a database at another schema version is refused; writes fail.
+    pub fn open_read_only(path: impl AsRef<Path>) -> Result<Store, StoreError> {
+        let path = path.as_ref();
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| StoreError::Open {
+            path: path.to_owned(),
+            message: e.to_string(),
+        })?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        let found = schema::version(&conn)?;
+        let supported = schema::current_version();
+        if found > supported {
+            return Err(StoreError::SchemaTooNew { found, supported });
+        }
+        if found < supported {
+            return Err(StoreError::Open {
+                path: path.to_owned(),
+                message: format!(
+                    "schema version {found} is older than {supported}; open it read-write once (start the daemon) to migrate"
+                ),
+            });
+        }
+        Ok(Store {
+            conn: Mutex::new(conn),
+            path: Some(path.to_owned()),
+        })
+    }
+
     /// A private in-memory database (tests, dry runs).
     pub fn open_in_memory() -> Result<Store, StoreError> {
         Self::setup(Connection::open_in_memory()?, None)
@@ -154,7 +187,9 @@ impl Store {
                     message: format!("cannot enable WAL (journal_mode is {mode})"),
                 });
             }
-            conn.pragma_update(None, "synchronous", "NORMAL")?;
+            // FULL: a journal intent must survive a power loss once the Boomi call it
+            // announces has been made.
+            conn.pragma_update(None, "synchronous", "FULL")?;
         }
         conn.pragma_update(None, "foreign_keys", true)?;
         schema::migrate(&mut conn)?;
@@ -181,7 +216,8 @@ impl Store {
     }
 
     /// Run `f` in one write transaction: everything it does commits together, or nothing
-    /// does when it returns an error.
+    /// does when it returns an error. Use only `tx` inside `f`: calling a [`Store`] method
+    /// there would wait for the connection `f` holds (a deadlock).
     pub fn write<T>(
         &self,
         f: impl FnOnce(&Tx<'_>) -> Result<T, StoreError>,
@@ -290,6 +326,27 @@ impl Store {
         self.read(|tx| tx.in_progress_for_account(dev_account_id))
     }
 
+    /// See [`Tx::queued_for_account`].
+    pub fn queued_for_account(
+        &self,
+        dev_account_id: &str,
+    ) -> Result<Vec<PromotionRecord>, StoreError> {
+        self.read(|tx| tx.queued_for_account(dev_account_id))
+    }
+
+    /// See [`Tx::branches_in_use`].
+    pub fn branches_in_use(&self) -> Result<Vec<PromotionRecord>, StoreError> {
+        self.read(|tx| tx.branches_in_use())
+    }
+
+    /// See [`Tx::production_successor`].
+    pub fn production_successor(
+        &self,
+        test_id: &str,
+    ) -> Result<Option<PromotionRecord>, StoreError> {
+        self.read(|tx| tx.production_successor(test_id))
+    }
+
     /// See [`Tx::count_by_status`].
     pub fn count_by_status(&self) -> Result<Vec<(PromotionStatus, u64)>, StoreError> {
         self.read(|tx| tx.count_by_status())
@@ -361,6 +418,15 @@ impl Store {
         dev_account_id: &str,
     ) -> Result<std::collections::BTreeMap<String, ComponentMapping>, StoreError> {
         self.read(|tx| tx.mappings_of_account(dev_account_id))
+    }
+
+    /// See [`Tx::replace_admin_mappings`].
+    pub fn replace_admin_mappings(
+        &self,
+        dev_account_id: &str,
+        ms: &[ComponentMapping],
+    ) -> Result<Vec<String>, StoreError> {
+        self.write(|tx| tx.replace_admin_mappings(dev_account_id, ms))
     }
 
     /// See [`Tx::delete_mapping`].

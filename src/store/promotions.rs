@@ -162,6 +162,31 @@ pub struct Step {
 /// (`seed-behaviors.md` §6.8, [REC]).
 const DEAD_SUCCESSOR: &str = "'FAILED', 'WITHDRAWN', 'PEER_REJECTED', 'ADMIN_REJECTED'";
 
+/// The seeds' limit on `errorMessage`, in characters.
+pub const ERROR_MESSAGE_LIMIT: usize = 5000;
+
+/// What every stored record obeys: emails lower-case (they compare case-insensitively
+/// everywhere), `errorMessage` at most [`ERROR_MESSAGE_LIMIT`] characters.
+fn normalise(rec: &mut PromotionRecord) {
+    rec.initiated_by = rec.initiated_by.to_lowercase();
+    for email in [
+        &mut rec.peer_reviewed_by,
+        &mut rec.admin_approved_by,
+        &mut rec.promoted_from_test_by,
+    ]
+    .into_iter()
+    .flatten()
+    {
+        *email = email.to_lowercase();
+    }
+    if let Some(m) = &mut rec.error_message {
+        if m.chars().count() > ERROR_MESSAGE_LIMIT {
+            let cut: String = m.chars().take(ERROR_MESSAGE_LIMIT - 1).collect();
+            *m = format!("{cut}…");
+        }
+    }
+}
+
 fn corrupt(e: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(e.to_string())
 }
@@ -261,8 +286,8 @@ impl Tx<'_> {
 
     /// Create a promotion record. Its status must be a valid first status
     /// (`can_transition(None, status)`); its id must never have had a record. The id is also
-    /// remembered as accepted, and the creation is audited. `initiatedBy` is stored
-    /// lower-case; `updatedAt` is set to the cause's time.
+    /// remembered as accepted, and the creation is audited. Emails are stored lower-case,
+    /// `errorMessage` is bounded ([`ERROR_MESSAGE_LIMIT`]); `updatedAt` is the cause's time.
     pub fn insert_promotion(
         &self,
         rec: &PromotionRecord,
@@ -279,7 +304,7 @@ impl Tx<'_> {
             return Err(StoreError::AlreadyExists(rec.promotion_id.clone()));
         }
         let mut rec = rec.clone();
-        rec.initiated_by = rec.initiated_by.to_lowercase();
+        normalise(&mut rec);
         rec.updated_at = cause.at;
         self.write_record(&rec, None)?;
         self.accept_id(&rec.promotion_id, cause.commit.as_deref())?;
@@ -342,7 +367,7 @@ impl Tx<'_> {
                 "promotion {id}: an edit may not change the id or the status"
             )));
         }
-        rec.initiated_by = rec.initiated_by.to_lowercase();
+        normalise(&mut rec);
         rec.updated_at = Utc::now();
         if let Some(t) = t {
             if let Some(expected) = t.expected {
@@ -566,6 +591,32 @@ impl Tx<'_> {
             })?
             .into_iter()
             .next())
+    }
+
+    /// The `QUEUED` promotions of a dev account, oldest first (who starts next when the
+    /// account's lock is released).
+    pub fn queued_for_account(
+        &self,
+        dev_account_id: &str,
+    ) -> Result<Vec<PromotionRecord>, StoreError> {
+        let mut v = self.list(&PromotionFilter {
+            statuses: vec![PromotionStatus::Queued],
+            dev_account_id: Some(dev_account_id.to_owned()),
+            ..Default::default()
+        })?;
+        v.reverse();
+        Ok(v)
+    }
+
+    /// Every record that still holds a Boomi branch (`branchId` set and not empty), oldest
+    /// first: the branch sweeper compares these with the branches Boomi lists.
+    pub fn branches_in_use(&self) -> Result<Vec<PromotionRecord>, StoreError> {
+        let sql = format!(
+            "SELECT {} FROM promotions p WHERE COALESCE(p.\"branchId\", '') <> ''
+             ORDER BY p.\"initiatedAt\", p.\"promotionId\"",
+            record::select_list("p.")
+        );
+        self.query_records(&sql, Vec::new())
     }
 
     /// How many records are in each status (every status, zeros included, table order).
