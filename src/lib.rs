@@ -11,6 +11,7 @@
 //! | [`deps`] | dependency resolution (action B) over the Boomi platform |
 //! | [`boomi`] | the `Platform` trait, wire types, `HttpPlatform` (rate limit, retries, paging) |
 //! | [`sim`] | the Boomi emulator (`promoter sim`): in-memory platform behind an axum server |
+//! | [`reconcile`] | the reconciler: desired state from git → idempotent, journaled steps on Boomi |
 //! | [`store`] | SQLite state: promotion log, mappings, step journal, audit log |
 //! | [`source`] | git snapshots, change detection, watching and fetching the promotions repo |
 //! | [`cli`] | the `promoter` command line |
@@ -20,6 +21,7 @@ pub mod cli;
 pub mod deps;
 pub mod model;
 pub mod policy;
+pub mod reconcile;
 pub mod sim;
 pub mod source;
 pub mod store;

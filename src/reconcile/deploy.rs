@@ -1,0 +1,484 @@
+//! Action D, TEST mode (DESIGN.md §3, `seed-behaviors.md` §4 D [SEED], §6.14, §6.15): merge
+//! the promotion branch into main (OVERRIDE, polled), record the main version of every promoted
+//! component ("ship what was tested"), package from main, choose the test integration pack
+//! (named in the request or a pack assignment, or suggested from history; none → wait in
+//! PENDING_PACK_ASSIGNMENT), add the package, release the pack with every component it holds
+//! (release safety) and poll the release, deploy to each TEST environment, keep the branch,
+//! TEST_DEPLOYED. A failure after the merge is TEST_DEPLOY_FAILED with the branch kept, and is
+//! retried. A completed hotfix goes on to peer review.
+
+use super::promote::fail;
+use super::{cause, close_open, require, step_done, step_open, Context, Outcome, StepError};
+use crate::boomi::wire::{InstallationType, MergeStage, ReleasePackagedComponent, ReleaseStatus};
+use crate::boomi::{wait_merge_stage, BoomiError, DeploymentQuery, NewPackage, PackageQuery, Polling};
+use crate::model::{Classification, ErrorCode, PackChoice, PeerReviewStatus, PromotionStatus, Target};
+use crate::policy::{PromotionDocs, Verified};
+use crate::store::{ComponentStatus, DeploymentResult, DeploymentStatus, PromotionRecord, TestedVersion, Transition};
+use serde_json::json;
+
+/// Drive a COMPLETED, TEST_DEPLOYING, TEST_DEPLOY_FAILED, PENDING_PACK_ASSIGNMENT or
+/// TEST_DEPLOYED promotion.
+pub async fn execute(
+    ctx: &Context,
+    desired: &Verified,
+    docs: &PromotionDocs,
+    rec: PromotionRecord,
+    commit: &str,
+) -> Result<Outcome, StepError> {
+    let req = &docs.request.doc;
+    let id = rec.promotion_id.clone();
+    let to = |from: PromotionStatus, to: PromotionStatus, why: &str| {
+        Transition::from_to(from, to, cause(why.to_string()).commit(commit).at(ctx.clock.now()))
+    };
+    match rec.status {
+        PromotionStatus::Completed if req.target == Target::Production => {
+            // A hotfix: C is done, now the two-layer review.
+            ctx.store.apply(
+                &id,
+                Some(&to(PromotionStatus::Completed, PromotionStatus::PendingPeerReview, "hotfix submitted for peer review")),
+                |r| r.peer_review_status = Some(PeerReviewStatus::PendingPeerReview),
+            )?;
+            return Ok(Outcome::Settled);
+        }
+        PromotionStatus::Completed => {
+            ctx.store.transition(&id, &to(PromotionStatus::Completed, PromotionStatus::TestDeploying, "test deployment started"))?;
+        }
+        PromotionStatus::TestDeployFailed => {
+            let backoff = chrono::Duration::from_std(ctx.config.retry_backoff).unwrap_or_default();
+            if ctx.clock.now() - rec.updated_at < backoff {
+                return Ok(Outcome::Waiting);
+            }
+            ctx.store.transition(&id, &to(PromotionStatus::TestDeployFailed, PromotionStatus::TestDeploying, "retrying the test deployment"))?;
+        }
+        PromotionStatus::PendingPackAssignment => {
+            let Some(pa) = &docs.pack_assignment else {
+                return Ok(Outcome::Settled);
+            };
+            ctx.store.apply(
+                &id,
+                Some(
+                    &to(PromotionStatus::PendingPackAssignment, PromotionStatus::TestDeploying, "integration pack assigned")
+                        .with_document(pa.path.clone()),
+                ),
+                |r| {
+                    r.waiting_reason = None;
+                    r.document_commits.pack_assignment = Some(commit.to_string());
+                },
+            )?;
+        }
+        PromotionStatus::TestDeploying => {}
+        _ => return Ok(Outcome::Settled),
+    }
+    match run(ctx, desired, docs, &id).await {
+        Ok(o) => Ok(o),
+        Err(e) if e.is_transient() => Err(e),
+        Err(StepError::Fail { code, message }) if matches!(code, ErrorCode::MergeFailed | ErrorCode::MergeTimeout) => {
+            let rec = require(&ctx.store, &id)?;
+            fail(ctx, &rec, code, message, None).await
+        }
+        Err(e) => {
+            // After the merge: TEST_DEPLOY_FAILED, branch kept, retried later.
+            let code = e.code();
+            let msg = e.to_string();
+            ctx.store.apply(
+                &id,
+                Some(&to(PromotionStatus::TestDeploying, PromotionStatus::TestDeployFailed, &format!("{code}: {msg}"))),
+                |r| {
+                    r.error_code = Some(code);
+                    r.error_message = Some(super::truncate(&msg, 5000));
+                    r.waiting_reason = Some(format!("{}: retried after a pause", ErrorCode::TestDeployFailed));
+                },
+            )?;
+            Ok(Outcome::Waiting)
+        }
+    }
+}
+
+trait WithDocument {
+    fn with_document(self, path: String) -> Self;
+}
+
+impl WithDocument for Transition {
+    fn with_document(mut self, path: String) -> Self {
+        self.cause = self.cause.document(path);
+        self
+    }
+}
+
+fn merge_err(e: BoomiError) -> StepError {
+    match e {
+        BoomiError::MergeFailed { .. } => StepError::fail(ErrorCode::MergeFailed, e.to_string()),
+        BoomiError::MergeTimeout { .. } => StepError::fail(ErrorCode::MergeTimeout, e.to_string()),
+        other => other.into(),
+    }
+}
+
+async fn run(ctx: &Context, desired: &Verified, docs: &PromotionDocs, id: &str) -> Result<Outcome, StepError> {
+    let req = &docs.request.doc;
+    let p = ctx.platform.as_ref();
+    let rec = require(&ctx.store, id)?;
+
+    // 1. Merge the branch into main (OVERRIDE), then record what main now holds.
+    if step_done(&ctx.store, id, "merge")?.is_none() {
+        let branch = rec
+            .branch_id
+            .clone()
+            .ok_or_else(|| StepError::fail(ErrorCode::MergeFailed, "the promotion branch is gone; nothing to merge"))?;
+        let main = p.main_branch_id(None).await?;
+        let mut existing = None;
+        if step_open(&ctx.store, id, "merge")? {
+            existing = p
+                .query_merge_requests(None, &branch)
+                .await?
+                .into_iter()
+                .find(|m| !matches!(m.stage, Some(MergeStage::Deleted)))
+                .and_then(|m| m.id);
+        }
+        let mr_id = match existing {
+            Some(m) => m,
+            None => {
+                ctx.store.begin_step(id, "merge", &json!({ "sourceBranchId": branch, "destinationBranchId": main }))?;
+                let mr = p.create_merge_request(None, &branch, &main, Some(&format!("promotion {id}"))).await?;
+                let mr_id = mr.id.unwrap_or_default();
+                ctx.store.update(id, |r| r.waiting_reason = Some(format!("merging {mr_id}")))?;
+                mr_id
+            }
+        };
+        let mr = wait_merge_stage(p, None, &mr_id, &[MergeStage::Reviewing, MergeStage::Merged, MergeStage::Merging], ctx.config.merge)
+            .await
+            .map_err(merge_err)?;
+        if mr.stage == Some(MergeStage::Reviewing) {
+            p.execute_merge_request(None, &mr_id).await?;
+        }
+        wait_merge_stage(p, None, &mr_id, &[MergeStage::Merged], ctx.config.merge)
+            .await
+            .map_err(merge_err)?;
+        let mut tested = Vec::new();
+        for r in rec.result_detail.iter().filter(|r| r.status == ComponentStatus::Success) {
+            if let Some(prod) = &r.prod_component_id {
+                let c = p.get_component(None, prod, None).await?;
+                tested.push(TestedVersion {
+                    component_id: prod.clone(),
+                    name: r.name.clone(),
+                    version: c.version().unwrap_or_default(),
+                });
+            }
+        }
+        close_open(&ctx.store, id, "merge", &json!({ "mergeRequestId": mr_id }))?;
+        ctx.store.update(id, |r| {
+            r.tested_versions = tested;
+            r.waiting_reason = None;
+        })?;
+    }
+    let rec = require(&ctx.store, id)?;
+
+    // 2. Package the root process from main.
+    let root_prod = rec
+        .result_detail
+        .iter()
+        .rev()
+        .find(|r| Some(&r.dev_component_id) == req.root_component_id.as_ref())
+        .or_else(|| rec.result_detail.iter().rev().find(|r| r.component_type == "process"))
+        .and_then(|r| r.prod_component_id.clone())
+        .ok_or_else(|| StepError::fail(ErrorCode::PromotionNotCompleted, "no promoted root process to package"))?;
+    let version = rec.package_version.clone().unwrap_or_else(|| req.package_version.clone());
+    let package_id = match &rec.prod_package_id {
+        Some(pk) => pk.clone(),
+        None => {
+            let mut found = None;
+            if step_open(&ctx.store, id, "package")? {
+                found = p
+                    .query_packaged_components(
+                        None,
+                        &PackageQuery {
+                            component_id: Some(root_prod.clone()),
+                            package_version: Some(version.clone()),
+                            ..Default::default()
+                        },
+                    )
+                    .await?
+                    .into_iter()
+                    .find(|pk| pk.deleted != Some(true))
+                    .and_then(|pk| pk.package_id);
+            }
+            let pk = match found {
+                Some(pk) => {
+                    close_open(&ctx.store, id, "package", &json!({ "packageId": pk, "recovered": true }))?;
+                    pk
+                }
+                None => {
+                    let step = ctx.store.begin_step(id, "package", &json!({ "componentId": root_prod, "packageVersion": version }))?;
+                    let created = p
+                        .create_packaged_component(
+                            None,
+                            &NewPackage {
+                                component_id: root_prod.clone(),
+                                package_version: Some(version.clone()),
+                                notes: rec.deployment_notes.clone().or_else(|| Some(format!("promotion {id}"))),
+                                branch_name: None,
+                                component_version: None,
+                                shareable: true,
+                            },
+                        )
+                        .await;
+                    match created {
+                        Ok(pk) => {
+                            let pk = pk.package_id.unwrap_or_default();
+                            ctx.store.finish_step(step, &json!({ "packageId": pk }), None, |_| {})?;
+                            pk
+                        }
+                        Err(e) => {
+                            if !e.is_transient() {
+                                ctx.store.finish_step(step, &json!({ "error": e.code() }), None, |_| {})?;
+                            }
+                            return Err(match e {
+                                BoomiError::DuplicatePackageVersion { .. } => StepError::fail(
+                                    ErrorCode::DuplicatePackageVersion,
+                                    format!("package version {version} of the root process exists already; request a new packageVersion in a new promotion ({e})"),
+                                ),
+                                other => other.into(),
+                            });
+                        }
+                    }
+                }
+            };
+            ctx.store.update(id, |r| r.prod_package_id = Some(pk.clone()))?;
+            pk
+        }
+    };
+
+    // 3. The test integration pack.
+    let rec = require(&ctx.store, id)?;
+    let pack_id = match &rec.integration_pack_id {
+        Some(pk) => pk.clone(),
+        None => {
+            let choice: Option<PackChoice> = docs
+                .pack_assignment
+                .as_ref()
+                .map(|a| a.doc.integration_pack.clone())
+                .or_else(|| req.integration_pack.clone());
+            let (pack_id, pack_name) = match choice {
+                Some(PackChoice { id: Some(pid), .. }) => {
+                    let pack = p.get_publisher_pack(&pid).await?;
+                    (pid, pack.name.unwrap_or_default())
+                }
+                Some(PackChoice { new_name: Some(name), description, .. }) => {
+                    let existing = p
+                        .query_publisher_packs(Some(&name))
+                        .await?
+                        .into_iter()
+                        .find(|pk| pk.name.as_deref() == Some(name.as_str()))
+                        .and_then(|pk| pk.id);
+                    match existing {
+                        Some(pid) => (pid, name),
+                        None => {
+                            let step = ctx.store.begin_step(id, "create_pack", &json!({ "name": name }))?;
+                            let pack = p
+                                .create_publisher_pack(&name, description.as_deref().unwrap_or(&name), InstallationType::Multi)
+                                .await?;
+                            let pid = pack.id.unwrap_or_default();
+                            ctx.store.finish_step(step, &json!({ "packId": pid }), None, |_| {})?;
+                            (pid, name)
+                        }
+                    }
+                }
+                _ => match ctx.store.suggest_pack(&rec.process_name, Target::Test)? {
+                    Some(s) => (s.pack_id, s.pack_name.unwrap_or_default()),
+                    None => {
+                        ctx.store.apply(
+                            id,
+                            Some(&Transition::from_to(
+                                PromotionStatus::TestDeploying,
+                                PromotionStatus::PendingPackAssignment,
+                                cause("no test integration pack named or known").at(ctx.clock.now()),
+                            )),
+                            |r| {
+                                r.waiting_reason = Some(format!(
+                                    "no test integration pack: an admin assigns one with `promoter assign-pack {id}` (pack-assignment.yaml)"
+                                ))
+                            },
+                        )?;
+                        return Ok(Outcome::Settled);
+                    }
+                },
+            };
+            ctx.store.update(id, |r| {
+                r.integration_pack_id = Some(pack_id.clone());
+                r.integration_pack_name = Some(pack_name.clone());
+                r.test_integration_pack_id = Some(pack_id.clone());
+                r.test_integration_pack_name = Some(pack_name.clone());
+            })?;
+            pack_id
+        }
+    };
+
+    // 4. Add the package and release the pack with every component it holds.
+    if step_done(&ctx.store, id, "release")?.is_none() {
+        p.add_pack_components(&pack_id, std::slice::from_ref(&root_prod)).await?;
+        let pack = p.get_publisher_pack(&pack_id).await?;
+        let mut list: Vec<ReleasePackagedComponent> = pack
+            .components()
+            .iter()
+            .filter(|c| c.component_id.as_deref() != Some(root_prod.as_str()) && c.deleted != Some(true))
+            .filter_map(|c| {
+                let v = c.current_version.clone().or_else(|| c.pending_version.clone()).or_else(|| c.latest_version.clone())?;
+                Some(ReleasePackagedComponent {
+                    component_id: c.component_id.clone(),
+                    version: Some(v),
+                    released_version: None,
+                })
+            })
+            .collect();
+        list.push(ReleasePackagedComponent {
+            component_id: Some(root_prod.clone()),
+            version: Some(version.clone()),
+            released_version: None,
+        });
+        let step = ctx.store.begin_step(id, "release", &json!({ "packId": pack_id, "components": list.len() }))?;
+        let release = p.release_pack(&pack_id, &list).await?;
+        let request_id = release.request_id.unwrap_or_default();
+        ctx.store.finish_step(step, &json!({ "requestId": request_id }), None, |r| r.test_release_id = Some(request_id.clone()))?;
+    }
+    let rec = require(&ctx.store, id)?;
+    if let Some(request_id) = &rec.test_release_id {
+        wait_release(ctx, request_id, ctx.config.release).await?;
+    }
+
+    // 5. Deploy to each TEST environment, 120 ms apart.
+    let envs: Vec<String> = match &req.environments {
+        Some(e) => e.clone(),
+        None => desired
+            .settings
+            .as_ref()
+            .map(|s| {
+                s.environments
+                    .iter()
+                    .filter(|e| e.classification == Classification::Test)
+                    .map(|e| e.id.clone())
+                    .collect()
+            })
+            .unwrap_or_default(),
+    };
+    for (i, env) in envs.iter().enumerate() {
+        let rec = require(&ctx.store, id)?;
+        if rec.deployments.iter().any(|d| &d.environment_id == env && d.status == DeploymentStatus::Deployed) {
+            continue;
+        }
+        if i > 0 {
+            ctx.clock.sleep(ctx.config.deploy_gap).await;
+        }
+        let step_name = format!("deploy:{env}");
+        let mut result = None;
+        if step_open(&ctx.store, id, &step_name)? {
+            let found = p
+                .query_deployed_packages(
+                    None,
+                    &DeploymentQuery {
+                        environment_id: Some(env.clone()),
+                        package_id: Some(package_id.clone()),
+                        ..Default::default()
+                    },
+                )
+                .await?;
+            if let Some(d) = found.into_iter().next() {
+                close_open(&ctx.store, id, &step_name, &json!({ "deploymentId": d.deployment_id, "recovered": true }))?;
+                result = Some(DeploymentResult {
+                    environment_id: env.clone(),
+                    deployment_id: d.deployment_id,
+                    status: DeploymentStatus::Deployed,
+                    error: None,
+                });
+            }
+        }
+        let result = match result {
+            Some(r) => r,
+            None => {
+                let step = ctx.store.begin_step(id, &step_name, &json!({ "environmentId": env, "packageId": package_id }))?;
+                match p.deploy_package(None, env, &package_id, rec.deployment_notes.as_deref()).await {
+                    Ok(d) => {
+                        ctx.store.finish_step(step, &json!({ "deploymentId": d.deployment_id }), None, |_| {})?;
+                        DeploymentResult {
+                            environment_id: env.clone(),
+                            deployment_id: d.deployment_id,
+                            status: DeploymentStatus::Deployed,
+                            error: None,
+                        }
+                    }
+                    Err(e) if e.is_transient() => return Err(e.into()),
+                    Err(e) => {
+                        ctx.store.finish_step(step, &json!({ "error": e.code() }), None, |_| {})?;
+                        DeploymentResult {
+                            environment_id: env.clone(),
+                            deployment_id: None,
+                            status: DeploymentStatus::Failed,
+                            error: Some(e.to_string()),
+                        }
+                    }
+                }
+            }
+        };
+        ctx.store.update(id, |r| {
+            r.deployments.retain(|d| d.environment_id != result.environment_id);
+            r.deployments.push(result);
+        })?;
+    }
+
+    // 6. Done: TEST_DEPLOYED (the branch is kept for the production review), or failed.
+    let rec = require(&ctx.store, id)?;
+    let failed: Vec<&DeploymentResult> = rec.deployments.iter().filter(|d| d.status == DeploymentStatus::Failed).collect();
+    if !envs.is_empty() && failed.len() == envs.len() {
+        return Err(StepError::fail(
+            ErrorCode::DeploymentFailed,
+            format!("deployment failed in every test environment: {}", failed.iter().filter_map(|d| d.error.clone()).collect::<Vec<_>>().join("; ")),
+        ));
+    }
+    let partial = (!failed.is_empty()).then(|| {
+        format!(
+            "PARTIAL: deployment failed in {}",
+            failed.iter().map(|d| d.environment_id.as_str()).collect::<Vec<_>>().join(", ")
+        )
+    });
+    let now = ctx.clock.now();
+    ctx.store.apply(
+        id,
+        Some(&Transition::from_to(
+            PromotionStatus::TestDeploying,
+            PromotionStatus::TestDeployed,
+            cause(partial.clone().unwrap_or_else(|| "deployed to the test environments".into())).at(now),
+        )),
+        |r| {
+            r.test_deployed_at = Some(now);
+            r.deployed_at = Some(now);
+            r.waiting_reason = partial;
+            r.error_code = None;
+            r.error_message = None;
+        },
+    )?;
+    tracing::info!(promotion = %id, "test deployed");
+    Ok(Outcome::Settled)
+}
+
+/// Poll a release until Boomi answers 200; an `ERROR` status fails the deployment.
+async fn wait_release(ctx: &Context, request_id: &str, polling: Polling) -> Result<(), StepError> {
+    for n in 0..polling.max_polls {
+        let progress = ctx.platform.release_status(request_id).await?;
+        if progress.finished {
+            return match progress.status.release_status {
+                Some(ReleaseStatus::Error) => Err(StepError::fail(
+                    ErrorCode::DeploymentFailed,
+                    format!("release {request_id} ended in ERROR"),
+                )),
+                _ => Ok(()),
+            };
+        }
+        if n + 1 < polling.max_polls {
+            ctx.clock.sleep(polling.interval).await;
+        }
+    }
+    Err(StepError::Boomi(BoomiError::Transport {
+        method: "GET".into(),
+        path: format!("ReleaseIntegrationPackStatus/{request_id}"),
+        attempts: polling.max_polls,
+        message: "the release is still running".into(),
+    }))
+}

@@ -1,0 +1,325 @@
+//! The reconciler: turns verified documents in git into work on Boomi, one idempotent step at
+//! a time (DESIGN.md §3–§4).
+//!
+//! Shape (after kube-runtime): a pass reads the desired state (a verified snapshot of the
+//! promotions repository), syncs it into the store (new promotions, admin mappings, the accepted
+//! policy, vanished documents), then drives each unfinished promotion through its state machine
+//! until it has to wait — for a person, a free branch slot, another promotion of the same dev
+//! account, a deploy window, or a transient Boomi error. Every Boomi mutation is journaled
+//! (intent before, result after, in the same transaction as the record change), and before
+//! re-creating anything whose intent has no result the object is looked up first, so a crash
+//! at any point never duplicates a component, branch, package or deployment.
+//!
+//! - [`sync`]: desired → store.
+//! - [`promote`]: action C (branch, components in dependency order, mappings).
+//! - [`deploy`]: action D, TEST mode (merge, package, pack, release, deploy).
+//! - [`Clock`]: time and sleeping, injected so tests never sleep for real.
+
+pub mod clock;
+pub mod deploy;
+pub mod promote;
+pub mod sync;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+
+use crate::boomi::{BoomiError, Platform, Polling};
+use crate::model::{ErrorCode, PromotionStatus, Settings};
+use crate::policy::{AllowedSigners, PromotionDocs, Verified};
+use crate::store::{Cause, Store, StoreError};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The actor name the reconciler writes into the audit log.
+pub const ACTOR: &str = "promoter";
+
+/// Timing and limits of the reconciler.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub branch_ready: Polling,
+    pub merge: Polling,
+    pub release: Polling,
+    /// Gap between deployments to successive environments.
+    pub deploy_gap: Duration,
+    /// Passes `reconcile --once` makes at most before it gives up converging.
+    pub max_passes: usize,
+    /// Pause before a TEST_DEPLOY_FAILED promotion is tried again.
+    pub retry_backoff: Duration,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            branch_ready: Polling {
+                interval: Duration::from_secs(5),
+                max_polls: 6,
+            },
+            merge: Polling {
+                interval: Duration::from_secs(5),
+                max_polls: 12,
+            },
+            release: Polling {
+                interval: Duration::from_secs(5),
+                max_polls: 120,
+            },
+            deploy_gap: Duration::from_millis(120),
+            max_passes: 20,
+            retry_backoff: Duration::from_secs(60),
+        }
+    }
+}
+
+impl Config {
+    /// Apply `promoter.yaml`'s `polling` section.
+    pub fn with_settings(mut self, s: Option<&Settings>) -> Self {
+        if let Some(p) = s.and_then(|s| s.polling.as_ref()) {
+            let set = |pol: &mut Polling, secs: Option<u64>, n: Option<u32>| {
+                if let Some(s) = secs {
+                    pol.interval = Duration::from_secs(s);
+                }
+                if let Some(n) = n {
+                    pol.max_polls = n.max(1);
+                }
+            };
+            set(&mut self.branch_ready, p.branch_ready_interval_seconds, p.branch_ready_attempts);
+            set(&mut self.merge, p.merge_interval_seconds, p.merge_attempts);
+            set(&mut self.release, p.release_interval_seconds, p.release_attempts);
+        }
+        self
+    }
+}
+
+/// What the reconciler works with.
+#[derive(Clone)]
+pub struct Context {
+    pub platform: Arc<dyn Platform>,
+    pub store: Arc<Store>,
+    pub clock: Arc<dyn Clock>,
+    pub config: Config,
+    /// The operator's bootstrap allowed-signers (`--trust`).
+    pub bootstrap: Option<AllowedSigners>,
+}
+
+/// Why a step could not finish.
+#[derive(Debug, thiserror::Error)]
+pub enum StepError {
+    #[error(transparent)]
+    Boomi(#[from] BoomiError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A permanent business failure of the promotion (recorded with its code).
+    #[error("{code}: {message}")]
+    Fail { code: ErrorCode, message: String },
+}
+
+impl StepError {
+    pub fn fail(code: ErrorCode, message: impl Into<String>) -> Self {
+        StepError::Fail {
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            StepError::Boomi(e) => e.code(),
+            StepError::Store(e) => e.code(),
+            StepError::Fail { code, .. } => *code,
+        }
+    }
+
+    /// Worth trying again later without a change in git.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            StepError::Boomi(e) => e.is_transient(),
+            StepError::Store(e) => e.is_transient(),
+            StepError::Fail { .. } => false,
+        }
+    }
+}
+
+/// What one promotion's drive ended with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Terminal, or waiting for a person (review, pack assignment, cancellation).
+    Settled,
+    /// Waiting for something the reconciler will retry by itself (branch slot, another
+    /// promotion of the account, a transient error).
+    Waiting,
+}
+
+/// The result of one pass.
+#[derive(Debug, Clone, Default)]
+pub struct PassReport {
+    pub commit: String,
+    /// Promotion id → status after the pass.
+    pub statuses: BTreeMap<String, PromotionStatus>,
+    /// Promotions that still have work the reconciler will retry.
+    pub waiting: Vec<String>,
+    /// Number of promotions whose status changed in the pass.
+    pub transitions: usize,
+    /// Problems of the desired state (per file).
+    pub problems: Vec<crate::model::Problem>,
+}
+
+impl PassReport {
+    pub fn converged(&self) -> bool {
+        self.waiting.is_empty()
+    }
+}
+
+/// The reconciler of one promotions repository.
+pub struct Reconciler {
+    pub ctx: Context,
+}
+
+impl Reconciler {
+    pub fn new(ctx: Context) -> Self {
+        Reconciler { ctx }
+    }
+
+    /// One pass over a snapshot: sync the desired state, then drive every unfinished
+    /// promotion until it waits.
+    pub async fn pass(&self, snapshot: &crate::source::Snapshot) -> Result<PassReport, StepError> {
+        let desired = sync::desired(&self.ctx, snapshot)?;
+        let settings = desired.settings.clone();
+        let config = self.ctx.config.clone().with_settings(settings.as_ref());
+        let ctx = Context {
+            config,
+            ..self.ctx.clone()
+        };
+        sync::apply(&ctx, &desired, snapshot)?;
+        let mut report = PassReport {
+            commit: snapshot.commit.clone(),
+            problems: desired.problems.clone(),
+            ..Default::default()
+        };
+        // Oldest first, so a dev account's promotions run in the order they were made.
+        let mut records = ctx.store.list(&Default::default())?;
+        records.sort_by(|a, b| a.initiated_at.cmp(&b.initiated_at).then(a.promotion_id.cmp(&b.promotion_id)));
+        for rec in records {
+            if rec.status.is_terminal() {
+                report.statuses.insert(rec.promotion_id.clone(), rec.status);
+                continue;
+            }
+            let docs = desired.promotions.get(&rec.promotion_id);
+            let outcome = drive(&ctx, &desired, &rec.promotion_id, docs, &snapshot.commit).await;
+            let now = ctx.store.get(&rec.promotion_id)?.map(|r| r.status).unwrap_or(rec.status);
+            report.statuses.insert(rec.promotion_id.clone(), now);
+            if now != rec.status {
+                report.transitions += 1;
+            }
+            match outcome {
+                Ok(Outcome::Settled) => {}
+                Ok(Outcome::Waiting) => report.waiting.push(rec.promotion_id.clone()),
+                Err(e) => {
+                    tracing::warn!(promotion = %rec.promotion_id, error = %e, "step failed; will retry");
+                    record_error(&ctx.store, &rec.promotion_id, &e)?;
+                    report.waiting.push(rec.promotion_id.clone());
+                }
+            }
+        }
+        ctx.store.set_last_reconciled_commit(&snapshot.commit)?;
+        Ok(report)
+    }
+}
+
+/// Note a transient error on the record (visible in `status`), without changing the status.
+fn record_error(store: &Store, id: &str, e: &StepError) -> Result<(), StoreError> {
+    let msg = e.to_string();
+    let code = e.code();
+    store.update(id, |r| {
+        r.error_code = Some(code);
+        r.error_message = Some(truncate(&msg, 5000));
+        r.waiting_reason = Some(format!("retrying after {code}"));
+    })?;
+    Ok(())
+}
+
+/// Cut a message to `max` characters (the record's limit for messages).
+pub fn truncate(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        let mut t: String = s.chars().take(max.saturating_sub(1)).collect();
+        t.push('…');
+        t
+    }
+}
+
+/// A cause for the audit log, from the reconciler.
+pub fn cause(reason: impl Into<String>) -> Cause {
+    Cause::new(ACTOR).reason(reason)
+}
+
+/// Drive one promotion until it waits or settles.
+async fn drive(
+    ctx: &Context,
+    desired: &Verified,
+    id: &str,
+    docs: Option<&PromotionDocs>,
+    commit: &str,
+) -> Result<Outcome, StepError> {
+    for _ in 0..32 {
+        let rec = require(&ctx.store, id)?;
+        let Some(docs) = docs else {
+            // The request vanished from git: report it, never act on it destructively.
+            sync::note_missing(ctx, &rec)?;
+            return Ok(Outcome::Settled);
+        };
+        let before = rec.status;
+        let outcome = match rec.status {
+            PromotionStatus::Queued | PromotionStatus::InProgress => {
+                promote::execute(ctx, desired, docs, rec, commit).await?
+            }
+            PromotionStatus::Completed
+            | PromotionStatus::TestDeploying
+            | PromotionStatus::TestDeployFailed
+            | PromotionStatus::PendingPackAssignment
+            | PromotionStatus::TestDeployed => deploy::execute(ctx, desired, docs, rec, commit).await?,
+            PromotionStatus::PendingPeerReview
+            | PromotionStatus::PendingAdminReview
+            | PromotionStatus::Deploying => Outcome::Settled,
+            PromotionStatus::Failed
+            | PromotionStatus::PeerRejected
+            | PromotionStatus::AdminRejected
+            | PromotionStatus::Deployed
+            | PromotionStatus::Withdrawn
+            | PromotionStatus::TestCancelled => Outcome::Settled,
+        };
+        let after = require(&ctx.store, id)?.status;
+        if after == before || after.is_terminal() || after == PromotionStatus::TestDeployFailed {
+            return Ok(outcome);
+        }
+    }
+    Ok(Outcome::Waiting)
+}
+
+/// The record of a promotion that must exist.
+pub(crate) fn require(store: &Store, id: &str) -> Result<crate::store::PromotionRecord, StoreError> {
+    store.read(|tx| tx.require(id))
+}
+
+/// `true` when a journal step of this name finished for the promotion.
+pub(crate) fn step_done(store: &Store, id: &str, name: &str) -> Result<Option<crate::store::Step>, StoreError> {
+    Ok(store
+        .steps(id)?
+        .into_iter()
+        .rev()
+        .find(|s| s.step == name && s.result.is_some()))
+}
+
+/// `true` when a journal step of this name has an intent but no result (a crash between).
+pub(crate) fn step_open(store: &Store, id: &str, name: &str) -> Result<bool, StoreError> {
+    Ok(store.open_steps(id)?.iter().any(|s| s.step == name))
+}
+
+/// Close every open step of this name with a result (after a crash-recovery lookup).
+pub(crate) fn close_open(store: &Store, id: &str, name: &str, result: &serde_json::Value) -> Result<(), StoreError> {
+    store.write(|tx| {
+        for s in tx.open_steps(id)?.into_iter().filter(|s| s.step == name) {
+            tx.finish_step(s.id, result)?;
+        }
+        Ok(())
+    })
+}

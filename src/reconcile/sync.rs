@@ -1,0 +1,198 @@
+//! Desired state → store: verify the snapshot against the trust chain (bootstrap signers and
+//! the policy accepted earlier), accept a new policy version, replace the admin-seeded
+//! connection mappings, create records for new promotions, and report documents that vanished.
+
+use super::{cause, Context, StepError};
+use crate::model::{digest, parse_document, Document, ErrorCode, PromotionStatus, Target};
+use crate::policy::verify::{verify_repository, AcceptedPolicy as TrustedPolicy, PolicyOutcome, Trust, POLICY_PATH};
+use crate::policy::{PromotionDocs, Verified};
+use crate::source::Snapshot;
+use crate::store::{AcceptedPolicy, ComponentMapping, MappingSource, PromotionRecord};
+
+/// Verify a snapshot against the bootstrap signers and the policy accepted earlier.
+pub fn desired(ctx: &Context, snapshot: &Snapshot) -> Result<Verified, StepError> {
+    let accepted = match ctx.store.accepted_policy()? {
+        Some(p) => match parse_document(POLICY_PATH, &p.bytes) {
+            Ok(Document::AccessPolicy(policy)) => Some(TrustedPolicy {
+                policy,
+                digest: p.digest,
+            }),
+            _ => None,
+        },
+        None => None,
+    };
+    let trust = Trust {
+        bootstrap: ctx.bootstrap.clone(),
+        accepted,
+    };
+    Ok(verify_repository(&snapshot.files, &trust))
+}
+
+/// Write the desired state into the store.
+pub fn apply(ctx: &Context, desired: &Verified, snapshot: &Snapshot) -> Result<(), StepError> {
+    let store = &ctx.store;
+    let commit = snapshot.commit.as_str();
+    if matches!(desired.policy_outcome, PolicyOutcome::Accepted | PolicyOutcome::SelfSigned) {
+        if let (Some(bytes), Some(d)) = (snapshot.get(POLICY_PATH), &desired.policy_digest) {
+            store.accept_policy(&AcceptedPolicy {
+                bytes: bytes.to_vec(),
+                digest: d.clone(),
+                commit: commit.to_string(),
+                accepted_at: ctx.clock.now(),
+            })?;
+        }
+    }
+    for p in desired.problems.iter().filter(|p| p.file == POLICY_PATH) {
+        tracing::warn!(code = %p.code, "{}", p.message);
+    }
+    let primary = desired
+        .settings
+        .as_ref()
+        .map(|s| s.primary_account_id.clone())
+        .unwrap_or_default();
+    for (dev, m) in &desired.mappings {
+        let ms: Vec<ComponentMapping> = m
+            .doc
+            .mappings
+            .iter()
+            .map(|c| ComponentMapping {
+                dev_account_id: dev.clone(),
+                dev_component_id: c.dev_component_id.clone(),
+                prod_component_id: c.prod_component_id.clone(),
+                component_name: c.name.clone(),
+                component_type: "connection".into(),
+                prod_account_id: primary.clone(),
+                prod_latest_version: None,
+                last_promoted_at: None,
+                last_promoted_by: Some(m.signer.to_lowercase()),
+                last_promotion_id: None,
+                source: MappingSource::Admin,
+            })
+            .collect();
+        store.replace_admin_mappings(dev, &ms)?;
+    }
+    for (id, docs) in &desired.promotions {
+        match store.get(id)? {
+            None => {
+                if store.is_accepted(id)? {
+                    tracing::warn!(promotion = %id, "{}: the id was used before", ErrorCode::PromotionIdReused);
+                    continue;
+                }
+                if let Some(rec) = new_record(ctx, docs, &primary, commit)? {
+                    store.insert_promotion(
+                        &rec,
+                        &cause("request accepted")
+                            .document(docs.request.path.clone())
+                            .commit(commit)
+                            .at(ctx.clock.now()),
+                    )?;
+                }
+            }
+            Some(rec) => {
+                if rec.request_digest.as_deref() != Some(docs.request.digest.as_str()) && !rec.status.is_terminal() {
+                    store.update(id, |r| {
+                        r.waiting_reason = Some(
+                            "request.yaml changed after it was accepted; the change is ignored (withdraw or cancel, then open a new promotion)".into(),
+                        );
+                    })?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The record of a newly accepted promotion, or `None` when it must wait (a production
+/// request whose TEST promotion is still on its way).
+fn new_record(
+    ctx: &Context,
+    docs: &PromotionDocs,
+    primary: &str,
+    commit: &str,
+) -> Result<Option<PromotionRecord>, StepError> {
+    let r = &docs.request.doc;
+    let now = ctx.clock.now();
+    let mut status = PromotionStatus::Queued;
+    let mut error = None;
+    if let Some(test_id) = &r.from_test {
+        match ctx.store.get(test_id)? {
+            Some(t) if t.status == PromotionStatus::TestDeployed => {
+                let successor = ctx.store.production_successor(test_id)?;
+                if t.dev_account_id != r.dev_account_id || t.process_name != r.process_name {
+                    error = Some(format!(
+                        "TEST promotion {test_id} is for dev account {} and process {:?}",
+                        t.dev_account_id, t.process_name
+                    ));
+                } else if let Some(s) = successor {
+                    error = Some(format!(
+                        "TEST promotion {test_id} already has a production successor: {}",
+                        s.promotion_id
+                    ));
+                } else {
+                    status = PromotionStatus::PendingPeerReview;
+                }
+            }
+            Some(t) if !t.status.is_terminal() => return Ok(None),
+            Some(t) => {
+                error = Some(format!("TEST promotion {test_id} is {}, not TEST_DEPLOYED", t.status));
+            }
+            None => error = Some(format!("no TEST promotion {test_id} is known")),
+        }
+        if error.is_some() {
+            status = PromotionStatus::Failed;
+        }
+    }
+    let mut rec = PromotionRecord::new(
+        r.id.clone(),
+        r.dev_account_id.clone(),
+        &r.initiated_by,
+        r.process_name.clone(),
+        r.target,
+        status,
+        now,
+    );
+    rec.prod_account_id = primary.to_string();
+    rec.dev_package_id = r.dev_package_id.clone();
+    rec.package_version = Some(r.package_version.clone());
+    rec.deployment_notes = r.notes.clone();
+    rec.is_hotfix = r.is_hotfix();
+    rec.hotfix_justification = r.hotfix.as_ref().map(|h| h.justification.clone());
+    rec.request_digest = Some(docs.request.digest.clone());
+    rec.document_commits.request = Some(commit.to_string());
+    if r.target == Target::Production {
+        if let Some(t) = &r.from_test {
+            rec.test_promotion_id = Some(t.clone());
+            rec.promoted_from_test_by = Some(r.initiated_by.to_lowercase());
+        }
+    }
+    if status == PromotionStatus::PendingPeerReview {
+        rec.peer_review_status = Some(crate::model::PeerReviewStatus::PendingPeerReview);
+    }
+    if let Some(msg) = error {
+        rec.error_code = Some(ErrorCode::TestPromotionNotFound);
+        rec.error_message = Some(msg);
+    }
+    Ok(Some(rec))
+}
+
+/// A record whose request is not in the verified desired state: it vanished from git
+/// (`DESIRED_STATE_MISSING`) or is no longer valid. Reported; nothing destructive is done.
+pub fn note_missing(ctx: &Context, rec: &PromotionRecord) -> Result<(), StepError> {
+    let reason = format!(
+        "{}: promotions/{}/request.yaml is missing from git or no longer valid; nothing is done until it is restored or a signed withdrawal arrives",
+        ErrorCode::DesiredStateMissing,
+        rec.promotion_id
+    );
+    if rec.waiting_reason.as_deref() != Some(reason.as_str()) {
+        ctx.store.update(&rec.promotion_id, |r| {
+            r.waiting_reason = Some(reason.clone());
+            r.error_code = Some(ErrorCode::DesiredStateMissing);
+        })?;
+    }
+    Ok(())
+}
+
+/// `sha256:` of a snapshot file (for documents the store keeps digests of).
+pub fn file_digest(snapshot: &Snapshot, path: &str) -> Option<String> {
+    snapshot.get(path).map(digest)
+}
