@@ -1,6 +1,8 @@
 //! The `promoter` command line: one file per command group, `run` dispatches.
 //! Exit codes: 0 success, 1 validation found problems / command failed, 2 usage error.
 
+pub mod sim;
+
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
@@ -13,7 +15,10 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {}
+pub enum Command {
+    /// Serve a local Boomi Platform API emulator from a seed file.
+    Sim(sim::SimArgs),
+}
 
 /// Parse the command line and run it.
 pub fn main() -> ExitCode {
@@ -28,5 +33,7 @@ pub fn main() -> ExitCode {
             };
         }
     };
-    match cli.command {}
+    match cli.command {
+        Command::Sim(args) => sim::run(args),
+    }
 }
