@@ -16,11 +16,16 @@ repo=$here/demo-repo
 
 # --- ids shared with examples/sim-seed.yaml ---------------------------------------------------
 PRIMARY=primary-abc123
-ORDERS_ROOT=${ORDERS_ROOT:-a1000000-0000-4000-8000-000000000001}   # dev-team-a "Order Processing Main"
-ORDERS_DB_CONN=${ORDERS_DB_CONN:-a1000000-0000-4000-8000-0000000000c1} # dev-team-a Orders DB connection
-ORDERS_API_CONN=${ORDERS_API_CONN:-a1000000-0000-4000-8000-0000000000c2} # dev-team-a Orders API connection
-PROD_DB_CONN=${PROD_DB_CONN:-f0000000-0000-4000-8000-0000000000c1}     # #Connections Orders DB
-PROD_API_CONN=${PROD_API_CONN:-f0000000-0000-4000-8000-0000000000c2}    # #Connections Orders API
+ORDERS_ROOT=${ORDERS_ROOT:-3f1c9a52-6a0e-4d2b-9b1e-0a7d5c2e8f11}   # dev-team-a "Order Processing Main"
+ORDERS_DB_CONN=${ORDERS_DB_CONN:-c4e5f6a7-2b3c-4d5e-9f80-1a2b3c4d5e13} # dev-team-a Orders DB connection
+ORDERS_API_CONN=${ORDERS_API_CONN:-d5f6a7b8-3c4d-4e5f-8a91-2b3c4d5e6f14} # dev-team-a Orders API connection
+PROD_DB_CONN=${PROD_DB_CONN:-1c2d3e4f-5061-4728-93a4-b5c6d7e8f902}     # #Connections Orders DB
+PROD_API_CONN=${PROD_API_CONN:-2d3e4f50-6172-4839-a4b5-c6d7e8f90a03}    # #Connections Orders API
+INVOICE_ROOT=5f304152-b4c5-46d7-8c19-a3b4c5d6e71c   # dev-team-b "Invoice Sync"
+SFTP_CONN=71526374-d6e7-48f9-8e3b-c5d6e7f8091e      # dev-team-b Invoices SFTP -> #Connections
+PROD_SFTP_CONN=3e4f5061-7283-494a-b5c6-d7e8f90a1b04
+ERP_CONN=82637485-e7f8-490a-9f4c-d6e7f8091a1f       # dev-team-b ERP API -> #Connections
+PROD_ERP_CONN=4f506172-8394-4a5b-86d7-e8f90a1b2c05
 
 key() { cut -d' ' -f1,2 "$keys/$1.pub"; }
 
@@ -81,6 +86,16 @@ mappings:
   - {devComponentId: $ORDERS_API_CONN, prodComponentId: $PROD_API_CONN, name: Orders API}
 YAML
 $P sign "$repo/mappings/dev-team-a.yaml" --key "$keys/carol"
+
+cat > "$repo/mappings/dev-team-b.yaml" <<YAML
+apiVersion: promoter/v1
+kind: ConnectionMappings
+devAccountId: dev-team-b
+mappings:
+  - {devComponentId: $SFTP_CONN, prodComponentId: $PROD_SFTP_CONN, name: Invoices SFTP}
+  - {devComponentId: $ERP_CONN, prodComponentId: $PROD_ERP_CONN, name: ERP API}
+YAML
+$P sign "$repo/mappings/dev-team-b.yaml" --key "$keys/carol"
 
 # A TEST promotion by Alice, naming its test pack.
 $P new --repo "$repo" --as alice@example.com --key "$keys/alice" \

@@ -5,6 +5,7 @@ mod files;
 mod sign;
 mod validate;
 mod write;
+pub mod sim;
 pub mod xml;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -53,6 +54,8 @@ pub enum Command {
     Xml(xml::XmlArgs),
     /// Diff two component XML files after normalising both
     Diff(xml::DiffArgs),
+    /// Run the Boomi emulator (a local, faithful stand-in for the Platform API)
+    Sim(sim::SimArgs),
 }
 
 /// Output format shared by commands.
@@ -100,6 +103,7 @@ pub fn main() -> ExitCode {
         Command::AssignPack(a) => write::assign_pack(a),
         Command::Xml(a) => xml::run_xml(a),
         Command::Diff(a) => xml::run_diff(a),
+        Command::Sim(a) => sim::run(a),
     };
     match result {
         Ok(code) => code,

@@ -220,8 +220,8 @@ pub fn protect_secrets(
             .map_err(|e| format!("component object does not parse: {e}"))?;
         match ev {
             Event::Eof => break,
-            Event::Empty(e) if local(e.name().as_ref()) == "field" => {
-                let e = rewrite_field(
+            Event::Empty(e) => {
+                let e = rewrite_element(
                     component_id,
                     e,
                     extra_secret_ids,
@@ -233,8 +233,8 @@ pub fn protect_secrets(
                     .write_event(Event::Empty(e))
                     .map_err(|e| e.to_string())?;
             }
-            Event::Start(e) if local(e.name().as_ref()) == "field" => {
-                let e = rewrite_field(
+            Event::Start(e) => {
+                let e = rewrite_element(
                     component_id,
                     e,
                     extra_secret_ids,
@@ -257,7 +257,32 @@ pub fn protect_secrets(
     })
 }
 
-fn rewrite_field<'a>(
+/// Attributes that hold secrets wherever they appear (e.g. `<AuthSettings password=...>`).
+pub const SECRET_ATTRIBUTES: &[&str] = &[
+    "password",
+    "clientSecret",
+    "secretKey",
+    "apiKey",
+    "accessToken",
+    "privateKeyPassword",
+];
+
+/// The stored hash for a secret value: keep the old one for a blank value or the hash sent
+/// back, hash anything else.
+fn protect_value(
+    component_id: &str,
+    key: &str,
+    plain: &str,
+    stored: &BTreeMap<String, String>,
+) -> Option<String> {
+    if plain.is_empty() || stored.get(key).map(String::as_str) == Some(plain) {
+        stored.get(key).cloned()
+    } else {
+        Some(secret_hash(component_id, key, plain))
+    }
+}
+
+fn rewrite_element<'a>(
     component_id: &str,
     e: BytesStart<'a>,
     extra: &BTreeSet<String>,
@@ -265,48 +290,62 @@ fn rewrite_field<'a>(
     secrets: &mut BTreeMap<String, String>,
     secret_fields: &mut BTreeSet<String>,
 ) -> Result<BytesStart<'a>, String> {
-    let mut id = None;
+    let elem = local(e.name().as_ref()).to_string();
+    let mut field_id = None;
     let mut is_password = false;
+    let mut has_secret_attr = false;
     for a in e.attributes() {
         let a = a.map_err(|e| format!("bad attribute: {e}"))?;
-        match a.key.as_ref() {
-            "id" => id = Some(a.value.to_string()),
-            "type" => is_password = a.value.eq_ignore_ascii_case("password"),
+        let key = a.key.as_ref();
+        match key {
+            "id" if elem == "field" => field_id = Some(a.value.to_string()),
+            "type" if elem == "field" => is_password = a.value.eq_ignore_ascii_case("password"),
             _ => {}
         }
+        if SECRET_ATTRIBUTES.iter().any(|s| s.eq_ignore_ascii_case(local(key))) {
+            has_secret_attr = true;
+        }
     }
-    let Some(id) = id else { return Ok(e) };
-    if !(is_password || extra.contains(&id)) {
+    let field_key = field_id.filter(|id| is_password || extra.contains(id));
+    if field_key.is_none() && !has_secret_attr {
         return Ok(e);
     }
-    secret_fields.insert(id.clone());
+    if let Some(id) = &field_key {
+        secret_fields.insert(id.clone());
+    }
     let mut out = BytesStart::new(e.name().as_ref().to_string());
     let mut had_value = false;
     for a in e.attributes() {
         let a = a.map_err(|e| format!("bad attribute: {e}"))?;
-        if a.key.as_ref() != "value" {
+        let attr = local(a.key.as_ref()).to_string();
+        let key = if field_key.is_some() && attr == "value" {
+            had_value = true;
+            field_key.clone()
+        } else if SECRET_ATTRIBUTES.iter().any(|s| s.eq_ignore_ascii_case(&attr)) {
+            Some(format!("@{elem}/{attr}"))
+        } else {
+            None
+        };
+        let Some(key) = key else {
             out.push_attribute(a);
             continue;
-        }
-        had_value = true;
+        };
+        secret_fields.insert(key.clone());
         let plain = a
             .normalized_value(XmlVersion::Implicit1_0)
             .map_err(|e| format!("bad attribute value: {e}"))?
             .into_owned();
-        let hash = if plain.is_empty() || stored.get(&id) == Some(&plain) {
-            stored.get(&id).cloned()
-        } else {
-            Some(secret_hash(component_id, &id, &plain))
-        };
-        if let Some(h) = hash {
-            out.push_attribute(("value", h.as_str()));
-            secrets.insert(id.clone(), h);
-        } else {
-            out.push_attribute(("value", ""));
+        let name = a.key.as_ref().to_string();
+        match protect_value(component_id, &key, &plain, stored) {
+            Some(h) => {
+                out.push_attribute((name.as_str(), h.as_str()));
+                secrets.insert(key, h);
+            }
+            None => out.push_attribute((name.as_str(), "")),
         }
     }
-    if !had_value {
-        if let Some(h) = stored.get(&id) {
+    if let (Some(id), false) = (&field_key, had_value) {
+        if let Some(h) = stored.get(id) {
             out.push_attribute(("value", h.as_str()));
             secrets.insert(id.clone(), h.clone());
         }
@@ -419,6 +458,17 @@ mod tests {
         let changed = p.object.replace("S3cr3t!", "other");
         let ch = protect_secrets("c1", &changed, &extra, &first.secrets).unwrap();
         assert_ne!(ch.secrets["password"], first.secrets["password"]);
+    }
+
+    #[test]
+    fn secret_attributes_are_hashed_too() {
+        let obj = r#"<HttpSettings xmlns="" url="https://api.dev.example.com"><AuthSettings password="hunter2" user="svc"/></HttpSettings>"#;
+        let p = protect_secrets("c2", obj, &BTreeSet::new(), &BTreeMap::new()).unwrap();
+        assert!(!p.object.contains("hunter2"));
+        assert!(p.object.contains("user=\"svc\""));
+        assert!(p.secret_fields.contains("@AuthSettings/password"));
+        let again = protect_secrets("c2", &p.object, &BTreeSet::new(), &p.secrets).unwrap();
+        assert_eq!(again.object, p.object);
     }
 
     #[test]

@@ -614,6 +614,38 @@ impl SimState {
             if acct.components.contains_key(&id) {
                 return Err(seed_err(format!("component {id} is listed twice")));
             }
+            let current = c.version.unwrap_or(1).max(1);
+            let modified = c
+                .modified_date
+                .clone()
+                .or_else(|| parsed.attr("modifiedDate").map(str::to_string))
+                .unwrap_or_else(|| created.clone());
+            let first = Revision {
+                version: 1,
+                branch_id: main.clone(),
+                name,
+                folder_id,
+                description: c
+                    .description
+                    .as_deref()
+                    .map(esc)
+                    .or(parsed.description.clone()),
+                object: prot.object,
+                process_overrides: parsed.process_overrides.clone(),
+                secrets: prot.secrets,
+                secret_fields: prot.secret_fields,
+                deleted: false,
+                modified_date: created.clone(),
+                modified_by: by.clone(),
+            };
+            // The seed gives the current content; earlier revisions carry the same content.
+            let revisions = (1..=current)
+                .map(|v| Revision {
+                    version: v,
+                    modified_date: if v == current { modified.clone() } else { created.clone() },
+                    ..first.clone()
+                })
+                .collect();
             acct.components.insert(
                 id.clone(),
                 ComponentRec {
@@ -623,26 +655,9 @@ impl SimState {
                         .sub_type
                         .clone()
                         .or_else(|| parsed.attr("subType").map(str::to_string)),
-                    created_date: created.clone(),
-                    created_by: by.clone(),
-                    revisions: vec![Revision {
-                        version: c.version.unwrap_or(1).max(1),
-                        branch_id: main.clone(),
-                        name,
-                        folder_id,
-                        description: c
-                            .description
-                            .as_deref()
-                            .map(esc)
-                            .or(parsed.description.clone()),
-                        object: prot.object,
-                        process_overrides: parsed.process_overrides.clone(),
-                        secrets: prot.secrets,
-                        secret_fields: prot.secret_fields,
-                        deleted: false,
-                        modified_date: c.modified_date.clone().unwrap_or(created),
-                        modified_by: by,
-                    }],
+                    created_date: created,
+                    created_by: by,
+                    revisions,
                 },
             );
         }
@@ -909,9 +924,13 @@ impl SimState {
         } else {
             x.push_str("<bns:encryptedValues>");
             for f in &rev.secret_fields {
+                let path = match f.strip_prefix('@').and_then(|k| k.split_once('/')) {
+                    Some((elem, attr)) => format!("//{elem}/@{attr}"),
+                    None => format!("//{root}/field[@id='{f}']/@value"),
+                };
                 x.push_str(&format!(
                     "<bns:encryptedValue path=\"{}\" isSet=\"{}\"/>",
-                    esc(&format!("//{root}/field[@id='{f}']/@value")),
+                    esc(&path),
                     rev.secrets.contains_key(f)
                 ));
             }
