@@ -103,7 +103,7 @@ pub fn main() -> ExitCode {
         Command::AssignPack(a) => write::assign_pack(a),
         Command::Xml(a) => xml::run_xml(a),
         Command::Diff(a) => xml::run_diff(a),
-        Command::Sim(a) => sim::run(a),
+        Command::Sim(a) => Ok(sim::run(a)),
     };
     match result {
         Ok(code) => code,
