@@ -2,10 +2,11 @@
 //! Exit codes: 0 success, 1 validation found problems / the command failed, 2 usage error.
 
 mod files;
+pub mod run;
 mod sign;
+pub mod sim;
 mod validate;
 mod write;
-pub mod sim;
 pub mod xml;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -54,6 +55,10 @@ pub enum Command {
     Xml(xml::XmlArgs),
     /// Diff two component XML files after normalising both
     Diff(xml::DiffArgs),
+    /// Reconcile once: drive every promotion as far as it can go, then exit
+    Reconcile(run::ReconcileArgs),
+    /// Run the reconciler continuously (watch the repository, serve health and metrics)
+    Daemon(run::DaemonArgs),
     /// Run the Boomi emulator (a local, faithful stand-in for the Platform API)
     Sim(sim::SimArgs),
 }
@@ -104,6 +109,8 @@ pub fn main() -> ExitCode {
         Command::Xml(a) => xml::run_xml(a),
         Command::Diff(a) => xml::run_diff(a),
         Command::Sim(a) => Ok(sim::run(a)),
+        Command::Reconcile(a) => run::reconcile(a),
+        Command::Daemon(a) => run::daemon(a),
     };
     match result {
         Ok(code) => code,

@@ -10,10 +10,16 @@
 use super::promote::fail;
 use super::{cause, close_open, require, step_done, step_open, Context, Outcome, StepError};
 use crate::boomi::wire::{InstallationType, MergeStage, ReleasePackagedComponent, ReleaseStatus};
-use crate::boomi::{wait_merge_stage, BoomiError, DeploymentQuery, NewPackage, PackageQuery, Polling};
-use crate::model::{Classification, ErrorCode, PackChoice, PeerReviewStatus, PromotionStatus, Target};
+use crate::boomi::{
+    wait_merge_stage, BoomiError, DeploymentQuery, NewPackage, PackageQuery, Polling,
+};
+use crate::model::{
+    Classification, ErrorCode, PackChoice, PeerReviewStatus, PromotionStatus, Target,
+};
 use crate::policy::{PromotionDocs, Verified};
-use crate::store::{ComponentStatus, DeploymentResult, DeploymentStatus, PromotionRecord, TestedVersion, Transition};
+use crate::store::{
+    ComponentStatus, DeploymentResult, DeploymentStatus, PromotionRecord, TestedVersion, Transition,
+};
 use serde_json::json;
 
 /// Drive a COMPLETED, TEST_DEPLOYING, TEST_DEPLOY_FAILED, PENDING_PACK_ASSIGNMENT or
@@ -28,27 +34,49 @@ pub async fn execute(
     let req = &docs.request.doc;
     let id = rec.promotion_id.clone();
     let to = |from: PromotionStatus, to: PromotionStatus, why: &str| {
-        Transition::from_to(from, to, cause(why.to_string()).commit(commit).at(ctx.clock.now()))
+        Transition::from_to(
+            from,
+            to,
+            cause(why.to_string()).commit(commit).at(ctx.clock.now()),
+        )
     };
     match rec.status {
         PromotionStatus::Completed if req.target == Target::Production => {
             // A hotfix: C is done, now the two-layer review.
             ctx.store.apply(
                 &id,
-                Some(&to(PromotionStatus::Completed, PromotionStatus::PendingPeerReview, "hotfix submitted for peer review")),
+                Some(&to(
+                    PromotionStatus::Completed,
+                    PromotionStatus::PendingPeerReview,
+                    "hotfix submitted for peer review",
+                )),
                 |r| r.peer_review_status = Some(PeerReviewStatus::PendingPeerReview),
             )?;
             return Ok(Outcome::Settled);
         }
         PromotionStatus::Completed => {
-            ctx.store.transition(&id, &to(PromotionStatus::Completed, PromotionStatus::TestDeploying, "test deployment started"))?;
+            ctx.store.transition(
+                &id,
+                &to(
+                    PromotionStatus::Completed,
+                    PromotionStatus::TestDeploying,
+                    "test deployment started",
+                ),
+            )?;
         }
         PromotionStatus::TestDeployFailed => {
             let backoff = chrono::Duration::from_std(ctx.config.retry_backoff).unwrap_or_default();
             if ctx.clock.now() - rec.updated_at < backoff {
                 return Ok(Outcome::Waiting);
             }
-            ctx.store.transition(&id, &to(PromotionStatus::TestDeployFailed, PromotionStatus::TestDeploying, "retrying the test deployment"))?;
+            ctx.store.transition(
+                &id,
+                &to(
+                    PromotionStatus::TestDeployFailed,
+                    PromotionStatus::TestDeploying,
+                    "retrying the test deployment",
+                ),
+            )?;
         }
         PromotionStatus::PendingPackAssignment => {
             let Some(pa) = &docs.pack_assignment else {
@@ -57,8 +85,12 @@ pub async fn execute(
             ctx.store.apply(
                 &id,
                 Some(
-                    &to(PromotionStatus::PendingPackAssignment, PromotionStatus::TestDeploying, "integration pack assigned")
-                        .with_document(pa.path.clone()),
+                    &to(
+                        PromotionStatus::PendingPackAssignment,
+                        PromotionStatus::TestDeploying,
+                        "integration pack assigned",
+                    )
+                    .with_document(pa.path.clone()),
                 ),
                 |r| {
                     r.waiting_reason = None;
@@ -72,7 +104,9 @@ pub async fn execute(
     match run(ctx, desired, docs, &id).await {
         Ok(o) => Ok(o),
         Err(e) if e.is_transient() => Err(e),
-        Err(StepError::Fail { code, message }) if matches!(code, ErrorCode::MergeFailed | ErrorCode::MergeTimeout) => {
+        Err(StepError::Fail { code, message })
+            if matches!(code, ErrorCode::MergeFailed | ErrorCode::MergeTimeout) =>
+        {
             let rec = require(&ctx.store, &id)?;
             fail(ctx, &rec, code, message, None).await
         }
@@ -82,11 +116,18 @@ pub async fn execute(
             let msg = e.to_string();
             ctx.store.apply(
                 &id,
-                Some(&to(PromotionStatus::TestDeploying, PromotionStatus::TestDeployFailed, &format!("{code}: {msg}"))),
+                Some(&to(
+                    PromotionStatus::TestDeploying,
+                    PromotionStatus::TestDeployFailed,
+                    &format!("{code}: {msg}"),
+                )),
                 |r| {
                     r.error_code = Some(code);
                     r.error_message = Some(super::truncate(&msg, 5000));
-                    r.waiting_reason = Some(format!("{}: retried after a pause", ErrorCode::TestDeployFailed));
+                    r.waiting_reason = Some(format!(
+                        "{}: retried after a pause",
+                        ErrorCode::TestDeployFailed
+                    ));
                 },
             )?;
             Ok(Outcome::Waiting)
@@ -113,17 +154,24 @@ fn merge_err(e: BoomiError) -> StepError {
     }
 }
 
-async fn run(ctx: &Context, desired: &Verified, docs: &PromotionDocs, id: &str) -> Result<Outcome, StepError> {
+async fn run(
+    ctx: &Context,
+    desired: &Verified,
+    docs: &PromotionDocs,
+    id: &str,
+) -> Result<Outcome, StepError> {
     let req = &docs.request.doc;
     let p = ctx.platform.as_ref();
     let rec = require(&ctx.store, id)?;
 
     // 1. Merge the branch into main (OVERRIDE), then record what main now holds.
     if step_done(&ctx.store, id, "merge")?.is_none() {
-        let branch = rec
-            .branch_id
-            .clone()
-            .ok_or_else(|| StepError::fail(ErrorCode::MergeFailed, "the promotion branch is gone; nothing to merge"))?;
+        let branch = rec.branch_id.clone().ok_or_else(|| {
+            StepError::fail(
+                ErrorCode::MergeFailed,
+                "the promotion branch is gone; nothing to merge",
+            )
+        })?;
         let main = p.main_branch_id(None).await?;
         let mut existing = None;
         if step_open(&ctx.store, id, "merge")? {
@@ -137,16 +185,33 @@ async fn run(ctx: &Context, desired: &Verified, docs: &PromotionDocs, id: &str) 
         let mr_id = match existing {
             Some(m) => m,
             None => {
-                ctx.store.begin_step(id, "merge", &json!({ "sourceBranchId": branch, "destinationBranchId": main }))?;
-                let mr = p.create_merge_request(None, &branch, &main, Some(&format!("promotion {id}"))).await?;
+                ctx.store.begin_step(
+                    id,
+                    "merge",
+                    &json!({ "sourceBranchId": branch, "destinationBranchId": main }),
+                )?;
+                let mr = p
+                    .create_merge_request(None, &branch, &main, Some(&format!("promotion {id}")))
+                    .await?;
                 let mr_id = mr.id.unwrap_or_default();
-                ctx.store.update(id, |r| r.waiting_reason = Some(format!("merging {mr_id}")))?;
+                ctx.store
+                    .update(id, |r| r.waiting_reason = Some(format!("merging {mr_id}")))?;
                 mr_id
             }
         };
-        let mr = wait_merge_stage(p, None, &mr_id, &[MergeStage::Reviewing, MergeStage::Merged, MergeStage::Merging], ctx.config.merge)
-            .await
-            .map_err(merge_err)?;
+        let mr = wait_merge_stage(
+            p,
+            None,
+            &mr_id,
+            &[
+                MergeStage::Reviewing,
+                MergeStage::Merged,
+                MergeStage::Merging,
+            ],
+            ctx.config.merge,
+        )
+        .await
+        .map_err(merge_err)?;
         if mr.stage == Some(MergeStage::Reviewing) {
             p.execute_merge_request(None, &mr_id).await?;
         }
@@ -154,7 +219,11 @@ async fn run(ctx: &Context, desired: &Verified, docs: &PromotionDocs, id: &str) 
             .await
             .map_err(merge_err)?;
         let mut tested = Vec::new();
-        for r in rec.result_detail.iter().filter(|r| r.status == ComponentStatus::Success) {
+        for r in rec
+            .result_detail
+            .iter()
+            .filter(|r| r.status == ComponentStatus::Success)
+        {
             if let Some(prod) = &r.prod_component_id {
                 let c = p.get_component(None, prod, None).await?;
                 tested.push(TestedVersion {
@@ -178,10 +247,23 @@ async fn run(ctx: &Context, desired: &Verified, docs: &PromotionDocs, id: &str) 
         .iter()
         .rev()
         .find(|r| Some(&r.dev_component_id) == req.root_component_id.as_ref())
-        .or_else(|| rec.result_detail.iter().rev().find(|r| r.component_type == "process"))
+        .or_else(|| {
+            rec.result_detail
+                .iter()
+                .rev()
+                .find(|r| r.component_type == "process")
+        })
         .and_then(|r| r.prod_component_id.clone())
-        .ok_or_else(|| StepError::fail(ErrorCode::PromotionNotCompleted, "no promoted root process to package"))?;
-    let version = rec.package_version.clone().unwrap_or_else(|| req.package_version.clone());
+        .ok_or_else(|| {
+            StepError::fail(
+                ErrorCode::PromotionNotCompleted,
+                "no promoted root process to package",
+            )
+        })?;
+    let version = rec
+        .package_version
+        .clone()
+        .unwrap_or_else(|| req.package_version.clone());
     let package_id = match &rec.prod_package_id {
         Some(pk) => pk.clone(),
         None => {
@@ -203,18 +285,30 @@ async fn run(ctx: &Context, desired: &Verified, docs: &PromotionDocs, id: &str) 
             }
             let pk = match found {
                 Some(pk) => {
-                    close_open(&ctx.store, id, "package", &json!({ "packageId": pk, "recovered": true }))?;
+                    close_open(
+                        &ctx.store,
+                        id,
+                        "package",
+                        &json!({ "packageId": pk, "recovered": true }),
+                    )?;
                     pk
                 }
                 None => {
-                    let step = ctx.store.begin_step(id, "package", &json!({ "componentId": root_prod, "packageVersion": version }))?;
+                    let step = ctx.store.begin_step(
+                        id,
+                        "package",
+                        &json!({ "componentId": root_prod, "packageVersion": version }),
+                    )?;
                     let created = p
                         .create_packaged_component(
                             None,
                             &NewPackage {
                                 component_id: root_prod.clone(),
                                 package_version: Some(version.clone()),
-                                notes: rec.deployment_notes.clone().or_else(|| Some(format!("promotion {id}"))),
+                                notes: rec
+                                    .deployment_notes
+                                    .clone()
+                                    .or_else(|| Some(format!("promotion {id}"))),
                                 branch_name: None,
                                 component_version: None,
                                 shareable: true,
@@ -224,12 +318,22 @@ async fn run(ctx: &Context, desired: &Verified, docs: &PromotionDocs, id: &str) 
                     match created {
                         Ok(pk) => {
                             let pk = pk.package_id.unwrap_or_default();
-                            ctx.store.finish_step(step, &json!({ "packageId": pk }), None, |_| {})?;
+                            ctx.store.finish_step(
+                                step,
+                                &json!({ "packageId": pk }),
+                                None,
+                                |_| {},
+                            )?;
                             pk
                         }
                         Err(e) => {
                             if !e.is_transient() {
-                                ctx.store.finish_step(step, &json!({ "error": e.code() }), None, |_| {})?;
+                                ctx.store.finish_step(
+                                    step,
+                                    &json!({ "error": e.code() }),
+                                    None,
+                                    |_| {},
+                                )?;
                             }
                             return Err(match e {
                                 BoomiError::DuplicatePackageVersion { .. } => StepError::fail(
@@ -242,7 +346,8 @@ async fn run(ctx: &Context, desired: &Verified, docs: &PromotionDocs, id: &str) 
                     }
                 }
             };
-            ctx.store.update(id, |r| r.prod_package_id = Some(pk.clone()))?;
+            ctx.store
+                .update(id, |r| r.prod_package_id = Some(pk.clone()))?;
             pk
         }
     };
@@ -262,7 +367,11 @@ async fn run(ctx: &Context, desired: &Verified, docs: &PromotionDocs, id: &str) 
                     let pack = p.get_publisher_pack(&pid).await?;
                     (pid, pack.name.unwrap_or_default())
                 }
-                Some(PackChoice { new_name: Some(name), description, .. }) => {
+                Some(PackChoice {
+                    new_name: Some(name),
+                    description,
+                    ..
+                }) => {
                     let existing = p
                         .query_publisher_packs(Some(&name))
                         .await?
@@ -272,12 +381,21 @@ async fn run(ctx: &Context, desired: &Verified, docs: &PromotionDocs, id: &str) 
                     match existing {
                         Some(pid) => (pid, name),
                         None => {
-                            let step = ctx.store.begin_step(id, "create_pack", &json!({ "name": name }))?;
+                            let step = ctx.store.begin_step(
+                                id,
+                                "create_pack",
+                                &json!({ "name": name }),
+                            )?;
                             let pack = p
-                                .create_publisher_pack(&name, description.as_deref().unwrap_or(&name), InstallationType::Multi)
+                                .create_publisher_pack(
+                                    &name,
+                                    description.as_deref().unwrap_or(&name),
+                                    InstallationType::Multi,
+                                )
                                 .await?;
                             let pid = pack.id.unwrap_or_default();
-                            ctx.store.finish_step(step, &json!({ "packId": pid }), None, |_| {})?;
+                            ctx.store
+                                .finish_step(step, &json!({ "packId": pid }), None, |_| {})?;
                             (pid, name)
                         }
                     }
@@ -314,14 +432,21 @@ async fn run(ctx: &Context, desired: &Verified, docs: &PromotionDocs, id: &str) 
 
     // 4. Add the package and release the pack with every component it holds.
     if step_done(&ctx.store, id, "release")?.is_none() {
-        p.add_pack_components(&pack_id, std::slice::from_ref(&root_prod)).await?;
+        p.add_pack_components(&pack_id, std::slice::from_ref(&root_prod))
+            .await?;
         let pack = p.get_publisher_pack(&pack_id).await?;
         let mut list: Vec<ReleasePackagedComponent> = pack
             .components()
             .iter()
-            .filter(|c| c.component_id.as_deref() != Some(root_prod.as_str()) && c.deleted != Some(true))
+            .filter(|c| {
+                c.component_id.as_deref() != Some(root_prod.as_str()) && c.deleted != Some(true)
+            })
             .filter_map(|c| {
-                let v = c.current_version.clone().or_else(|| c.pending_version.clone()).or_else(|| c.latest_version.clone())?;
+                let v = c
+                    .current_version
+                    .clone()
+                    .or_else(|| c.pending_version.clone())
+                    .or_else(|| c.latest_version.clone())?;
                 Some(ReleasePackagedComponent {
                     component_id: c.component_id.clone(),
                     version: Some(v),
@@ -334,10 +459,17 @@ async fn run(ctx: &Context, desired: &Verified, docs: &PromotionDocs, id: &str) 
             version: Some(version.clone()),
             released_version: None,
         });
-        let step = ctx.store.begin_step(id, "release", &json!({ "packId": pack_id, "components": list.len() }))?;
+        let step = ctx.store.begin_step(
+            id,
+            "release",
+            &json!({ "packId": pack_id, "components": list.len() }),
+        )?;
         let release = p.release_pack(&pack_id, &list).await?;
         let request_id = release.request_id.unwrap_or_default();
-        ctx.store.finish_step(step, &json!({ "requestId": request_id }), None, |r| r.test_release_id = Some(request_id.clone()))?;
+        ctx.store
+            .finish_step(step, &json!({ "requestId": request_id }), None, |r| {
+                r.test_release_id = Some(request_id.clone())
+            })?;
     }
     let rec = require(&ctx.store, id)?;
     if let Some(request_id) = &rec.test_release_id {
@@ -361,7 +493,11 @@ async fn run(ctx: &Context, desired: &Verified, docs: &PromotionDocs, id: &str) 
     };
     for (i, env) in envs.iter().enumerate() {
         let rec = require(&ctx.store, id)?;
-        if rec.deployments.iter().any(|d| &d.environment_id == env && d.status == DeploymentStatus::Deployed) {
+        if rec
+            .deployments
+            .iter()
+            .any(|d| &d.environment_id == env && d.status == DeploymentStatus::Deployed)
+        {
             continue;
         }
         if i > 0 {
@@ -381,7 +517,12 @@ async fn run(ctx: &Context, desired: &Verified, docs: &PromotionDocs, id: &str) 
                 )
                 .await?;
             if let Some(d) = found.into_iter().next() {
-                close_open(&ctx.store, id, &step_name, &json!({ "deploymentId": d.deployment_id, "recovered": true }))?;
+                close_open(
+                    &ctx.store,
+                    id,
+                    &step_name,
+                    &json!({ "deploymentId": d.deployment_id, "recovered": true }),
+                )?;
                 result = Some(DeploymentResult {
                     environment_id: env.clone(),
                     deployment_id: d.deployment_id,
@@ -393,10 +534,22 @@ async fn run(ctx: &Context, desired: &Verified, docs: &PromotionDocs, id: &str) 
         let result = match result {
             Some(r) => r,
             None => {
-                let step = ctx.store.begin_step(id, &step_name, &json!({ "environmentId": env, "packageId": package_id }))?;
-                match p.deploy_package(None, env, &package_id, rec.deployment_notes.as_deref()).await {
+                let step = ctx.store.begin_step(
+                    id,
+                    &step_name,
+                    &json!({ "environmentId": env, "packageId": package_id }),
+                )?;
+                match p
+                    .deploy_package(None, env, &package_id, rec.deployment_notes.as_deref())
+                    .await
+                {
                     Ok(d) => {
-                        ctx.store.finish_step(step, &json!({ "deploymentId": d.deployment_id }), None, |_| {})?;
+                        ctx.store.finish_step(
+                            step,
+                            &json!({ "deploymentId": d.deployment_id }),
+                            None,
+                            |_| {},
+                        )?;
                         DeploymentResult {
                             environment_id: env.clone(),
                             deployment_id: d.deployment_id,
@@ -406,7 +559,8 @@ async fn run(ctx: &Context, desired: &Verified, docs: &PromotionDocs, id: &str) 
                     }
                     Err(e) if e.is_transient() => return Err(e.into()),
                     Err(e) => {
-                        ctx.store.finish_step(step, &json!({ "error": e.code() }), None, |_| {})?;
+                        ctx.store
+                            .finish_step(step, &json!({ "error": e.code() }), None, |_| {})?;
                         DeploymentResult {
                             environment_id: env.clone(),
                             deployment_id: None,
@@ -418,24 +572,40 @@ async fn run(ctx: &Context, desired: &Verified, docs: &PromotionDocs, id: &str) 
             }
         };
         ctx.store.update(id, |r| {
-            r.deployments.retain(|d| d.environment_id != result.environment_id);
+            r.deployments
+                .retain(|d| d.environment_id != result.environment_id);
             r.deployments.push(result);
         })?;
     }
 
     // 6. Done: TEST_DEPLOYED (the branch is kept for the production review), or failed.
     let rec = require(&ctx.store, id)?;
-    let failed: Vec<&DeploymentResult> = rec.deployments.iter().filter(|d| d.status == DeploymentStatus::Failed).collect();
+    let failed: Vec<&DeploymentResult> = rec
+        .deployments
+        .iter()
+        .filter(|d| d.status == DeploymentStatus::Failed)
+        .collect();
     if !envs.is_empty() && failed.len() == envs.len() {
         return Err(StepError::fail(
             ErrorCode::DeploymentFailed,
-            format!("deployment failed in every test environment: {}", failed.iter().filter_map(|d| d.error.clone()).collect::<Vec<_>>().join("; ")),
+            format!(
+                "deployment failed in every test environment: {}",
+                failed
+                    .iter()
+                    .filter_map(|d| d.error.clone())
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
         ));
     }
     let partial = (!failed.is_empty()).then(|| {
         format!(
             "PARTIAL: deployment failed in {}",
-            failed.iter().map(|d| d.environment_id.as_str()).collect::<Vec<_>>().join(", ")
+            failed
+                .iter()
+                .map(|d| d.environment_id.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         )
     });
     let now = ctx.clock.now();
@@ -444,7 +614,12 @@ async fn run(ctx: &Context, desired: &Verified, docs: &PromotionDocs, id: &str) 
         Some(&Transition::from_to(
             PromotionStatus::TestDeploying,
             PromotionStatus::TestDeployed,
-            cause(partial.clone().unwrap_or_else(|| "deployed to the test environments".into())).at(now),
+            cause(
+                partial
+                    .clone()
+                    .unwrap_or_else(|| "deployed to the test environments".into()),
+            )
+            .at(now),
         )),
         |r| {
             r.test_deployed_at = Some(now);

@@ -81,9 +81,17 @@ impl Config {
                     pol.max_polls = n.max(1);
                 }
             };
-            set(&mut self.branch_ready, p.branch_ready_interval_seconds, p.branch_ready_attempts);
+            set(
+                &mut self.branch_ready,
+                p.branch_ready_interval_seconds,
+                p.branch_ready_attempts,
+            );
             set(&mut self.merge, p.merge_interval_seconds, p.merge_attempts);
-            set(&mut self.release, p.release_interval_seconds, p.release_attempts);
+            set(
+                &mut self.release,
+                p.release_interval_seconds,
+                p.release_attempts,
+            );
         }
         self
     }
@@ -196,7 +204,11 @@ impl Reconciler {
         };
         // Oldest first, so a dev account's promotions run in the order they were made.
         let mut records = ctx.store.list(&Default::default())?;
-        records.sort_by(|a, b| a.initiated_at.cmp(&b.initiated_at).then(a.promotion_id.cmp(&b.promotion_id)));
+        records.sort_by(|a, b| {
+            a.initiated_at
+                .cmp(&b.initiated_at)
+                .then(a.promotion_id.cmp(&b.promotion_id))
+        });
         for rec in records {
             if rec.status.is_terminal() {
                 report.statuses.insert(rec.promotion_id.clone(), rec.status);
@@ -204,7 +216,11 @@ impl Reconciler {
             }
             let docs = desired.promotions.get(&rec.promotion_id);
             let outcome = drive(&ctx, &desired, &rec.promotion_id, docs, &snapshot.commit).await;
-            let now = ctx.store.get(&rec.promotion_id)?.map(|r| r.status).unwrap_or(rec.status);
+            let now = ctx
+                .store
+                .get(&rec.promotion_id)?
+                .map(|r| r.status)
+                .unwrap_or(rec.status);
             report.statuses.insert(rec.promotion_id.clone(), now);
             if now != rec.status {
                 report.transitions += 1;
@@ -276,7 +292,9 @@ async fn drive(
             | PromotionStatus::TestDeploying
             | PromotionStatus::TestDeployFailed
             | PromotionStatus::PendingPackAssignment
-            | PromotionStatus::TestDeployed => deploy::execute(ctx, desired, docs, rec, commit).await?,
+            | PromotionStatus::TestDeployed => {
+                deploy::execute(ctx, desired, docs, rec, commit).await?
+            }
             PromotionStatus::PendingPeerReview
             | PromotionStatus::PendingAdminReview
             | PromotionStatus::Deploying => Outcome::Settled,
@@ -296,12 +314,19 @@ async fn drive(
 }
 
 /// The record of a promotion that must exist.
-pub(crate) fn require(store: &Store, id: &str) -> Result<crate::store::PromotionRecord, StoreError> {
+pub(crate) fn require(
+    store: &Store,
+    id: &str,
+) -> Result<crate::store::PromotionRecord, StoreError> {
     store.read(|tx| tx.require(id))
 }
 
 /// `true` when a journal step of this name finished for the promotion.
-pub(crate) fn step_done(store: &Store, id: &str, name: &str) -> Result<Option<crate::store::Step>, StoreError> {
+pub(crate) fn step_done(
+    store: &Store,
+    id: &str,
+    name: &str,
+) -> Result<Option<crate::store::Step>, StoreError> {
     Ok(store
         .steps(id)?
         .into_iter()
@@ -315,7 +340,12 @@ pub(crate) fn step_open(store: &Store, id: &str, name: &str) -> Result<bool, Sto
 }
 
 /// Close every open step of this name with a result (after a crash-recovery lookup).
-pub(crate) fn close_open(store: &Store, id: &str, name: &str, result: &serde_json::Value) -> Result<(), StoreError> {
+pub(crate) fn close_open(
+    store: &Store,
+    id: &str,
+    name: &str,
+    result: &serde_json::Value,
+) -> Result<(), StoreError> {
     store.write(|tx| {
         for s in tx.open_steps(id)?.into_iter().filter(|s| s.step == name) {
             tx.finish_step(s.id, result)?;

@@ -9,12 +9,14 @@
 use super::{cause, close_open, require, step_open, Context, Outcome, StepError};
 use crate::boomi::wire::Component;
 use crate::boomi::{wait_branch_ready, BoomiError, MetadataQuery, Platform};
-use crate::deps::{self, ComponentSource, ExistingMapping, IdCache, MappingSource as DepSource, ResolveRequest};
+use crate::deps::{
+    self, ComponentSource, ExistingMapping, IdCache, MappingSource as DepSource, ResolveRequest,
+};
 use crate::model::{ErrorCode, PromotionStatus, Tier};
 use crate::policy::{PromotionDocs, Verified};
 use crate::store::{
-    ComponentAction, ComponentMapping, ComponentResult, ComponentStatus, MappingSource, PromotionRecord,
-    Transition,
+    ComponentAction, ComponentMapping, ComponentResult, ComponentStatus, MappingSource,
+    PromotionRecord, Transition,
 };
 use async_trait::async_trait;
 use serde_json::json;
@@ -30,7 +32,11 @@ pub struct PlatformReader<'a>(pub &'a dyn Platform);
 
 #[async_trait]
 impl ComponentSource for PlatformReader<'_> {
-    async fn component_xml(&self, dev_account: &str, component_id: &str) -> Result<String, deps::SourceError> {
+    async fn component_xml(
+        &self,
+        dev_account: &str,
+        component_id: &str,
+    ) -> Result<String, deps::SourceError> {
         self.0
             .get_component(Some(dev_account), component_id, None)
             .await
@@ -46,7 +52,11 @@ impl ComponentSource for PlatformReader<'_> {
     ) -> Result<Vec<deps::ApiReference>, deps::SourceError> {
         let refs = self
             .0
-            .component_children(Some(dev_account), parent_component_id, parent_version as i64)
+            .component_children(
+                Some(dev_account),
+                parent_component_id,
+                parent_version as i64,
+            )
             .await
             .map_err(to_source_error(parent_component_id))?;
         Ok(refs
@@ -71,7 +81,9 @@ fn to_source_error(id: &str) -> impl Fn(BoomiError) -> deps::SourceError + '_ {
     move |e| {
         if e.is_not_found() {
             deps::SourceError::NotFound { id: id.to_string() }
-        } else if matches!(e.code(), ErrorCode::AuthFailed | ErrorCode::Unauthorized) || e.is_transient() {
+        } else if matches!(e.code(), ErrorCode::AuthFailed | ErrorCode::Unauthorized)
+            || e.is_transient()
+        {
             deps::SourceError::Fatal {
                 code: e.code(),
                 message: e.to_string(),
@@ -102,7 +114,10 @@ pub(crate) async fn fail(
     let counts = results.as_deref().map(counts);
     ctx.store.apply(
         id,
-        Some(&Transition::to(PromotionStatus::Failed, cause(format!("{code}: {message}")).at(ctx.clock.now()))),
+        Some(&Transition::to(
+            PromotionStatus::Failed,
+            cause(format!("{code}: {message}")).at(ctx.clock.now()),
+        )),
         |r| {
             r.error_code = Some(code);
             r.error_message = Some(super::truncate(&message, 5000));
@@ -123,21 +138,37 @@ pub(crate) async fn fail(
 }
 
 /// Delete a promotion branch, journaled; "not found" counts as deleted. Clears `branchId`.
-pub(crate) async fn delete_branch(ctx: &Context, id: &str, branch_id: &str) -> Result<(), StepError> {
-    let step = ctx.store.begin_step(id, "delete_branch", &json!({ "branchId": branch_id }))?;
+pub(crate) async fn delete_branch(
+    ctx: &Context,
+    id: &str,
+    branch_id: &str,
+) -> Result<(), StepError> {
+    let step = ctx
+        .store
+        .begin_step(id, "delete_branch", &json!({ "branchId": branch_id }))?;
     let d = ctx.platform.delete_branch(None, branch_id).await?;
-    ctx.store.finish_step(step, &json!({ "deleted": format!("{d:?}") }), None, |r| {
-        r.branch_id = None;
-    })?;
+    ctx.store
+        .finish_step(step, &json!({ "deleted": format!("{d:?}") }), None, |r| {
+            r.branch_id = None;
+        })?;
     Ok(())
 }
 
 fn counts(results: &[ComponentResult]) -> (i64, i64, i64) {
     let n = |a: ComponentAction| results.iter().filter(|r| r.action == a).count() as i64;
-    (n(ComponentAction::Created), n(ComponentAction::Updated), n(ComponentAction::Failed))
+    (
+        n(ComponentAction::Created),
+        n(ComponentAction::Updated),
+        n(ComponentAction::Failed),
+    )
 }
 
-fn set_waiting(ctx: &Context, id: &str, code: Option<ErrorCode>, reason: String) -> Result<Outcome, StepError> {
+fn set_waiting(
+    ctx: &Context,
+    id: &str,
+    code: Option<ErrorCode>,
+    reason: String,
+) -> Result<Outcome, StepError> {
     let rec = require(&ctx.store, id)?;
     if rec.waiting_reason.as_deref() != Some(reason.as_str()) || rec.error_code != code {
         ctx.store.update(id, |r| {
@@ -195,7 +226,10 @@ pub async fn execute(
                 ctx,
                 &rec,
                 ErrorCode::UnauthorizedAccountAccess,
-                format!("{} no longer has access to dev account {dev}", req.initiated_by),
+                format!(
+                    "{} no longer has access to dev account {dev}",
+                    req.initiated_by
+                ),
                 None,
             )
             .await;
@@ -208,15 +242,40 @@ pub async fn execute(
         (None, Some(pkg), _) => match ctx.platform.get_packaged_component(Some(&dev), pkg).await {
             Ok(p) => match p.component_id {
                 Some(c) => c,
-                None => return fail(ctx, &rec, ErrorCode::ComponentNotFound, format!("dev package {pkg} names no component"), None).await,
+                None => {
+                    return fail(
+                        ctx,
+                        &rec,
+                        ErrorCode::ComponentNotFound,
+                        format!("dev package {pkg} names no component"),
+                        None,
+                    )
+                    .await
+                }
             },
             Err(e) if e.is_not_found() => {
-                return fail(ctx, &rec, ErrorCode::ComponentNotFound, format!("dev package {pkg} not found in {dev}"), None).await
+                return fail(
+                    ctx,
+                    &rec,
+                    ErrorCode::ComponentNotFound,
+                    format!("dev package {pkg} not found in {dev}"),
+                    None,
+                )
+                .await
             }
             Err(e) => return Err(e.into()),
         },
         (None, None, Some(pins)) if !pins.is_empty() => pins[0].component_id.clone(),
-        _ => return fail(ctx, &rec, ErrorCode::InvalidRequest, "the request names no root component".into(), None).await,
+        _ => {
+            return fail(
+                ctx,
+                &rec,
+                ErrorCode::InvalidRequest,
+                "the request names no root component".into(),
+                None,
+            )
+            .await
+        }
     };
 
     // Resolve the tree (reads only). Missing connection mappings stop it before any branch.
@@ -234,7 +293,12 @@ pub async fn execute(
         })
         .collect();
     let reader = PlatformReader(ctx.platform.as_ref());
-    let resolution = match deps::resolve(&reader, &ResolveRequest::new(dev.clone(), root.clone(), existing.clone())).await {
+    let resolution = match deps::resolve(
+        &reader,
+        &ResolveRequest::new(dev.clone(), root.clone(), existing.clone()),
+    )
+    .await
+    {
         Ok(r) => r,
         Err(deps::DepsError::Source(e)) => {
             // Authentication and access failures wait for an operator; anything else is retried.
@@ -265,9 +329,23 @@ pub async fn execute(
         )
         .await;
     }
-    if let Some(bad) = resolution.components.iter().find(|c| matches!(c.status, deps::MappingStatus::Error { .. })) {
+    if let Some(bad) = resolution
+        .components
+        .iter()
+        .find(|c| matches!(c.status, deps::MappingStatus::Error { .. }))
+    {
         if let deps::MappingStatus::Error { code, message } = &bad.status {
-            return fail(ctx, &rec, *code, format!("component {} ({}): {message}", bad.name, bad.dev_component_id), None).await;
+            return fail(
+                ctx,
+                &rec,
+                *code,
+                format!(
+                    "component {} ({}): {message}",
+                    bad.name, bad.dev_component_id
+                ),
+                None,
+            )
+            .await;
         }
     }
 
@@ -275,14 +353,24 @@ pub async fn execute(
     if rec.status == PromotionStatus::Queued {
         // The branch soft limit, then the account lock, atomically with IN_PROGRESS.
         let branches = ctx.platform.query_branches(None, None).await?;
-        let count = branches.iter().filter(|b| b.name.as_deref() != Some("main")).count();
-        let limit = desired.settings.as_ref().map(|s| s.branch_soft_limit).unwrap_or(15) as usize;
+        let count = branches
+            .iter()
+            .filter(|b| b.name.as_deref() != Some("main"))
+            .count();
+        let limit = desired
+            .settings
+            .as_ref()
+            .map(|s| s.branch_soft_limit)
+            .unwrap_or(15) as usize;
         if count >= limit {
             return set_waiting(
                 ctx,
                 &id,
                 Some(ErrorCode::BranchLimitReached),
-                format!("{}: {count} branches exist (soft limit {limit}); waiting for one to be freed", ErrorCode::BranchLimitReached),
+                format!(
+                    "{}: {count} branches exist (soft limit {limit}); waiting for one to be freed",
+                    ErrorCode::BranchLimitReached
+                ),
             );
         }
         let total = resolution.order.len() as i64;
@@ -297,7 +385,10 @@ pub async fn execute(
                 Some(&Transition::from_to(
                     PromotionStatus::Queued,
                     PromotionStatus::InProgress,
-                    cause("promotion started").document(docs.request.path.clone()).commit(commit).at(ctx.clock.now()),
+                    cause("promotion started")
+                        .document(docs.request.path.clone())
+                        .commit(commit)
+                        .at(ctx.clock.now()),
                 )),
                 |r| {
                     r.components_total = total;
@@ -329,7 +420,12 @@ pub async fn execute(
                     .find(|b| b.name.as_deref() == Some(name.as_str()) && b.deleted != Some(true))
                     .and_then(|b| b.id);
                 if let Some(b) = &found {
-                    close_open(&ctx.store, &id, "create_branch", &json!({ "branchId": b, "recovered": true }))?;
+                    close_open(
+                        &ctx.store,
+                        &id,
+                        "create_branch",
+                        &json!({ "branchId": b, "recovered": true }),
+                    )?;
                     ctx.store.update(&id, |r| r.branch_id = Some(b.clone()))?;
                 }
             }
@@ -337,20 +433,41 @@ pub async fn execute(
                 Some(b) => b,
                 None => {
                     let main = ctx.platform.main_branch_id(None).await?;
-                    let step = ctx.store.begin_step(&id, "create_branch", &json!({ "name": name, "parentId": main }))?;
+                    let step = ctx.store.begin_step(
+                        &id,
+                        "create_branch",
+                        &json!({ "name": name, "parentId": main }),
+                    )?;
                     let b = match ctx
                         .platform
-                        .create_branch(None, &name, &main, Some(&format!("Promotion branch for {id}")))
+                        .create_branch(
+                            None,
+                            &name,
+                            &main,
+                            Some(&format!("Promotion branch for {id}")),
+                        )
                         .await
                     {
                         Ok(b) => b,
                         Err(BoomiError::BranchLimitReached { message }) => {
-                            ctx.store.finish_step(step, &json!({ "error": "BRANCH_LIMIT_REACHED" }), None, |_| {})?;
+                            ctx.store.finish_step(
+                                step,
+                                &json!({ "error": "BRANCH_LIMIT_REACHED" }),
+                                None,
+                                |_| {},
+                            )?;
                             ctx.store.apply(
                                 &id,
-                                Some(&Transition::from_to(PromotionStatus::InProgress, PromotionStatus::Queued, cause("branch limit reached"))),
+                                Some(&Transition::from_to(
+                                    PromotionStatus::InProgress,
+                                    PromotionStatus::Queued,
+                                    cause("branch limit reached"),
+                                )),
                                 |r| {
-                                    r.waiting_reason = Some(format!("{}: {message}", ErrorCode::BranchLimitReached));
+                                    r.waiting_reason = Some(format!(
+                                        "{}: {message}",
+                                        ErrorCode::BranchLimitReached
+                                    ));
                                     r.error_code = Some(ErrorCode::BranchLimitReached);
                                 },
                             )?;
@@ -359,13 +476,23 @@ pub async fn execute(
                         Err(e) => return Err(e.into()),
                     };
                     let bid = b.id.clone().unwrap_or_default();
-                    ctx.store.finish_step(step, &json!({ "branchId": bid }), None, |r| r.branch_id = Some(bid.clone()))?;
+                    ctx.store
+                        .finish_step(step, &json!({ "branchId": bid }), None, |r| {
+                            r.branch_id = Some(bid.clone())
+                        })?;
                     bid
                 }
             }
         }
     };
-    match wait_branch_ready(ctx.platform.as_ref(), None, &branch_id, ctx.config.branch_ready).await {
+    match wait_branch_ready(
+        ctx.platform.as_ref(),
+        None,
+        &branch_id,
+        ctx.config.branch_ready,
+    )
+    .await
+    {
         Ok(_) => {}
         Err(BoomiError::BranchNotReady { polls, .. }) => {
             return fail(
@@ -390,7 +517,9 @@ pub async fn execute(
         .map(|r| (r.dev_component_id.clone(), r.clone()))
         .collect();
     for dev_id in &resolution.order {
-        let Some(comp) = resolution.component(dev_id) else { continue };
+        let Some(comp) = resolution.component(dev_id) else {
+            continue;
+        };
         if let Some(r) = done.get(dev_id) {
             if let Some(p) = &r.prod_component_id {
                 cache.insert(dev_id.clone(), p.clone());
@@ -410,10 +539,13 @@ pub async fn execute(
         };
         if let Some(dep) = comp.references.iter().find(|r| bad.contains(&r.id)) {
             bad.insert(dev_id.clone());
-            push_result(&mut results, ComponentResult {
-                error_message: Some(format!("skipped: it references {} which failed", dep.id)),
-                ..base
-            });
+            push_result(
+                &mut results,
+                ComponentResult {
+                    error_message: Some(format!("skipped: it references {} which failed", dep.id)),
+                    ..base
+                },
+            );
             continue;
         }
         match promote_one(ctx, &id, comp, &cache, &branch_id).await {
@@ -422,25 +554,35 @@ pub async fn execute(
                     cache.insert(dev_id.clone(), p.clone());
                 }
                 let r2 = r.clone();
-                ctx.store.update(&id, |rec| push_result(&mut rec.result_detail, r2))?;
+                ctx.store
+                    .update(&id, |rec| push_result(&mut rec.result_detail, r2))?;
                 push_result(&mut results, r);
             }
             Err(StepError::Fail { code, message }) => {
                 bad.insert(dev_id.clone());
-                push_result(&mut results, ComponentResult {
-                    action: ComponentAction::Failed,
-                    status: ComponentStatus::Failed,
-                    error_message: Some(format!("{code}: {message}")),
-                    ..base
-                });
+                push_result(
+                    &mut results,
+                    ComponentResult {
+                        action: ComponentAction::Failed,
+                        status: ComponentStatus::Failed,
+                        error_message: Some(format!("{code}: {message}")),
+                        ..base
+                    },
+                );
             }
             Err(e) => return Err(e),
         }
     }
 
     if !bad.is_empty() {
-        let failed = results.iter().filter(|r| r.action == ComponentAction::Failed).count();
-        let skipped = results.iter().filter(|r| r.action == ComponentAction::Skipped).count();
+        let failed = results
+            .iter()
+            .filter(|r| r.action == ComponentAction::Failed)
+            .count();
+        let skipped = results
+            .iter()
+            .filter(|r| r.action == ComponentAction::Skipped)
+            .count();
         return fail(
             ctx,
             &rec,
@@ -463,7 +605,11 @@ pub async fn execute(
                     &branch_id,
                 )
                 .map_err(|e| StepError::fail(e.code(), e.to_string()))?;
-                match ctx.platform.update_component(None, &prod, &Component::from_xml(x.xml), Some(&branch_id)).await {
+                match ctx
+                    .platform
+                    .update_component(None, &prod, &Component::from_xml(x.xml), Some(&branch_id))
+                    .await
+                {
                     Ok(_) => {}
                     Err(e) if is_no_change(&e) => {}
                     Err(e) => return Err(e.into()),
@@ -553,10 +699,12 @@ async fn promote_one(
     branch_id: &str,
 ) -> Result<ComponentResult, StepError> {
     let dev_id = &comp.dev_component_id;
-    let xml = comp
-        .xml
-        .as_deref()
-        .ok_or_else(|| StepError::fail(ErrorCode::ComponentNotFound, "the component XML could not be read"))?;
+    let xml = comp.xml.as_deref().ok_or_else(|| {
+        StepError::fail(
+            ErrorCode::ComponentNotFound,
+            "the component XML could not be read",
+        )
+    })?;
     let mapped = cache.get(dev_id).map(str::to_string);
     let build = |prod: Option<&str>| {
         deps::build_production_xml(xml, Some(&comp.component_type), cache, prod, branch_id)
@@ -584,24 +732,64 @@ async fn promote_one(
     if let Some(prod) = &mapped {
         let x = build(Some(prod))?;
         let step_name = format!("update:{dev_id}");
-        let step = ctx.store.begin_step(id, &step_name, &json!({ "devComponentId": dev_id, "prodComponentId": prod, "branchId": branch_id }))?;
-        match ctx.platform.update_component(None, prod, &Component::from_xml(x.xml.clone()), Some(branch_id)).await {
+        let step = ctx.store.begin_step(
+            id,
+            &step_name,
+            &json!({ "devComponentId": dev_id, "prodComponentId": prod, "branchId": branch_id }),
+        )?;
+        match ctx
+            .platform
+            .update_component(
+                None,
+                prod,
+                &Component::from_xml(x.xml.clone()),
+                Some(branch_id),
+            )
+            .await
+        {
             Ok(c) => {
-                ctx.store.finish_step(step, &json!({ "version": c.version() }), None, |_| {})?;
-                return Ok(ok(ComponentAction::Updated, prod.clone(), c.version(), x.config_stripped));
+                ctx.store
+                    .finish_step(step, &json!({ "version": c.version() }), None, |_| {})?;
+                return Ok(ok(
+                    ComponentAction::Updated,
+                    prod.clone(),
+                    c.version(),
+                    x.config_stripped,
+                ));
             }
             Err(e) if is_no_change(&e) => {
-                let v = ctx.platform.get_component(None, prod, Some(branch_id)).await.ok().and_then(|c| c.version());
-                ctx.store.finish_step(step, &json!({ "version": v, "unchanged": true }), None, |_| {})?;
-                return Ok(ok(ComponentAction::Updated, prod.clone(), v, x.config_stripped));
+                let v = ctx
+                    .platform
+                    .get_component(None, prod, Some(branch_id))
+                    .await
+                    .ok()
+                    .and_then(|c| c.version());
+                ctx.store.finish_step(
+                    step,
+                    &json!({ "version": v, "unchanged": true }),
+                    None,
+                    |_| {},
+                )?;
+                return Ok(ok(
+                    ComponentAction::Updated,
+                    prod.clone(),
+                    v,
+                    x.config_stripped,
+                ));
             }
             Err(e) if e.is_not_found() => {
                 // The mapped production component never reached main (a rejected promotion):
                 // create it instead.
-                ctx.store.finish_step(step, &json!({ "notFound": true, "fallback": "create" }), None, |_| {})?;
+                ctx.store.finish_step(
+                    step,
+                    &json!({ "notFound": true, "fallback": "create" }),
+                    None,
+                    |_| {},
+                )?;
             }
             Err(e) => {
-                ctx.store.finish_step(step, &json!({ "error": e.code() }), None, |_| {})?;
+                ctx.store
+                    .finish_step(step, &json!({ "error": e.code() }), None, |_| {})?;
                 return Err(permanent(e));
             }
         }
@@ -623,28 +811,57 @@ async fn promote_one(
             )
             .await?;
         let mine = found.into_iter().find(|m| {
-            m.component_id.as_deref().is_some_and(|c| !cache.as_map().values().any(|p| p == c))
+            m.component_id
+                .as_deref()
+                .is_some_and(|c| !cache.as_map().values().any(|p| p == c))
         });
         if let Some(m) = mine {
             let prod = m.component_id.clone().unwrap_or_default();
-            close_open(&ctx.store, id, &step_name, &json!({ "prodComponentId": prod, "recovered": true }))?;
+            close_open(
+                &ctx.store,
+                id,
+                &step_name,
+                &json!({ "prodComponentId": prod, "recovered": true }),
+            )?;
             let stripped = build(None)?.config_stripped;
             return Ok(ok(ComponentAction::Created, prod, m.version, stripped));
         }
     }
     let x = build(None)?;
-    let step = ctx.store.begin_step(id, &step_name, &json!({ "devComponentId": dev_id, "name": comp.name, "branchId": branch_id }))?;
-    match ctx.platform.create_component(None, &Component::from_xml(x.xml), Some(branch_id)).await {
+    let step = ctx.store.begin_step(
+        id,
+        &step_name,
+        &json!({ "devComponentId": dev_id, "name": comp.name, "branchId": branch_id }),
+    )?;
+    match ctx
+        .platform
+        .create_component(None, &Component::from_xml(x.xml), Some(branch_id))
+        .await
+    {
         Ok(c) => {
-            let prod = c
-                .component_id()
-                .ok_or_else(|| StepError::fail(ErrorCode::ApiError, "Boomi created the component but returned no componentId"))?;
-            ctx.store.finish_step(step, &json!({ "prodComponentId": prod, "version": c.version() }), None, |_| {})?;
-            Ok(ok(ComponentAction::Created, prod, c.version(), x.config_stripped))
+            let prod = c.component_id().ok_or_else(|| {
+                StepError::fail(
+                    ErrorCode::ApiError,
+                    "Boomi created the component but returned no componentId",
+                )
+            })?;
+            ctx.store.finish_step(
+                step,
+                &json!({ "prodComponentId": prod, "version": c.version() }),
+                None,
+                |_| {},
+            )?;
+            Ok(ok(
+                ComponentAction::Created,
+                prod,
+                c.version(),
+                x.config_stripped,
+            ))
         }
         Err(e) => {
             if !e.is_transient() {
-                ctx.store.finish_step(step, &json!({ "error": e.code() }), None, |_| {})?;
+                ctx.store
+                    .finish_step(step, &json!({ "error": e.code() }), None, |_| {})?;
             }
             Err(permanent(e))
         }

@@ -4,7 +4,9 @@
 
 use super::{cause, Context, StepError};
 use crate::model::{digest, parse_document, Document, ErrorCode, PromotionStatus, Target};
-use crate::policy::verify::{verify_repository, AcceptedPolicy as TrustedPolicy, PolicyOutcome, Trust, POLICY_PATH};
+use crate::policy::verify::{
+    verify_repository, AcceptedPolicy as TrustedPolicy, PolicyOutcome, Trust, POLICY_PATH,
+};
 use crate::policy::{PromotionDocs, Verified};
 use crate::source::Snapshot;
 use crate::store::{AcceptedPolicy, ComponentMapping, MappingSource, PromotionRecord};
@@ -32,7 +34,10 @@ pub fn desired(ctx: &Context, snapshot: &Snapshot) -> Result<Verified, StepError
 pub fn apply(ctx: &Context, desired: &Verified, snapshot: &Snapshot) -> Result<(), StepError> {
     let store = &ctx.store;
     let commit = snapshot.commit.as_str();
-    if matches!(desired.policy_outcome, PolicyOutcome::Accepted | PolicyOutcome::SelfSigned) {
+    if matches!(
+        desired.policy_outcome,
+        PolicyOutcome::Accepted | PolicyOutcome::SelfSigned
+    ) {
         if let (Some(bytes), Some(d)) = (snapshot.get(POLICY_PATH), &desired.policy_digest) {
             store.accept_policy(&AcceptedPolicy {
                 bytes: bytes.to_vec(),
@@ -89,7 +94,9 @@ pub fn apply(ctx: &Context, desired: &Verified, snapshot: &Snapshot) -> Result<(
                 }
             }
             Some(rec) => {
-                if rec.request_digest.as_deref() != Some(docs.request.digest.as_str()) && !rec.status.is_terminal() {
+                if rec.request_digest.as_deref() != Some(docs.request.digest.as_str())
+                    && !rec.status.is_terminal()
+                {
                     store.update(id, |r| {
                         r.waiting_reason = Some(
                             "request.yaml changed after it was accepted; the change is ignored (withdraw or cancel, then open a new promotion)".into(),
@@ -134,7 +141,10 @@ fn new_record(
             }
             Some(t) if !t.status.is_terminal() => return Ok(None),
             Some(t) => {
-                error = Some(format!("TEST promotion {test_id} is {}, not TEST_DEPLOYED", t.status));
+                error = Some(format!(
+                    "TEST promotion {test_id} is {}, not TEST_DEPLOYED",
+                    t.status
+                ));
             }
             None => error = Some(format!("no TEST promotion {test_id} is known")),
         }

@@ -1,0 +1,288 @@
+//! `promoter reconcile --once` and `promoter daemon`: the reconciler against a promotions
+//! repository (local path or git URL) and Boomi (or `promoter sim`).
+
+use crate::boomi::{Credentials, HttpConfig, HttpPlatform, DEFAULT_BASE_URL};
+use crate::model::{parse_document, Document, Settings};
+use crate::policy::AllowedSigners;
+use crate::reconcile::{Config, Context, PassReport, Reconciler, SystemClock};
+use crate::source::GitSource;
+use crate::store::Store;
+use anyhow::{anyhow, Context as _, Result};
+use clap::Args;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// What every reconciler command needs.
+#[derive(Debug, Args, Clone)]
+pub struct RunArgs {
+    /// The promotions repository: a local path (watched) or a git URL (cloned into the state
+    /// directory and fetched)
+    #[arg(long, env = "PROMOTER_REPO")]
+    pub repo: String,
+    /// The tracked branch; only committed content on it counts
+    #[arg(long, default_value = "main", env = "PROMOTER_BRANCH")]
+    pub branch: String,
+    /// State directory (SQLite database `state.db`, the clone of a remote repository)
+    #[arg(long, env = "PROMOTER_STATE")]
+    pub state: PathBuf,
+    /// Bootstrap allowed-signers file: the keys that may sign the first access policy
+    #[arg(long, env = "PROMOTER_TRUST")]
+    pub trust: PathBuf,
+    /// Boomi API base URL (`http://127.0.0.1:9090` for `promoter sim`)
+    #[arg(long, env = "PROMOTER_BOOMI_URL", default_value = DEFAULT_BASE_URL)]
+    pub boomi: String,
+    /// Primary account id (default: `primaryAccountId` of promoter.yaml)
+    #[arg(long, env = "PROMOTER_ACCOUNT")]
+    pub account: Option<String>,
+    /// File holding `user:token` (or set BOOMI_USERNAME and BOOMI_TOKEN)
+    #[arg(long, env = "BOOMI_TOKEN_FILE")]
+    pub token_file: Option<PathBuf>,
+    /// Append every HTTP exchange with Boomi to this file as JSON lines (Authorization redacted)
+    #[arg(long)]
+    pub record_http: Option<PathBuf>,
+    /// Boomi requests per second (default: `apiRateLimit` of promoter.yaml, else 8)
+    #[arg(long)]
+    pub rate_limit: Option<u32>,
+    /// Log as JSON lines
+    #[arg(long)]
+    pub log_json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ReconcileArgs {
+    /// One pass to convergence, then exit (0: nothing left to do; 1: work is still waiting)
+    #[arg(long, required = true)]
+    pub once: bool,
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct DaemonArgs {
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// Seconds between fetches of a remote repository, and between retries of waiting work
+    #[arg(long, default_value_t = 30, env = "PROMOTER_POLL")]
+    pub poll: u64,
+    /// Address of the health, metrics, API and dashboard server
+    #[arg(long, default_value = "127.0.0.1:8080", env = "PROMOTER_LISTEN")]
+    pub listen: String,
+    /// File holding the secret of `POST /hooks/git` (X-Hub-Signature-256)
+    #[arg(long, env = "PROMOTER_WEBHOOK_SECRET_FILE")]
+    pub webhook_secret_file: Option<PathBuf>,
+}
+
+pub(crate) fn init_logging(json: bool) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("PROMOTER_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let b = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = if json {
+        b.json().try_init()
+    } else {
+        b.try_init()
+    };
+}
+
+/// The path of the state database in a state directory.
+pub fn state_db(dir: &Path) -> PathBuf {
+    dir.join("state.db")
+}
+
+/// Everything a reconciler command opens.
+pub struct Opened {
+    pub source: Arc<GitSource>,
+    pub reconciler: Reconciler,
+    pub store: Arc<Store>,
+}
+
+fn settings_at(source: &GitSource, commit: &str) -> Result<Option<Settings>> {
+    let Some(bytes) = source.read_file(commit, "promoter.yaml")? else {
+        return Ok(None);
+    };
+    match parse_document("promoter.yaml", &bytes) {
+        Ok(Document::Settings(s)) => Ok(Some(s)),
+        Ok(_) => Err(anyhow!("promoter.yaml is not a Settings document")),
+        Err(ps) => Err(anyhow!(
+            "promoter.yaml is not valid: {}",
+            ps.iter()
+                .map(|p| p.to_string())
+                .collect::<Vec<_>>()
+                .join("; ")
+        )),
+    }
+}
+
+/// Open the source, the store and the Boomi client.
+pub fn open(a: &RunArgs) -> Result<Opened> {
+    std::fs::create_dir_all(&a.state).with_context(|| format!("creating {}", a.state.display()))?;
+    let source = Arc::new(GitSource::open(&a.repo, &a.branch, &a.state)?);
+    source.fetch()?;
+    let head = source.head()?;
+    let settings = settings_at(&source, &head)?;
+    let account = a
+        .account
+        .clone()
+        .or_else(|| settings.as_ref().map(|s| s.primary_account_id.clone()))
+        .ok_or_else(|| {
+            anyhow!("no primary account: give --account or primaryAccountId in promoter.yaml")
+        })?;
+    let credentials = Credentials::resolve(a.token_file.as_deref())?;
+    let mut cfg = HttpConfig::new(a.boomi.clone(), account, credentials);
+    cfg.requests_per_second = a
+        .rate_limit
+        .or_else(|| settings.as_ref().map(|s| s.api_rate_limit))
+        .unwrap_or(8);
+    cfg.record_http = a.record_http.clone();
+    let platform = Arc::new(HttpPlatform::new(cfg)?);
+    let store = Arc::new(Store::open(state_db(&a.state))?);
+    let bootstrap =
+        AllowedSigners::read(&a.trust).with_context(|| format!("--trust {}", a.trust.display()))?;
+    let ctx = Context {
+        platform,
+        store: store.clone(),
+        clock: Arc::new(SystemClock),
+        config: Config::default(),
+        bootstrap: Some(bootstrap),
+    };
+    Ok(Opened {
+        source,
+        reconciler: Reconciler::new(ctx),
+        store,
+    })
+}
+
+/// Passes until nothing changes any more (or the limit).
+pub async fn converge(o: &Opened) -> Result<PassReport> {
+    let max = o.reconciler.ctx.config.max_passes;
+    let mut last = PassReport::default();
+    for _ in 0..max {
+        o.source.fetch()?;
+        let head = o.source.head()?;
+        let snapshot = o.source.snapshot(&head)?;
+        last = o.reconciler.pass(&snapshot).await?;
+        if last.converged() || last.transitions == 0 {
+            break;
+        }
+    }
+    Ok(last)
+}
+
+fn print_report(r: &PassReport) {
+    for p in &r.problems {
+        eprintln!("problem: {p}");
+    }
+    for (id, s) in &r.statuses {
+        let waiting = if r.waiting.contains(id) {
+            "  (waiting)"
+        } else {
+            ""
+        };
+        println!("{id:<32} {s}{waiting}");
+    }
+}
+
+pub fn reconcile(a: ReconcileArgs) -> Result<ExitCode> {
+    init_logging(a.run.log_json);
+    let rt = tokio::runtime::Runtime::new()?;
+    rt.block_on(async {
+        let o = open(&a.run)?;
+        let report = converge(&o).await?;
+        print_report(&report);
+        Ok(if report.converged() {
+            ExitCode::SUCCESS
+        } else {
+            eprintln!("{} promotion(s) still waiting", report.waiting.len());
+            ExitCode::from(1)
+        })
+    })
+}
+
+pub fn daemon(a: DaemonArgs) -> Result<ExitCode> {
+    init_logging(a.run.log_json);
+    let rt = tokio::runtime::Runtime::new()?;
+    rt.block_on(async move {
+        let o = Arc::new(open(&a.run)?);
+        let watch = crate::source::watch(
+            o.source.clone(),
+            crate::source::WatchOptions {
+                poll: Duration::from_secs(a.poll.max(1)),
+                ..Default::default()
+            },
+        )?;
+        #[cfg(unix)]
+        let _sighup = crate::source::trigger_on_sighup(watch.trigger())?;
+        let mut wake = watch.subscribe();
+        let listener = tokio::net::TcpListener::bind(&a.listen)
+            .await
+            .with_context(|| format!("listening on {}", a.listen))?;
+        tracing::info!(listen = %a.listen, repo = %o.source.describe(), "promoter daemon started");
+        let ready = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let server = tokio::spawn(health_server(listener, ready.clone()));
+        let shutdown = shutdown_signal();
+        tokio::pin!(shutdown);
+        loop {
+            tokio::select! {
+                _ = &mut shutdown => break,
+                r = converge(&o) => {
+                    match r {
+                        Ok(report) => {
+                            ready.store(true, std::sync::atomic::Ordering::SeqCst);
+                            tracing::info!(commit = %report.commit, waiting = report.waiting.len(), "reconciled");
+                        }
+                        Err(e) => tracing::error!(error = %format!("{e:#}"), "reconcile pass failed"),
+                    }
+                }
+            }
+            tokio::select! {
+                _ = &mut shutdown => break,
+                _ = wake.changed() => {}
+                _ = tokio::time::sleep(Duration::from_secs(a.poll.max(1))) => {}
+            }
+        }
+        tracing::info!("shutting down");
+        server.abort();
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("SIGTERM handler");
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+/// `/healthz` and `/readyz` (the full operator server replaces this once it lands).
+async fn health_server(
+    listener: tokio::net::TcpListener,
+    ready: Arc<std::sync::atomic::AtomicBool>,
+) {
+    use axum::{http::StatusCode, routing::get, Router};
+    let app = Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route(
+            "/readyz",
+            get(move || {
+                let ready = ready.clone();
+                async move {
+                    if ready.load(std::sync::atomic::Ordering::SeqCst) {
+                        (StatusCode::OK, "ready")
+                    } else {
+                        (StatusCode::SERVICE_UNAVAILABLE, "starting")
+                    }
+                }
+            }),
+        );
+    let _ = axum::serve(listener, app).await;
+}
