@@ -279,7 +279,14 @@ async fn drive(
     for _ in 0..32 {
         let rec = require(&ctx.store, id)?;
         let Some(docs) = docs else {
-            // The request vanished from git: report it, never act on it destructively.
+            // The request no longer verifies. One that has not started yet fails with the
+            // rule it now breaks (tier, team access re-checked at execution); otherwise it is
+            // reported (vanished or invalid) and nothing destructive is done.
+            let request = format!("promotions/{id}/request.yaml");
+            let broken = desired.problems.iter().find(|p| p.file == request);
+            if let (PromotionStatus::Queued, Some(p)) = (rec.status, broken) {
+                return promote::fail(ctx, &rec, p.code, p.message.clone(), None).await;
+            }
             sync::note_missing(ctx, &rec)?;
             return Ok(Outcome::Settled);
         };

@@ -246,3 +246,4 @@ environments:
   - {id: env-test-1, name: Test, classification: TEST}
   - {id: env-prod-1, name: Production, classification: PROD}
 ";
+pub mod world;

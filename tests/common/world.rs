@@ -1,0 +1,208 @@
+//! An end-to-end world: the emulator on `127.0.0.1:0` seeded with `examples/sim-seed.yaml`, a
+//! temp promotions repository made from `examples/demo-repo` (its policy, mappings and settings;
+//! no promotions), a SQLite store, the real HTTP client and the reconciler.
+#![allow(dead_code)]
+
+use super::{git, promoter, root};
+use boomi_promoter::boomi::{Credentials, HttpConfig, HttpPlatform, Platform, RetryPolicy};
+use boomi_promoter::policy::AllowedSigners;
+use boomi_promoter::reconcile::{Config, Context, PassReport, Reconciler, SystemClock};
+use boomi_promoter::sim::{Seed, Server, SimConfig};
+use boomi_promoter::source::GitSource;
+use boomi_promoter::store::{PromotionRecord, Store};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub const PRIMARY: &str = "primary-abc123";
+pub const ORDERS_ROOT: &str = "3f1c9a52-6a0e-4d2b-9b1e-0a7d5c2e8f11";
+pub const INVOICE_ROOT: &str = "5f304152-b4c5-46d7-8c19-a3b4c5d6e71c";
+
+pub struct World {
+    pub tmp: tempfile::TempDir,
+    pub repo: PathBuf,
+    pub sim: Server,
+    pub store: Arc<Store>,
+    pub platform: Arc<HttpPlatform>,
+    pub reconciler: Reconciler,
+}
+
+pub fn fast_config() -> Config {
+    let fast = |n| boomi_promoter::boomi::Polling {
+        interval: Duration::from_millis(1),
+        max_polls: n,
+    };
+    Config {
+        branch_ready: fast(6),
+        merge: fast(12),
+        release: fast(20),
+        deploy_gap: Duration::from_millis(1),
+        max_passes: 20,
+        retry_backoff: Duration::ZERO,
+    }
+}
+
+pub fn http_config(base_url: String) -> HttpConfig {
+    let mut cfg = HttpConfig::new(
+        base_url,
+        PRIMARY,
+        Credentials::new("ci@example.com", "test-token").unwrap(),
+    );
+    cfg.requests_per_second = 1000;
+    cfg.retry = RetryPolicy {
+        max_retries: 5,
+        base_delay: Duration::from_millis(1),
+        max_delay: Duration::from_millis(5),
+    };
+    cfg
+}
+
+impl World {
+    pub async fn new() -> World {
+        Self::with_sim(SimConfig::instant()).await
+    }
+
+    pub async fn with_sim(sim_config: SimConfig) -> World {
+        let tmp = tempfile::tempdir().unwrap();
+        let repo = tmp.path().join("repo");
+        let demo = root().join("examples/demo-repo");
+        for rel in [
+            "promoter.yaml",
+            "access/policy.yaml",
+            "access/policy.yaml.sig",
+            "mappings/dev-team-a.yaml",
+            "mappings/dev-team-a.yaml.sig",
+            "mappings/dev-team-b.yaml",
+            "mappings/dev-team-b.yaml.sig",
+        ] {
+            let to = repo.join(rel);
+            std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+            std::fs::copy(demo.join(rel), &to).unwrap();
+        }
+        git(&repo, &["init", "-q", "-b", "main"]);
+        git(&repo, &["add", "-A"]);
+        git(&repo, &["commit", "-q", "-m", "policy, mappings, settings"]);
+        let seed = Seed::from_yaml_file(root().join("examples/sim-seed.yaml")).unwrap();
+        let sim = Server::start(seed, sim_config, "127.0.0.1:0".parse().unwrap())
+            .await
+            .unwrap();
+        let store = Arc::new(Store::open(tmp.path().join("state.db")).unwrap());
+        let platform = Arc::new(HttpPlatform::new(http_config(sim.base_url())).unwrap());
+        let reconciler = Reconciler::new(Self::context(&store, platform.clone()));
+        World {
+            tmp,
+            repo,
+            sim,
+            store,
+            platform,
+            reconciler,
+        }
+    }
+
+    pub fn context(store: &Arc<Store>, platform: Arc<HttpPlatform>) -> Context {
+        Context {
+            platform,
+            store: store.clone(),
+            clock: Arc::new(SystemClock),
+            config: fast_config(),
+            bootstrap: Some(
+                AllowedSigners::read(&root().join("examples/trust/allowed_signers")).unwrap(),
+            ),
+        }
+    }
+
+    pub fn key(&self, who: &str) -> PathBuf {
+        root().join("examples/keys").join(who)
+    }
+
+    /// Run a writer command as `who` (e-mail `who@example.com`).
+    pub fn write_as(&self, who: &str, args: &[&str]) {
+        promoter()
+            .args(args)
+            .arg("--as")
+            .arg(format!("{who}@example.com"))
+            .arg("--key")
+            .arg(self.key(who))
+            .arg("--repo")
+            .arg(&self.repo)
+            .assert()
+            .success();
+    }
+
+    /// A TEST request by alice for the dev-team-a order flow.
+    pub fn request_test(&self, id: &str, version: &str) {
+        self.write_as(
+            "alice",
+            &[
+                "new",
+                "--id",
+                id,
+                "--account",
+                "dev-team-a",
+                "--process",
+                "Order Processing Main",
+                "--root",
+                ORDERS_ROOT,
+                "--package-version",
+                version,
+                "--new-pack",
+                "Orders - TEST",
+            ],
+        );
+    }
+
+    pub fn commit(&self, msg: &str) {
+        git(&self.repo, &["add", "-A"]);
+        git(&self.repo, &["commit", "-q", "-m", msg, "--allow-empty"]);
+    }
+
+    /// One reconcile pass over HEAD.
+    pub async fn pass(&self) -> PassReport {
+        let source = GitSource::local(&self.repo, "main").unwrap();
+        let head = source.head().unwrap();
+        let snap = source.snapshot(&head).unwrap();
+        self.reconciler.pass(&snap).await.expect("pass")
+    }
+
+    /// Passes until nothing changes.
+    pub async fn converge(&self) -> PassReport {
+        let mut last = PassReport::default();
+        for _ in 0..20 {
+            last = self.pass().await;
+            if last.converged() || last.transitions == 0 {
+                break;
+            }
+        }
+        last
+    }
+
+    pub fn record(&self, id: &str) -> PromotionRecord {
+        self.store
+            .get(id)
+            .unwrap()
+            .unwrap_or_else(|| panic!("no record {id}"))
+    }
+
+    /// The primary account's part of `GET /__sim/state`.
+    pub fn primary(&self) -> serde_json::Value {
+        self.sim.state()["accounts"][PRIMARY].clone()
+    }
+
+    pub fn branch_names(&self) -> Vec<String> {
+        self.primary()["branches"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| b["name"].as_str().unwrap().to_string())
+            .collect()
+    }
+
+    pub async fn main_xml(&self, prod_id: &str) -> String {
+        self.platform
+            .get_component(None, prod_id, None)
+            .await
+            .unwrap()
+            .xml()
+            .to_string()
+    }
+}

@@ -1,0 +1,379 @@
+//! The reconciler end to end (issue 5): a temp git repository, the emulator on `127.0.0.1:0`,
+//! the real HTTP client; each test asserts both our promotion log and the emulator's state.
+
+mod common;
+
+use boomi_promoter::boomi::Platform;
+use boomi_promoter::model::{ErrorCode, PromotionStatus};
+use boomi_promoter::sim::Fault;
+use boomi_promoter::store::{ComponentAction, ComponentStatus, MappingFilter, MappingSource};
+use common::world::*;
+
+fn engine_mappings(w: &World) -> Vec<boomi_promoter::store::ComponentMapping> {
+    w.store
+        .mappings(&MappingFilter {
+            dev_account_id: Some("dev-team-a".into()),
+            source: Some(MappingSource::Engine),
+            ..Default::default()
+        })
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn happy_test_path() {
+    let w = World::new().await;
+    w.request_test("orders-t1", "2.0.0");
+    w.commit("TEST request");
+    let report = w.converge().await;
+    assert!(report.converged(), "{report:?}");
+    let rec = w.record("orders-t1");
+    assert_eq!(rec.status, PromotionStatus::TestDeployed, "{rec:#?}");
+    assert!(rec.error_code.is_none());
+
+    // Components: every one promoted, on main after the merge, in /Promoted folders, every
+    // reference rewritten to a production id.
+    let results: Vec<_> = rec
+        .result_detail
+        .iter()
+        .filter(|r| r.status == ComponentStatus::Success)
+        .collect();
+    assert_eq!(results.len() as i64, rec.components_total);
+    assert!(results.len() >= 8, "{results:#?}");
+    let dev_ids: Vec<String> = rec
+        .result_detail
+        .iter()
+        .map(|r| r.dev_component_id.clone())
+        .collect();
+    let seed_conn_ids = [
+        "c4e5f6a7-2b3c-4d5e-9f80-1a2b3c4d5e13",
+        "d5f6a7b8-3c4d-4e5f-8a91-2b3c4d5e6f14",
+    ];
+    for r in &results {
+        let prod = r.prod_component_id.as_deref().unwrap();
+        let xml = w.main_xml(prod).await;
+        // Boomi answers folder paths without the leading slash.
+        assert!(
+            xml.contains("folderFullPath=\"/Promoted/")
+                || xml.contains("folderFullPath=\"Promoted/"),
+            "{}: {xml}",
+            r.name
+        );
+        for d in dev_ids.iter().map(String::as_str).chain(seed_conn_ids) {
+            assert!(!xml.contains(d), "{} still references dev id {d}", r.name);
+        }
+        assert!(
+            !xml.contains("T3st-Orders") && !xml.contains("sf-api-TEST"),
+            "{}: secrets leaked",
+            r.name
+        );
+    }
+    // Tested versions recorded after the merge.
+    assert_eq!(rec.tested_versions.len(), results.len());
+
+    // Mappings written, one per promoted component.
+    let maps = engine_mappings(&w);
+    assert_eq!(maps.len(), results.len());
+    assert!(maps
+        .iter()
+        .all(|m| m.last_promotion_id.as_deref() == Some("orders-t1")));
+
+    // Package, pack, release, deployment; the branch is kept.
+    let p = w.primary();
+    let pkg = rec.prod_package_id.clone().unwrap();
+    let pkgs = p["packages"].as_array().unwrap();
+    assert!(pkgs
+        .iter()
+        .any(|x| x["packageId"] == pkg.as_str() && x["packageVersion"] == "2.0.0"));
+    let pack = p["packs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["name"] == "Orders - TEST")
+        .expect("test pack")
+        .clone();
+    assert_eq!(rec.test_integration_pack_id.as_deref(), pack["id"].as_str());
+    let rel = p["releases"].as_array().unwrap();
+    assert!(rel.iter().any(
+        |r| r["requestId"] == rec.test_release_id.clone().unwrap().as_str()
+            && r["status"] == "SUCCESS"
+    ));
+    let deps = p["deployments"].as_array().unwrap();
+    assert!(deps
+        .iter()
+        .any(|d| d["packageId"] == pkg.as_str() && d["environmentId"] == "env-test-1"));
+    assert!(
+        w.branch_names().contains(&"promo-orders-t1".to_string()),
+        "branch kept"
+    );
+    assert!(rec.branch_id.is_some());
+    // The journal has no open step.
+    assert!(w.store.open_steps("orders-t1").unwrap().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn re_promotion_updates_in_place() {
+    let w = World::new().await;
+    w.request_test("orders-t1", "2.0.0");
+    w.commit("first");
+    w.converge().await;
+    let first = w.record("orders-t1");
+    assert_eq!(first.status, PromotionStatus::TestDeployed);
+    let count_before = w.primary()["componentCount"].clone();
+
+    w.request_test("orders-t2", "2.0.1");
+    w.commit("second");
+    w.converge().await;
+    let second = w.record("orders-t2");
+    assert_eq!(second.status, PromotionStatus::TestDeployed, "{second:#?}");
+    assert_eq!(second.components_created, 0);
+    assert_eq!(second.components_updated, second.components_total);
+    for r in &second.result_detail {
+        assert_eq!(r.action, ComponentAction::Updated, "{r:?}");
+        let before = first
+            .result_detail
+            .iter()
+            .find(|x| x.dev_component_id == r.dev_component_id)
+            .unwrap();
+        assert_eq!(
+            r.prod_component_id, before.prod_component_id,
+            "same production component"
+        );
+        assert!(
+            r.version.unwrap() > before.version.unwrap(),
+            "{} version goes up",
+            r.name
+        );
+    }
+    assert_eq!(
+        w.primary()["componentCount"],
+        count_before,
+        "no duplicate component"
+    );
+    assert_eq!(engine_mappings(&w).len(), second.result_detail.len());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn branch_limit_waits_then_proceeds() {
+    let w = World::new().await;
+    let main = w.platform.main_branch_id(None).await.unwrap();
+    let mut others = Vec::new();
+    for i in 0..15 {
+        let b = w
+            .platform
+            .create_branch(None, &format!("feature-{i}"), &main, None)
+            .await
+            .unwrap();
+        others.push(b.id.unwrap());
+    }
+    w.request_test("orders-t1", "2.0.0");
+    w.commit("request");
+    let report = w.converge().await;
+    assert!(!report.converged());
+    let rec = w.record("orders-t1");
+    assert_eq!(rec.status, PromotionStatus::Queued);
+    assert_eq!(rec.error_code, Some(ErrorCode::BranchLimitReached));
+    assert!(rec.waiting_reason.unwrap().contains("BRANCH_LIMIT_REACHED"));
+    assert!(
+        !w.branch_names().contains(&"promo-orders-t1".to_string()),
+        "no branch created"
+    );
+
+    w.platform.delete_branch(None, &others[0]).await.unwrap();
+    let report = w.converge().await;
+    assert!(report.converged(), "{report:?}");
+    assert_eq!(w.record("orders-t1").status, PromotionStatus::TestDeployed);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn missing_connection_mappings_are_all_listed_and_no_branch_is_left() {
+    let w = World::new().await;
+    std::fs::remove_file(w.repo.join("mappings/dev-team-b.yaml")).unwrap();
+    std::fs::remove_file(w.repo.join("mappings/dev-team-b.yaml.sig")).unwrap();
+    w.write_as(
+        "carol",
+        &[
+            "new",
+            "--id",
+            "invoices-t1",
+            "--account",
+            "dev-team-b",
+            "--process",
+            "Invoice Sync",
+            "--root",
+            INVOICE_ROOT,
+            "--package-version",
+            "3.0.0",
+            "--new-pack",
+            "Invoices - TEST",
+        ],
+    );
+    w.commit("request without mappings");
+    w.converge().await;
+    let rec = w.record("invoices-t1");
+    assert_eq!(rec.status, PromotionStatus::Failed);
+    assert_eq!(rec.error_code, Some(ErrorCode::MissingConnectionMappings));
+    let msg = rec.error_message.unwrap();
+    assert!(
+        msg.contains("71526374-d6e7-48f9-8e3b-c5d6e7f8091e")
+            && msg.contains("82637485-e7f8-490a-9f4c-d6e7f8091a1f"),
+        "{msg}"
+    );
+    assert!(msg.starts_with("2 connection mapping(s) missing"), "{msg}");
+    assert_eq!(w.branch_names(), vec!["main".to_string()]);
+    assert!(rec.branch_id.is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_component_write_failing_half_way_fails_everything() {
+    let w = World::new().await;
+    // The third component create is refused by Boomi.
+    w.sim.inject(Fault::FailNth {
+        endpoint: "POST Component".into(),
+        nth: 3,
+        count: 1,
+        status: 400,
+        message: Some("Invalid component configuration".into()),
+        retry_after: None,
+    });
+    w.request_test("orders-t1", "2.0.0");
+    w.commit("request");
+    w.converge().await;
+    let rec = w.record("orders-t1");
+    assert_eq!(rec.status, PromotionStatus::Failed, "{rec:#?}");
+    assert_eq!(rec.error_code, Some(ErrorCode::PromotionFailed));
+    assert!(rec
+        .error_message
+        .as_deref()
+        .unwrap()
+        .contains("No component mappings were written"));
+    assert!(rec.branch_id.is_none());
+    assert_eq!(rec.components_failed, 1);
+    let failed = rec
+        .result_detail
+        .iter()
+        .find(|r| r.action == ComponentAction::Failed)
+        .unwrap();
+    let skipped: Vec<_> = rec
+        .result_detail
+        .iter()
+        .filter(|r| r.action == ComponentAction::Skipped)
+        .collect();
+    assert!(!skipped.is_empty(), "dependents are skipped: {rec:#?}");
+    assert!(
+        skipped.iter().any(|s| s.name == "Order Processing Main"),
+        "the root depends on everything"
+    );
+    assert!(failed
+        .error_message
+        .as_deref()
+        .unwrap()
+        .contains("Invalid component configuration"));
+    assert!(engine_mappings(&w).is_empty(), "no mappings");
+    assert_eq!(w.branch_names(), vec!["main".to_string()], "branch deleted");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_requests_for_one_account_run_one_after_the_other() {
+    let w = World::new().await;
+    w.request_test("orders-a", "2.0.0");
+    w.request_test("orders-b", "2.0.1");
+    w.commit("two requests together");
+    // The first one's writes keep failing for now (transient): it stays IN_PROGRESS.
+    w.sim.inject(Fault::FailNth {
+        endpoint: "POST Component".into(),
+        nth: 2,
+        count: 1000,
+        status: 503,
+        message: None,
+        retry_after: None,
+    });
+    let report = w.pass().await;
+    assert!(!report.converged());
+    assert_eq!(w.record("orders-a").status, PromotionStatus::InProgress);
+    let b = w.record("orders-b");
+    assert_eq!(b.status, PromotionStatus::Queued);
+    assert!(b.waiting_reason.unwrap().contains("queued behind orders-a"));
+    w.sim.clear_faults();
+    let report = w.converge().await;
+    assert!(report.converged(), "{report:?}");
+    assert_eq!(w.record("orders-a").status, PromotionStatus::TestDeployed);
+    assert_eq!(w.record("orders-b").status, PromotionStatus::TestDeployed);
+    // b started only after a finished C.
+    let a_done = w
+        .store
+        .audit("orders-a")
+        .unwrap()
+        .into_iter()
+        .find(|e| e.to == PromotionStatus::Completed)
+        .unwrap();
+    let b_start = w
+        .store
+        .audit("orders-b")
+        .unwrap()
+        .into_iter()
+        .find(|e| e.to == PromotionStatus::InProgress)
+        .unwrap();
+    assert!(b_start.id > a_done.id);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_initiator_whose_team_lost_the_account_before_execution() {
+    let w = World::new().await;
+    // Hold the promotion in the queue with the branch limit.
+    let main = w.platform.main_branch_id(None).await.unwrap();
+    for i in 0..15 {
+        w.platform
+            .create_branch(None, &format!("feature-{i}"), &main, None)
+            .await
+            .unwrap();
+    }
+    w.request_test("orders-t1", "2.0.0");
+    w.commit("request");
+    w.converge().await;
+    assert_eq!(w.record("orders-t1").status, PromotionStatus::Queued);
+    // An admin moves dev-team-a away from team-a.
+    let p = w.repo.join("access/policy.yaml");
+    let text = std::fs::read_to_string(&p).unwrap().replace(
+        "{name: team-a, devAccounts: [dev-team-a]}",
+        "{name: team-a, devAccounts: []}",
+    );
+    std::fs::write(&p, text).unwrap();
+    common::promoter()
+        .arg("sign")
+        .arg(&p)
+        .arg("--key")
+        .arg(w.key("carol"))
+        .assert()
+        .success();
+    w.commit("team-a loses dev-team-a");
+    w.converge().await;
+    let rec = w.record("orders-t1");
+    assert_eq!(rec.status, PromotionStatus::Failed);
+    assert_eq!(rec.error_code, Some(ErrorCode::UnauthorizedAccountAccess));
+    assert!(!w.branch_names().contains(&"promo-orders-t1".to_string()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_storm_of_503s_converges_without_error() {
+    let w = World::new().await;
+    w.sim.inject(Fault::ErrorRate {
+        endpoint: "*".into(),
+        rate: 0.3,
+        status: 503,
+        seed: 7,
+    });
+    w.request_test("orders-t1", "2.0.0");
+    w.commit("request");
+    let report = w.converge().await;
+    assert!(report.converged(), "{report:?}");
+    let rec = w.record("orders-t1");
+    assert_eq!(rec.status, PromotionStatus::TestDeployed, "{rec:#?}");
+    assert!(rec.error_code.is_none() && rec.error_message.is_none());
+    assert!(
+        w.sim.state()["rateLimited"].as_u64().unwrap_or(0) + w.sim.calls().values().sum::<u64>()
+            > 0
+    );
+    // No duplicates despite retries.
+    let names: Vec<String> = w.branch_names();
+    assert_eq!(names.iter().filter(|n| n.starts_with("promo-")).count(), 1);
+}
