@@ -120,6 +120,19 @@ async fn re_promotion_updates_in_place() {
     assert_eq!(first.status, PromotionStatus::TestDeployed);
     let count_before = w.primary()["componentCount"].clone();
 
+    // The developers changed every component since (Boomi refuses an update without change).
+    for r in &first.result_detail {
+        w.touch_dev("dev-team-a", &r.dev_component_id).await;
+    }
+    let main_before: Vec<(String, u64)> = first
+        .result_detail
+        .iter()
+        .map(|r| {
+            let id = r.prod_component_id.clone().unwrap();
+            let v = w.main_versions()[&id];
+            (id, v)
+        })
+        .collect();
     w.request_test("orders-t2", "2.0.1");
     w.commit("second");
     w.converge().await;

@@ -161,10 +161,223 @@ async fn run(
     id: &str,
 ) -> Result<Outcome, StepError> {
     let req = &docs.request.doc;
-    let p = ctx.platform.as_ref();
-    let rec = require(&ctx.store, id)?;
 
     // 1. Merge the branch into main (OVERRIDE), then record what main now holds.
+    merge(ctx, id).await?;
+    let rec = require(&ctx.store, id)?;
+
+    // 2. Package the root process from main.
+    let root_prod = root_prod_id(&rec, req)?;
+    let version = rec
+        .package_version
+        .clone()
+        .unwrap_or_else(|| req.package_version.clone());
+    let package_id = package(ctx, id, &root_prod, &version).await?;
+
+    // 3. The test integration pack.
+    let rec = require(&ctx.store, id)?;
+    let pack_id = match &rec.integration_pack_id {
+        Some(pk) => pk.clone(),
+        None => {
+            let choice: Option<PackChoice> = docs
+                .pack_assignment
+                .as_ref()
+                .map(|a| a.doc.integration_pack.clone())
+                .or_else(|| req.integration_pack.clone());
+            let named = match &choice {
+                Some(c) => named_pack(ctx, id, c).await?,
+                None => None,
+            };
+            let (pack_id, pack_name) = match named {
+                Some(x) => x,
+                _ => match ctx.store.suggest_pack(&rec.process_name, Target::Test)? {
+                    Some(s) => (s.pack_id, s.pack_name.unwrap_or_default()),
+                    None => {
+                        ctx.store.apply(
+                            id,
+                            Some(&Transition::from_to(
+                                PromotionStatus::TestDeploying,
+                                PromotionStatus::PendingPackAssignment,
+                                cause("no test integration pack named or known").at(ctx.clock.now()),
+                            )),
+                            |r| {
+                                r.waiting_reason = Some(format!(
+                                    "no test integration pack: an admin assigns one with `promoter assign-pack {id}` (pack-assignment.yaml)"
+                                ))
+                            },
+                        )?;
+                        return Ok(Outcome::Settled);
+                    }
+                },
+            };
+            ctx.store.update(id, |r| {
+                r.integration_pack_id = Some(pack_id.clone());
+                r.integration_pack_name = Some(pack_name.clone());
+                r.test_integration_pack_id = Some(pack_id.clone());
+                r.test_integration_pack_name = Some(pack_name.clone());
+            })?;
+            pack_id
+        }
+    };
+
+    // 4. Add the package and release the pack with every component it holds.
+    release(ctx, id, &pack_id, &root_prod, &version, Target::Test).await?;
+
+    // 5. Deploy to each TEST environment, 120 ms apart.
+    let envs = target_environments(desired, req.environments.as_ref(), Classification::Test);
+    deploy_environments(ctx, id, &package_id, &envs).await?;
+
+    // 6. Done: TEST_DEPLOYED (the branch is kept for the production review), or failed.
+    let rec = require(&ctx.store, id)?;
+    let failed: Vec<&DeploymentResult> = rec
+        .deployments
+        .iter()
+        .filter(|d| d.status == DeploymentStatus::Failed)
+        .collect();
+    if !envs.is_empty() && failed.len() == envs.len() {
+        return Err(StepError::fail(
+            ErrorCode::DeploymentFailed,
+            format!(
+                "deployment failed in every test environment: {}",
+                failed
+                    .iter()
+                    .filter_map(|d| d.error.clone())
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
+        ));
+    }
+    let partial = (!failed.is_empty()).then(|| {
+        format!(
+            "PARTIAL: deployment failed in {}",
+            failed
+                .iter()
+                .map(|d| d.environment_id.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    });
+    let now = ctx.clock.now();
+    ctx.store.apply(
+        id,
+        Some(&Transition::from_to(
+            PromotionStatus::TestDeploying,
+            PromotionStatus::TestDeployed,
+            cause(
+                partial
+                    .clone()
+                    .unwrap_or_else(|| "deployed to the test environments".into()),
+            )
+            .at(now),
+        )),
+        |r| {
+            r.test_deployed_at = Some(now);
+            r.deployed_at = Some(now);
+            r.waiting_reason = partial;
+            r.error_code = None;
+            r.error_message = None;
+        },
+    )?;
+    tracing::info!(promotion = %id, "test deployed");
+    Ok(Outcome::Settled)
+}
+
+/// The integration pack a choice names: an existing id, or a pack found or created by name.
+pub(crate) async fn named_pack(
+    ctx: &Context,
+    id: &str,
+    choice: &PackChoice,
+) -> Result<Option<(String, String)>, StepError> {
+    let p = ctx.platform.as_ref();
+    match choice {
+        PackChoice { id: Some(pid), .. } => {
+            let pack = p.get_publisher_pack(pid).await?;
+            Ok(Some((pid.clone(), pack.name.unwrap_or_default())))
+        }
+        PackChoice {
+            new_name: Some(name),
+            description,
+            ..
+        } => {
+            let existing = p
+                .query_publisher_packs(Some(name))
+                .await?
+                .into_iter()
+                .find(|pk| pk.name.as_deref() == Some(name.as_str()))
+                .and_then(|pk| pk.id);
+            if let Some(pid) = existing {
+                return Ok(Some((pid, name.clone())));
+            }
+            let step = ctx
+                .store
+                .begin_step(id, "create_pack", &json!({ "name": name }))?;
+            let pack = p
+                .create_publisher_pack(
+                    name,
+                    description.as_deref().unwrap_or(name),
+                    InstallationType::Multi,
+                )
+                .await?;
+            let pid = pack.id.unwrap_or_default();
+            ctx.store
+                .finish_step(step, &json!({ "packId": pid }), None, |_| {})?;
+            Ok(Some((pid, name.clone())))
+        }
+        _ => Ok(None),
+    }
+}
+
+/// The production id of the promotion's root process.
+pub(crate) fn root_prod_id(
+    rec: &PromotionRecord,
+    req: &crate::model::PromotionRequest,
+) -> Result<String, StepError> {
+    rec.result_detail
+        .iter()
+        .rev()
+        .find(|r| Some(&r.dev_component_id) == req.root_component_id.as_ref())
+        .or_else(|| {
+            rec.result_detail
+                .iter()
+                .rev()
+                .find(|r| r.component_type == "process")
+        })
+        .and_then(|r| r.prod_component_id.clone())
+        .ok_or_else(|| {
+            StepError::fail(
+                ErrorCode::PromotionNotCompleted,
+                "no promoted root process to package",
+            )
+        })
+}
+
+/// The environments of a deploy: the ones named, or every one of the class in promoter.yaml.
+pub(crate) fn target_environments(
+    desired: &Verified,
+    named: Option<&Vec<String>>,
+    class: Classification,
+) -> Vec<String> {
+    match named {
+        Some(e) => e.clone(),
+        None => desired
+            .settings
+            .as_ref()
+            .map(|s| {
+                s.environments
+                    .iter()
+                    .filter(|e| e.classification == class)
+                    .map(|e| e.id.clone())
+                    .collect()
+            })
+            .unwrap_or_default(),
+    }
+}
+
+/// Merge the promotion branch into main (OVERRIDE, polled) once, and record the main version
+/// of every promoted component.
+pub(crate) async fn merge(ctx: &Context, id: &str) -> Result<(), StepError> {
+    let p = ctx.platform.as_ref();
+    let rec = require(&ctx.store, id)?;
     if step_done(&ctx.store, id, "merge")?.is_none() {
         let branch = rec.branch_id.clone().ok_or_else(|| {
             StepError::fail(
@@ -239,31 +452,20 @@ async fn run(
             r.waiting_reason = None;
         })?;
     }
-    let rec = require(&ctx.store, id)?;
+    Ok(())
+}
 
-    // 2. Package the root process from main.
-    let root_prod = rec
-        .result_detail
-        .iter()
-        .rev()
-        .find(|r| Some(&r.dev_component_id) == req.root_component_id.as_ref())
-        .or_else(|| {
-            rec.result_detail
-                .iter()
-                .rev()
-                .find(|r| r.component_type == "process")
-        })
-        .and_then(|r| r.prod_component_id.clone())
-        .ok_or_else(|| {
-            StepError::fail(
-                ErrorCode::PromotionNotCompleted,
-                "no promoted root process to package",
-            )
-        })?;
-    let version = rec
-        .package_version
-        .clone()
-        .unwrap_or_else(|| req.package_version.clone());
+/// Package the root process from main once (crash-safe: an open intent is looked up first).
+pub(crate) async fn package(
+    ctx: &Context,
+    id: &str,
+    root_prod: &str,
+    version: &str,
+) -> Result<String, StepError> {
+    let p = ctx.platform.as_ref();
+    let rec = require(&ctx.store, id)?;
+    let root_prod = root_prod.to_string();
+    let version = version.to_string();
     let package_id = match &rec.prod_package_id {
         Some(pk) => pk.clone(),
         None => {
@@ -352,89 +554,26 @@ async fn run(
         }
     };
 
-    // 3. The test integration pack.
-    let rec = require(&ctx.store, id)?;
-    let pack_id = match &rec.integration_pack_id {
-        Some(pk) => pk.clone(),
-        None => {
-            let choice: Option<PackChoice> = docs
-                .pack_assignment
-                .as_ref()
-                .map(|a| a.doc.integration_pack.clone())
-                .or_else(|| req.integration_pack.clone());
-            let (pack_id, pack_name) = match choice {
-                Some(PackChoice { id: Some(pid), .. }) => {
-                    let pack = p.get_publisher_pack(&pid).await?;
-                    (pid, pack.name.unwrap_or_default())
-                }
-                Some(PackChoice {
-                    new_name: Some(name),
-                    description,
-                    ..
-                }) => {
-                    let existing = p
-                        .query_publisher_packs(Some(&name))
-                        .await?
-                        .into_iter()
-                        .find(|pk| pk.name.as_deref() == Some(name.as_str()))
-                        .and_then(|pk| pk.id);
-                    match existing {
-                        Some(pid) => (pid, name),
-                        None => {
-                            let step = ctx.store.begin_step(
-                                id,
-                                "create_pack",
-                                &json!({ "name": name }),
-                            )?;
-                            let pack = p
-                                .create_publisher_pack(
-                                    &name,
-                                    description.as_deref().unwrap_or(&name),
-                                    InstallationType::Multi,
-                                )
-                                .await?;
-                            let pid = pack.id.unwrap_or_default();
-                            ctx.store
-                                .finish_step(step, &json!({ "packId": pid }), None, |_| {})?;
-                            (pid, name)
-                        }
-                    }
-                }
-                _ => match ctx.store.suggest_pack(&rec.process_name, Target::Test)? {
-                    Some(s) => (s.pack_id, s.pack_name.unwrap_or_default()),
-                    None => {
-                        ctx.store.apply(
-                            id,
-                            Some(&Transition::from_to(
-                                PromotionStatus::TestDeploying,
-                                PromotionStatus::PendingPackAssignment,
-                                cause("no test integration pack named or known").at(ctx.clock.now()),
-                            )),
-                            |r| {
-                                r.waiting_reason = Some(format!(
-                                    "no test integration pack: an admin assigns one with `promoter assign-pack {id}` (pack-assignment.yaml)"
-                                ))
-                            },
-                        )?;
-                        return Ok(Outcome::Settled);
-                    }
-                },
-            };
-            ctx.store.update(id, |r| {
-                r.integration_pack_id = Some(pack_id.clone());
-                r.integration_pack_name = Some(pack_name.clone());
-                r.test_integration_pack_id = Some(pack_id.clone());
-                r.test_integration_pack_name = Some(pack_name.clone());
-            })?;
-            pack_id
-        }
-    };
+    Ok(package_id)
+}
 
-    // 4. Add the package and release the pack with every component it holds.
+/// Add the package to the pack and release the pack with every component it holds (release
+/// safety, `seed-behaviors.md` §6.14), once; then poll the release until Boomi answers 200.
+pub(crate) async fn release(
+    ctx: &Context,
+    id: &str,
+    pack_id: &str,
+    root_prod: &str,
+    version: &str,
+    target: Target,
+) -> Result<(), StepError> {
+    let p = ctx.platform.as_ref();
+    let root_prod = root_prod.to_string();
+    let version = version.to_string();
     if step_done(&ctx.store, id, "release")?.is_none() {
-        p.add_pack_components(&pack_id, std::slice::from_ref(&root_prod))
+        p.add_pack_components(pack_id, std::slice::from_ref(&root_prod))
             .await?;
-        let pack = p.get_publisher_pack(&pack_id).await?;
+        let pack = p.get_publisher_pack(pack_id).await?;
         let mut list: Vec<ReleasePackagedComponent> = pack
             .components()
             .iter()
@@ -464,33 +603,39 @@ async fn run(
             "release",
             &json!({ "packId": pack_id, "components": list.len() }),
         )?;
-        let release = p.release_pack(&pack_id, &list).await?;
+        let release = p.release_pack(pack_id, &list).await?;
         let request_id = release.request_id.unwrap_or_default();
-        ctx.store
-            .finish_step(step, &json!({ "requestId": request_id }), None, |r| {
-                r.test_release_id = Some(request_id.clone())
-            })?;
+        ctx.store.finish_step(
+            step,
+            &json!({ "requestId": request_id }),
+            None,
+            |r| match target {
+                Target::Test => r.test_release_id = Some(request_id.clone()),
+                Target::Production => r.release_id = Some(request_id.clone()),
+            },
+        )?;
     }
     let rec = require(&ctx.store, id)?;
-    if let Some(request_id) = &rec.test_release_id {
+    let request_id = match target {
+        Target::Test => rec.test_release_id,
+        Target::Production => rec.release_id,
+    };
+    if let Some(request_id) = &request_id {
         wait_release(ctx, request_id, ctx.config.release).await?;
     }
+    Ok(())
+}
 
-    // 5. Deploy to each TEST environment, 120 ms apart.
-    let envs: Vec<String> = match &req.environments {
-        Some(e) => e.clone(),
-        None => desired
-            .settings
-            .as_ref()
-            .map(|s| {
-                s.environments
-                    .iter()
-                    .filter(|e| e.classification == Classification::Test)
-                    .map(|e| e.id.clone())
-                    .collect()
-            })
-            .unwrap_or_default(),
-    };
+/// Deploy the package to each environment (the gap between them), once per environment;
+/// per-environment results land on the record.
+pub(crate) async fn deploy_environments(
+    ctx: &Context,
+    id: &str,
+    package_id: &str,
+    envs: &[String],
+) -> Result<(), StepError> {
+    let p = ctx.platform.as_ref();
+    let package_id = package_id.to_string();
     for (i, env) in envs.iter().enumerate() {
         let rec = require(&ctx.store, id)?;
         if rec
@@ -578,59 +723,7 @@ async fn run(
         })?;
     }
 
-    // 6. Done: TEST_DEPLOYED (the branch is kept for the production review), or failed.
-    let rec = require(&ctx.store, id)?;
-    let failed: Vec<&DeploymentResult> = rec
-        .deployments
-        .iter()
-        .filter(|d| d.status == DeploymentStatus::Failed)
-        .collect();
-    if !envs.is_empty() && failed.len() == envs.len() {
-        return Err(StepError::fail(
-            ErrorCode::DeploymentFailed,
-            format!(
-                "deployment failed in every test environment: {}",
-                failed
-                    .iter()
-                    .filter_map(|d| d.error.clone())
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            ),
-        ));
-    }
-    let partial = (!failed.is_empty()).then(|| {
-        format!(
-            "PARTIAL: deployment failed in {}",
-            failed
-                .iter()
-                .map(|d| d.environment_id.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        )
-    });
-    let now = ctx.clock.now();
-    ctx.store.apply(
-        id,
-        Some(&Transition::from_to(
-            PromotionStatus::TestDeploying,
-            PromotionStatus::TestDeployed,
-            cause(
-                partial
-                    .clone()
-                    .unwrap_or_else(|| "deployed to the test environments".into()),
-            )
-            .at(now),
-        )),
-        |r| {
-            r.test_deployed_at = Some(now);
-            r.deployed_at = Some(now);
-            r.waiting_reason = partial;
-            r.error_code = None;
-            r.error_message = None;
-        },
-    )?;
-    tracing::info!(promotion = %id, "test deployed");
-    Ok(Outcome::Settled)
+    Ok(())
 }
 
 /// Poll a release until Boomi answers 200; an `ERROR` status fails the deployment.

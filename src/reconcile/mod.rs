@@ -17,6 +17,7 @@
 
 pub mod clock;
 pub mod deploy;
+pub mod production;
 pub mod promote;
 pub mod sync;
 
@@ -295,16 +296,25 @@ async fn drive(
             PromotionStatus::Queued | PromotionStatus::InProgress => {
                 promote::execute(ctx, desired, docs, rec, commit).await?
             }
+            PromotionStatus::TestDeployed => {
+                production::execute(ctx, desired, docs, rec, commit).await?
+            }
+            PromotionStatus::TestDeployFailed | PromotionStatus::PendingPackAssignment
+                if docs.cancel_test.is_some() =>
+            {
+                production::execute(ctx, desired, docs, rec, commit).await?
+            }
             PromotionStatus::Completed
             | PromotionStatus::TestDeploying
             | PromotionStatus::TestDeployFailed
-            | PromotionStatus::PendingPackAssignment
-            | PromotionStatus::TestDeployed => {
+            | PromotionStatus::PendingPackAssignment => {
                 deploy::execute(ctx, desired, docs, rec, commit).await?
             }
             PromotionStatus::PendingPeerReview
             | PromotionStatus::PendingAdminReview
-            | PromotionStatus::Deploying => Outcome::Settled,
+            | PromotionStatus::Deploying => {
+                production::execute(ctx, desired, docs, rec, commit).await?
+            }
             PromotionStatus::Failed
             | PromotionStatus::PeerRejected
             | PromotionStatus::AdminRejected

@@ -6,7 +6,7 @@
 use super::{git, promoter, root};
 use boomi_promoter::boomi::{Credentials, HttpConfig, HttpPlatform, Platform, RetryPolicy};
 use boomi_promoter::policy::AllowedSigners;
-use boomi_promoter::reconcile::{Config, Context, PassReport, Reconciler, SystemClock};
+use boomi_promoter::reconcile::{Clock, Config, Context, PassReport, Reconciler, SystemClock};
 use boomi_promoter::sim::{Seed, Server, SimConfig};
 use boomi_promoter::source::GitSource;
 use boomi_promoter::store::{PromotionRecord, Store};
@@ -63,6 +63,11 @@ impl World {
     }
 
     pub async fn with_sim(sim_config: SimConfig) -> World {
+        Self::build(sim_config, Arc::new(SystemClock), false).await
+    }
+
+    /// `keep_windows`: keep the demo's deploy window (otherwise production deploys any time).
+    pub async fn build(sim_config: SimConfig, clock: Arc<dyn Clock>, keep_windows: bool) -> World {
         let tmp = tempfile::tempdir().unwrap();
         let repo = tmp.path().join("repo");
         let demo = root().join("examples/demo-repo");
@@ -79,6 +84,16 @@ impl World {
             std::fs::create_dir_all(to.parent().unwrap()).unwrap();
             std::fs::copy(demo.join(rel), &to).unwrap();
         }
+        if !keep_windows {
+            let p = repo.join("promoter.yaml");
+            let text = std::fs::read_to_string(&p).unwrap();
+            let text: String = text
+                .lines()
+                .filter(|l| !l.starts_with("deployWindows:") && !l.contains("cron:"))
+                .map(|l| format!("{l}\n"))
+                .collect();
+            std::fs::write(&p, text).unwrap();
+        }
         git(&repo, &["init", "-q", "-b", "main"]);
         git(&repo, &["add", "-A"]);
         git(&repo, &["commit", "-q", "-m", "policy, mappings, settings"]);
@@ -88,7 +103,9 @@ impl World {
             .unwrap();
         let store = Arc::new(Store::open(tmp.path().join("state.db")).unwrap());
         let platform = Arc::new(HttpPlatform::new(http_config(sim.base_url())).unwrap());
-        let reconciler = Reconciler::new(Self::context(&store, platform.clone()));
+        let mut ctx = Self::context(&store, platform.clone());
+        ctx.clock = clock;
+        let reconciler = Reconciler::new(ctx);
         World {
             tmp,
             repo,
@@ -149,6 +166,86 @@ impl World {
                 "Orders - TEST",
             ],
         );
+    }
+
+    /// A production-from-test request by alice.
+    pub fn request_prod(&self, id: &str, from_test: &str, version: &str) {
+        self.write_as(
+            "alice",
+            &[
+                "new",
+                "--id",
+                id,
+                "--account",
+                "dev-team-a",
+                "--process",
+                "Order Processing Main",
+                "--from-test",
+                from_test,
+                "--target",
+                "production",
+                "--package-version",
+                version,
+            ],
+        );
+    }
+
+    /// A hotfix request by alice.
+    pub fn request_hotfix(&self, id: &str, version: &str) {
+        self.write_as(
+            "alice",
+            &[
+                "new",
+                "--id",
+                id,
+                "--account",
+                "dev-team-a",
+                "--process",
+                "Order Processing Main",
+                "--root",
+                ORDERS_ROOT,
+                "--target",
+                "production",
+                "--package-version",
+                version,
+                "--hotfix",
+                "Orders with a null ship-to address crash the flow",
+            ],
+        );
+    }
+
+    /// The main version of every component of the primary account.
+    pub fn main_versions(&self) -> std::collections::BTreeMap<String, u64> {
+        self.primary()["components"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .filter_map(|(id, c)| Some((id.clone(), c["branches"]["main"]["version"].as_u64()?)))
+            .collect()
+    }
+
+    /// A developer edits a dev component (its description), as real work between promotions.
+    pub async fn touch_dev(&self, account: &str, id: &str) {
+        let c = self
+            .platform
+            .get_component(Some(account), id, None)
+            .await
+            .unwrap();
+        let xml = c.xml().to_string();
+        let edited = if xml.contains("</bns:description>") {
+            xml.replacen("</bns:description>", " (edited)</bns:description>", 1)
+        } else {
+            xml.replacen(
+                "<bns:object>",
+                "<bns:description>edited</bns:description><bns:object>",
+                1,
+            )
+        };
+        let c = boomi_promoter::boomi::wire::Component::from_xml(edited);
+        self.platform
+            .update_component(Some(account), id, &c, None)
+            .await
+            .unwrap();
     }
 
     pub fn commit(&self, msg: &str) {
