@@ -1,6 +1,7 @@
 //! The `promoter` command line: one file per command group, `main` dispatches.
 //! Exit codes: 0 success, 1 validation found problems / the command failed, 2 usage error.
 
+mod demo;
 mod files;
 pub mod run;
 mod sign;
@@ -59,6 +60,8 @@ pub enum Command {
     Reconcile(run::ReconcileArgs),
     /// Run the reconciler continuously (watch the repository, serve health and metrics)
     Daemon(run::DaemonArgs),
+    /// The whole lifecycle on the embedded emulator, explained as it runs
+    Demo(demo::DemoArgs),
     /// Run the Boomi emulator (a local, faithful stand-in for the Platform API)
     Sim(sim::SimArgs),
 }
@@ -109,6 +112,7 @@ pub fn main() -> ExitCode {
         Command::Xml(a) => xml::run_xml(a),
         Command::Diff(a) => xml::run_diff(a),
         Command::Sim(a) => Ok(sim::run(a)),
+        Command::Demo(a) => demo::demo(a),
         Command::Reconcile(a) => run::reconcile(a),
         Command::Daemon(a) => run::daemon(a),
     };
