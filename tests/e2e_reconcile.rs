@@ -390,3 +390,42 @@ async fn a_storm_of_503s_converges_without_error() {
     let names: Vec<String> = w.branch_names();
     assert_eq!(names.iter().filter(|n| n.starts_with("promo-")).count(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_orphan_sweep_reports_and_prunes_only_orphans() {
+    let w = World::new().await;
+    w.request_test("orders-t1", "2.0.0");
+    w.commit("request");
+    w.converge().await;
+    let main = w.platform.main_branch_id(None).await.unwrap();
+    w.platform
+        .create_branch(None, "promo-gone-1", &main, None)
+        .await
+        .unwrap();
+    w.platform
+        .create_branch(None, "feature-x", &main, None)
+        .await
+        .unwrap();
+    let ctx = &w.reconciler.ctx;
+    let found = boomi_promoter::reconcile::sweep::sweep(ctx, false)
+        .await
+        .unwrap();
+    assert_eq!(
+        found.iter().map(|o| o.name.as_str()).collect::<Vec<_>>(),
+        vec!["promo-gone-1"],
+        "the kept TEST branch is live"
+    );
+    assert!(
+        w.branch_names().contains(&"promo-gone-1".to_string()),
+        "only reported"
+    );
+    let pruned = boomi_promoter::reconcile::sweep::sweep(ctx, true)
+        .await
+        .unwrap();
+    assert!(pruned[0].deleted);
+    let names = w.branch_names();
+    assert!(!names.contains(&"promo-gone-1".to_string()));
+    assert!(
+        names.contains(&"promo-orders-t1".to_string()) && names.contains(&"feature-x".to_string())
+    );
+}

@@ -48,6 +48,9 @@ pub struct RunArgs {
     /// Log as JSON lines
     #[arg(long)]
     pub log_json: bool,
+    /// Delete `promo-*` branches that belong to no live promotion (otherwise only reported)
+    #[arg(long)]
+    pub prune_orphans: bool,
 }
 
 #[derive(Debug, Args)]
@@ -192,6 +195,19 @@ pub fn reconcile(a: ReconcileArgs) -> Result<ExitCode> {
         let o = open(&a.run)?;
         let report = converge(&o).await?;
         print_report(&report);
+        for orphan in crate::reconcile::sweep::sweep(&o.reconciler.ctx, a.run.prune_orphans).await?
+        {
+            println!(
+                "orphan branch {} ({}){}",
+                orphan.name,
+                orphan.branch_id,
+                if orphan.deleted {
+                    ": deleted"
+                } else {
+                    ": run with --prune-orphans to delete it"
+                }
+            );
+        }
         Ok(if report.converged() {
             ExitCode::SUCCESS
         } else {
@@ -224,6 +240,12 @@ pub fn daemon(a: DaemonArgs) -> Result<ExitCode> {
         let server = tokio::spawn(health_server(listener, ready.clone()));
         let shutdown = shutdown_signal();
         tokio::pin!(shutdown);
+        let sweep_cron: croner::Cron = settings_at(&o.source, &o.source.head()?)?
+            .and_then(|s| s.orphan_sweep)
+            .unwrap_or_else(|| "0 * * * *".into())
+            .parse()
+            .map_err(|e| anyhow!("orphanSweep: {e}"))?;
+        let mut next_sweep = sweep_cron.find_next_occurrence(&chrono::Utc::now(), false).ok();
         loop {
             tokio::select! {
                 _ = &mut shutdown => break,
@@ -236,6 +258,13 @@ pub fn daemon(a: DaemonArgs) -> Result<ExitCode> {
                         Err(e) => tracing::error!(error = %format!("{e:#}"), "reconcile pass failed"),
                     }
                 }
+            }
+            if next_sweep.is_some_and(|t| t <= chrono::Utc::now()) {
+                match crate::reconcile::sweep::sweep(&o.reconciler.ctx, a.run.prune_orphans).await {
+                    Ok(found) => tracing::info!(orphans = found.len(), "orphan-branch sweep"),
+                    Err(e) => tracing::warn!(error = %e, "orphan-branch sweep failed"),
+                }
+                next_sweep = sweep_cron.find_next_occurrence(&chrono::Utc::now(), false).ok();
             }
             tokio::select! {
                 _ = &mut shutdown => break,

@@ -13,12 +13,15 @@
 //! - [`sync`]: desired → store.
 //! - [`promote`]: action C (branch, components in dependency order, mappings).
 //! - [`deploy`]: action D, TEST mode (merge, package, pack, release, deploy).
+//! - [`production`]: reviews, decisions, production deploys, withdrawals, test cancellation.
+//! - [`sweep`]: orphan `promo-*` branches.
 //! - [`Clock`]: time and sleeping, injected so tests never sleep for real.
 
 pub mod clock;
 pub mod deploy;
 pub mod production;
 pub mod promote;
+pub mod sweep;
 pub mod sync;
 
 pub use clock::{Clock, ManualClock, SystemClock};
