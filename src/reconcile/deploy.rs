@@ -308,9 +308,7 @@ pub(crate) async fn named_pack(
             if let Some(pid) = existing {
                 return Ok(Some((pid, name.clone())));
             }
-            let step = ctx
-                .store
-                .begin_step(id, "create_pack", &json!({ "name": name }))?;
+            let step = super::begin(&ctx.store, id, "create_pack", &json!({ "name": name }))?;
             let pack = p
                 .create_publisher_pack(
                     name,
@@ -398,7 +396,8 @@ pub(crate) async fn merge(ctx: &Context, id: &str) -> Result<(), StepError> {
         let mr_id = match existing {
             Some(m) => m,
             None => {
-                ctx.store.begin_step(
+                super::begin(
+                    &ctx.store,
                     id,
                     "merge",
                     &json!({ "sourceBranchId": branch, "destinationBranchId": main }),
@@ -446,11 +445,16 @@ pub(crate) async fn merge(ctx: &Context, id: &str) -> Result<(), StepError> {
                 });
             }
         }
-        close_open(&ctx.store, id, "merge", &json!({ "mergeRequestId": mr_id }))?;
-        ctx.store.update(id, |r| {
-            r.tested_versions = tested;
-            r.waiting_reason = None;
-        })?;
+        close_open(
+            &ctx.store,
+            id,
+            "merge",
+            &json!({ "mergeRequestId": mr_id }),
+            |r| {
+                r.tested_versions = tested;
+                r.waiting_reason = None;
+            },
+        )?;
     }
     Ok(())
 }
@@ -492,11 +496,13 @@ pub(crate) async fn package(
                         id,
                         "package",
                         &json!({ "packageId": pk, "recovered": true }),
+                        |r| r.prod_package_id = Some(pk.clone()),
                     )?;
                     pk
                 }
                 None => {
-                    let step = ctx.store.begin_step(
+                    let step = super::begin(
+                        &ctx.store,
                         id,
                         "package",
                         &json!({ "componentId": root_prod, "packageVersion": version }),
@@ -524,7 +530,7 @@ pub(crate) async fn package(
                                 step,
                                 &json!({ "packageId": pk }),
                                 None,
-                                |_| {},
+                                |r| r.prod_package_id = Some(pk.clone()),
                             )?;
                             pk
                         }
@@ -598,7 +604,8 @@ pub(crate) async fn release(
             version: Some(version.clone()),
             released_version: None,
         });
-        let step = ctx.store.begin_step(
+        let step = super::begin(
+            &ctx.store,
             id,
             "release",
             &json!({ "packId": pack_id, "components": list.len() }),
@@ -662,24 +669,27 @@ pub(crate) async fn deploy_environments(
                 )
                 .await?;
             if let Some(d) = found.into_iter().next() {
+                let r = DeploymentResult {
+                    environment_id: env.clone(),
+                    deployment_id: d.deployment_id.clone(),
+                    status: DeploymentStatus::Deployed,
+                    error: None,
+                };
                 close_open(
                     &ctx.store,
                     id,
                     &step_name,
                     &json!({ "deploymentId": d.deployment_id, "recovered": true }),
+                    |rec| push_deployment(rec, r.clone()),
                 )?;
-                result = Some(DeploymentResult {
-                    environment_id: env.clone(),
-                    deployment_id: d.deployment_id,
-                    status: DeploymentStatus::Deployed,
-                    error: None,
-                });
+                result = Some(r);
             }
         }
         let result = match result {
             Some(r) => r,
             None => {
-                let step = ctx.store.begin_step(
+                let step = super::begin(
+                    &ctx.store,
                     id,
                     &step_name,
                     &json!({ "environmentId": env, "packageId": package_id }),
@@ -689,41 +699,49 @@ pub(crate) async fn deploy_environments(
                     .await
                 {
                     Ok(d) => {
+                        let r = DeploymentResult {
+                            environment_id: env.clone(),
+                            deployment_id: d.deployment_id.clone(),
+                            status: DeploymentStatus::Deployed,
+                            error: None,
+                        };
                         ctx.store.finish_step(
                             step,
                             &json!({ "deploymentId": d.deployment_id }),
                             None,
-                            |_| {},
+                            |rec| push_deployment(rec, r.clone()),
                         )?;
-                        DeploymentResult {
-                            environment_id: env.clone(),
-                            deployment_id: d.deployment_id,
-                            status: DeploymentStatus::Deployed,
-                            error: None,
-                        }
+                        r
                     }
                     Err(e) if e.is_transient() => return Err(e.into()),
                     Err(e) => {
-                        ctx.store
-                            .finish_step(step, &json!({ "error": e.code() }), None, |_| {})?;
-                        DeploymentResult {
+                        let r = DeploymentResult {
                             environment_id: env.clone(),
                             deployment_id: None,
                             status: DeploymentStatus::Failed,
                             error: Some(e.to_string()),
-                        }
+                        };
+                        ctx.store.finish_step(
+                            step,
+                            &json!({ "error": e.code() }),
+                            None,
+                            |rec| push_deployment(rec, r.clone()),
+                        )?;
+                        r
                     }
                 }
             }
         };
-        ctx.store.update(id, |r| {
-            r.deployments
-                .retain(|d| d.environment_id != result.environment_id);
-            r.deployments.push(result);
-        })?;
+        let _ = result;
     }
 
     Ok(())
+}
+
+fn push_deployment(rec: &mut PromotionRecord, r: DeploymentResult) {
+    rec.deployments
+        .retain(|d| d.environment_id != r.environment_id);
+    rec.deployments.push(r);
 }
 
 /// Poll a release until Boomi answers 200; an `ERROR` status fails the deployment.

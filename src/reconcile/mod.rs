@@ -347,11 +347,13 @@ pub(crate) fn step_done(
     id: &str,
     name: &str,
 ) -> Result<Option<crate::store::Step>, StoreError> {
-    Ok(store
-        .steps(id)?
-        .into_iter()
-        .rev()
-        .find(|s| s.step == name && s.result.is_some()))
+    // A superseded intent or a failed attempt does not count as done.
+    Ok(store.steps(id)?.into_iter().rev().find(|s| {
+        s.step == name
+            && s.result
+                .as_ref()
+                .is_some_and(|r| r.get("superseded").is_none() && r.get("error").is_none())
+    }))
 }
 
 /// `true` when a journal step of this name has an intent but no result (a crash between).
@@ -359,17 +361,37 @@ pub(crate) fn step_open(store: &Store, id: &str, name: &str) -> Result<bool, Sto
     Ok(store.open_steps(id)?.iter().any(|s| s.step == name))
 }
 
-/// Close every open step of this name with a result (after a crash-recovery lookup).
+/// Journal the intent of a step. An earlier intent of the same step still open (a crash came
+/// between it and its result, and the recovery lookup found nothing) is closed as superseded
+/// in the same transaction, so the journal never keeps a dangling intent.
+pub(crate) fn begin(
+    store: &Store,
+    id: &str,
+    name: &str,
+    intent: &serde_json::Value,
+) -> Result<crate::store::StepId, StoreError> {
+    store.write(|tx| {
+        for s in tx.open_steps(id)?.into_iter().filter(|s| s.step == name) {
+            tx.finish_step(s.id, &serde_json::json!({ "superseded": true }))?;
+        }
+        tx.begin_step(id, name, intent)
+    })
+}
+
+/// Close every open step of this name with a result (after a crash-recovery lookup found the
+/// object), and apply the record change the step stands for, in one transaction.
 pub(crate) fn close_open(
     store: &Store,
     id: &str,
     name: &str,
     result: &serde_json::Value,
+    edit: impl FnOnce(&mut crate::store::PromotionRecord),
 ) -> Result<(), StoreError> {
     store.write(|tx| {
         for s in tx.open_steps(id)?.into_iter().filter(|s| s.step == name) {
             tx.finish_step(s.id, result)?;
         }
+        tx.apply(id, None, edit)?;
         Ok(())
     })
 }

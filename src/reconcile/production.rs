@@ -14,7 +14,7 @@
 
 use super::deploy::{self, named_pack, root_prod_id, target_environments};
 use super::promote::{delete_branch, fail};
-use super::{cause, close_open, require, step_done, step_open, Context, Outcome, StepError};
+use super::{cause, require, step_done, step_open, Context, Outcome, StepError};
 use crate::boomi::PackageQuery;
 use crate::model::{
     AdminDecision, AdminReviewStatus, Classification, DeployWindow, ErrorCode, Mode, PeerDecision,
@@ -388,7 +388,8 @@ async fn run_production(
                         ),
                     ));
                 }
-                let step = ctx.store.begin_step(
+                let step = super::begin(
+                    &ctx.store,
                     id,
                     "verify_tested",
                     &json!({ "testPromotionId": test_id }),
@@ -545,7 +546,7 @@ async fn run_production(
             r.error_message = None;
         },
     )?;
-    let _ = close_open;
+
     tracing::info!(promotion = %id, "deployed to production");
     Ok(Outcome::Settled)
 }

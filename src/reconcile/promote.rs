@@ -143,9 +143,12 @@ pub(crate) async fn delete_branch(
     id: &str,
     branch_id: &str,
 ) -> Result<(), StepError> {
-    let step = ctx
-        .store
-        .begin_step(id, "delete_branch", &json!({ "branchId": branch_id }))?;
+    let step = super::begin(
+        &ctx.store,
+        id,
+        "delete_branch",
+        &json!({ "branchId": branch_id }),
+    )?;
     let d = ctx.platform.delete_branch(None, branch_id).await?;
     ctx.store
         .finish_step(step, &json!({ "deleted": format!("{d:?}") }), None, |r| {
@@ -425,15 +428,16 @@ pub async fn execute(
                         &id,
                         "create_branch",
                         &json!({ "branchId": b, "recovered": true }),
+                        |r| r.branch_id = Some(b.clone()),
                     )?;
-                    ctx.store.update(&id, |r| r.branch_id = Some(b.clone()))?;
                 }
             }
             match found {
                 Some(b) => b,
                 None => {
                     let main = ctx.platform.main_branch_id(None).await?;
-                    let step = ctx.store.begin_step(
+                    let step = super::begin(
+                        &ctx.store,
                         &id,
                         "create_branch",
                         &json!({ "name": name, "parentId": main }),
@@ -553,9 +557,7 @@ pub async fn execute(
                 if let Some(p) = &r.prod_component_id {
                     cache.insert(dev_id.clone(), p.clone());
                 }
-                let r2 = r.clone();
-                ctx.store
-                    .update(&id, |rec| push_result(&mut rec.result_detail, r2))?;
+                // promote_one recorded it with its journal step.
                 push_result(&mut results, r);
             }
             Err(StepError::Fail { code, message }) => {
@@ -678,6 +680,19 @@ fn transient(e: deps::SourceError) -> StepError {
     })
 }
 
+/// Finish a component's journal step and record its result on the promotion, atomically.
+fn finish_with(
+    ctx: &Context,
+    step: crate::store::StepId,
+    result: &serde_json::Value,
+    res: &ComponentResult,
+) -> Result<(), StepError> {
+    ctx.store.finish_step(step, result, None, |r| {
+        push_result(&mut r.result_detail, res.clone())
+    })?;
+    Ok(())
+}
+
 fn push_result(results: &mut Vec<ComponentResult>, r: ComponentResult) {
     results.retain(|x| x.dev_component_id != r.dev_component_id);
     results.push(r);
@@ -732,7 +747,8 @@ async fn promote_one(
     if let Some(prod) = &mapped {
         let x = build(Some(prod))?;
         let step_name = format!("update:{dev_id}");
-        let step = ctx.store.begin_step(
+        let step = super::begin(
+            &ctx.store,
             id,
             &step_name,
             &json!({ "devComponentId": dev_id, "prodComponentId": prod, "branchId": branch_id }),
@@ -748,14 +764,14 @@ async fn promote_one(
             .await
         {
             Ok(c) => {
-                ctx.store
-                    .finish_step(step, &json!({ "version": c.version() }), None, |_| {})?;
-                return Ok(ok(
+                let res = ok(
                     ComponentAction::Updated,
                     prod.clone(),
                     c.version(),
                     x.config_stripped,
-                ));
+                );
+                finish_with(ctx, step, &json!({ "version": c.version() }), &res)?;
+                return Ok(res);
             }
             Err(e) if is_no_change(&e) => {
                 let v = ctx
@@ -764,18 +780,9 @@ async fn promote_one(
                     .await
                     .ok()
                     .and_then(|c| c.version());
-                ctx.store.finish_step(
-                    step,
-                    &json!({ "version": v, "unchanged": true }),
-                    None,
-                    |_| {},
-                )?;
-                return Ok(ok(
-                    ComponentAction::Updated,
-                    prod.clone(),
-                    v,
-                    x.config_stripped,
-                ));
+                let res = ok(ComponentAction::Updated, prod.clone(), v, x.config_stripped);
+                finish_with(ctx, step, &json!({ "version": v, "unchanged": true }), &res)?;
+                return Ok(res);
             }
             Err(e) if e.is_not_found() => {
                 // The mapped production component never reached main (a rejected promotion):
@@ -810,25 +817,42 @@ async fn promote_one(
                 },
             )
             .await?;
-        let mine = found.into_iter().find(|m| {
-            m.component_id
-                .as_deref()
-                .is_some_and(|c| !cache.as_map().values().any(|p| p == c))
-        });
+        // Ours was created on this branch by this run: not on main (a branch sees main's
+        // components too, and one may carry the same name), and not already mapped.
+        let mut mine = None;
+        for m in found {
+            let Some(c) = m.component_id.as_deref() else {
+                continue;
+            };
+            if cache.as_map().values().any(|p| p == c) {
+                continue;
+            }
+            match ctx.platform.get_component(None, c, None).await {
+                Err(e) if e.is_not_found() => {
+                    mine = Some(m);
+                    break;
+                }
+                Err(e) => return Err(e.into()),
+                Ok(_) => {}
+            }
+        }
         if let Some(m) = mine {
             let prod = m.component_id.clone().unwrap_or_default();
+            let stripped = build(None)?.config_stripped;
+            let res = ok(ComponentAction::Created, prod.clone(), m.version, stripped);
             close_open(
                 &ctx.store,
                 id,
                 &step_name,
                 &json!({ "prodComponentId": prod, "recovered": true }),
+                |r| push_result(&mut r.result_detail, res.clone()),
             )?;
-            let stripped = build(None)?.config_stripped;
-            return Ok(ok(ComponentAction::Created, prod, m.version, stripped));
+            return Ok(res);
         }
     }
     let x = build(None)?;
-    let step = ctx.store.begin_step(
+    let step = super::begin(
+        &ctx.store,
         id,
         &step_name,
         &json!({ "devComponentId": dev_id, "name": comp.name, "branchId": branch_id }),
@@ -845,18 +869,19 @@ async fn promote_one(
                     "Boomi created the component but returned no componentId",
                 )
             })?;
-            ctx.store.finish_step(
-                step,
-                &json!({ "prodComponentId": prod, "version": c.version() }),
-                None,
-                |_| {},
-            )?;
-            Ok(ok(
+            let res = ok(
                 ComponentAction::Created,
-                prod,
+                prod.clone(),
                 c.version(),
                 x.config_stripped,
-            ))
+            );
+            finish_with(
+                ctx,
+                step,
+                &json!({ "prodComponentId": prod, "version": c.version() }),
+                &res,
+            )?;
+            Ok(res)
         }
         Err(e) => {
             if !e.is_transient() {
