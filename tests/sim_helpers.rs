@@ -101,7 +101,10 @@ pub fn small_seed() -> Seed {
 
 impl Sim {
     pub fn url(&self, account: Option<&str>, path: &str) -> String {
-        let base = format!("{}/partner/api/rest/v1/{PRIMARY}/{path}", self.server.base_url());
+        let base = format!(
+            "{}/partner/api/rest/v1/{PRIMARY}/{path}",
+            self.server.base_url()
+        );
         match account {
             Some(a) => format!("{base}?overrideAccount={a}"),
             None => base,
@@ -175,9 +178,18 @@ impl Sim {
     }
 
     /// Run a query and follow `queryMore` to the end; returns (results, pages).
-    pub async fn query_all(&self, account: Option<&str>, object: &str, expr: Value) -> (Vec<Value>, usize) {
+    pub async fn query_all(
+        &self,
+        account: Option<&str>,
+        object: &str,
+        expr: Value,
+    ) -> (Vec<Value>, usize) {
         let (status, mut page) = self
-            .post(account, &format!("{object}/query"), json!({"QueryFilter": {"expression": expr}}))
+            .post(
+                account,
+                &format!("{object}/query"),
+                json!({"QueryFilter": {"expression": expr}}),
+            )
             .await;
         assert_eq!(status, 200, "{page}");
         let mut all = Vec::new();
@@ -188,7 +200,10 @@ impl Sim {
                 break;
             };
             let r = self
-                .authed(self.http.post(self.url(account, &format!("{object}/queryMore"))))
+                .authed(
+                    self.http
+                        .post(self.url(account, &format!("{object}/queryMore"))),
+                )
                 .header("Content-Type", "text/plain")
                 .header("Accept", "application/json")
                 .body(token)
@@ -214,7 +229,13 @@ pub fn eq(property: &str, value: &str) -> Value {
 }
 
 /// A `bns:Component` document for create/update.
-pub fn component_xml(id: Option<&str>, name: &str, kind: &str, branch: Option<&str>, object: &str) -> String {
+pub fn component_xml(
+    id: Option<&str>,
+    name: &str,
+    kind: &str,
+    branch: Option<&str>,
+    object: &str,
+) -> String {
     let mut attrs = format!("name=\"{name}\" type=\"{kind}\"");
     if let Some(i) = id {
         attrs.push_str(&format!(" componentId=\"{i}\""));

@@ -18,60 +18,147 @@ async fn example_seed_has_the_demo_accounts_and_objects() {
     let seed = Seed::from_yaml_file(SEED).expect("example seed loads");
     let sim = start(seed, SimConfig::instant()).await;
     // Dev accounts of the primary.
-    let (accounts, _) = sim.query_all(None, "Account", json!({"operator": "IS_NOT_NULL", "property": "accountId", "argument": []})).await;
-    let ids: Vec<&str> = accounts.iter().map(|a| a["accountId"].as_str().unwrap()).collect();
+    let (accounts, _) = sim
+        .query_all(
+            None,
+            "Account",
+            json!({"operator": "IS_NOT_NULL", "property": "accountId", "argument": []}),
+        )
+        .await;
+    let ids: Vec<&str> = accounts
+        .iter()
+        .map(|a| a["accountId"].as_str().unwrap())
+        .collect();
     assert_eq!(ids, vec!["dev-team-a", "dev-team-b"]);
     // Root processes by name.
-    for (dev, name, id) in [("dev-team-a", "Order Processing Main", ORDERS_MAIN), ("dev-team-b", "Invoice Sync", INVOICE_SYNC)] {
+    for (dev, name, id) in [
+        ("dev-team-a", "Order Processing Main", ORDERS_MAIN),
+        ("dev-team-b", "Invoice Sync", INVOICE_SYNC),
+    ] {
         let (rows, _) = sim
-            .query_all(Some(dev), "ComponentMetadata", json!({"operator": "and", "nestedExpression": [
-                eq("name", name), eq("currentVersion", "true"), eq("deleted", "false")]}))
+            .query_all(
+                Some(dev),
+                "ComponentMetadata",
+                json!({"operator": "and", "nestedExpression": [
+                eq("name", name), eq("currentVersion", "true"), eq("deleted", "false")]}),
+            )
             .await;
         assert_eq!(rows.len(), 1, "{dev}");
         assert_eq!(rows[0]["componentId"], id);
         assert_eq!(rows[0]["type"], "process");
     }
     // Packaged components in the dev accounts.
-    let (pkgs, _) = sim.query_all(Some("dev-team-a"), "PackagedComponent", eq("componentId", ORDERS_MAIN)).await;
-    let versions: Vec<&str> = pkgs.iter().map(|p| p["packageVersion"].as_str().unwrap()).collect();
+    let (pkgs, _) = sim
+        .query_all(
+            Some("dev-team-a"),
+            "PackagedComponent",
+            eq("componentId", ORDERS_MAIN),
+        )
+        .await;
+    let versions: Vec<&str> = pkgs
+        .iter()
+        .map(|p| p["packageVersion"].as_str().unwrap())
+        .collect();
     assert_eq!(versions, vec!["1.0.0", "1.1.0", "1.2.0"]);
     // The root's children are derived from its XML: 8 components of the tree.
     let (refs, _) = sim
-        .query_all(Some("dev-team-a"), "ComponentReference", json!({"operator": "and", "nestedExpression": [
-            eq("parentComponentId", ORDERS_MAIN), eq("parentVersion", "7")]}))
+        .query_all(
+            Some("dev-team-a"),
+            "ComponentReference",
+            json!({"operator": "and", "nestedExpression": [
+            eq("parentComponentId", ORDERS_MAIN), eq("parentVersion", "7")]}),
+        )
         .await;
     let children = refs[0]["references"].as_array().unwrap();
     assert_eq!(children.len(), 7, "{refs:?}");
     // No secret of any dev component comes back.
-    let (all, _) = sim.query_all(Some("dev-team-a"), "ComponentMetadata", eq("currentVersion", "true")).await;
+    let (all, _) = sim
+        .query_all(
+            Some("dev-team-a"),
+            "ComponentMetadata",
+            eq("currentVersion", "true"),
+        )
+        .await;
     assert_eq!(all.len(), 11);
     for dev in ["dev-team-a", "dev-team-b"] {
-        let (rows, _) = sim.query_all(Some(dev), "ComponentMetadata", eq("currentVersion", "true")).await;
+        let (rows, _) = sim
+            .query_all(Some(dev), "ComponentMetadata", eq("currentVersion", "true"))
+            .await;
         for r in rows {
-            let (s, xml) = sim.get_xml(Some(dev), &format!("Component/{}", r["componentId"].as_str().unwrap())).await;
+            let (s, xml) = sim
+                .get_xml(
+                    Some(dev),
+                    &format!("Component/{}", r["componentId"].as_str().unwrap()),
+                )
+                .await;
             assert_eq!(s, 200);
-            for secret in ["Dev-0rders!2026", "sf-api-Dev-7731", "Sftp#Dev-4491", "cs_dev_9f8e7d6c5b4a"] {
+            for secret in [
+                "Dev-0rders!2026",
+                "sf-api-Dev-7731",
+                "Sftp#Dev-4491",
+                "cs_dev_9f8e7d6c5b4a",
+            ] {
                 assert!(!xml.contains(secret), "{secret} leaked in {xml}");
             }
         }
     }
-    let (_, conn) = sim.get_xml(Some("dev-team-a"), "Component/c4e5f6a7-2b3c-4d5e-9f80-1a2b3c4d5e13").await;
+    let (_, conn) = sim
+        .get_xml(
+            Some("dev-team-a"),
+            "Component/c4e5f6a7-2b3c-4d5e-9f80-1a2b3c4d5e13",
+        )
+        .await;
     assert!(conn.contains("orders-db.dev.team-a.internal"));
     assert!(conn.contains("isSet=\"true\""));
     // Environments, the production pack, extensions without secret values.
-    let (envs, _) = sim.query_all(None, "Environment", json!({"operator": "IS_NOT_NULL", "property": "id", "argument": []})).await;
-    let envs: Vec<(String, String)> = envs.iter()
-        .map(|e| (e["id"].as_str().unwrap().into(), e["classification"].as_str().unwrap().into())).collect();
-    assert_eq!(envs, vec![("env-prod-1".into(), "PROD".into()), ("env-test-1".into(), "TEST".into())]);
-    let (packs, _) = sim.query_all(None, "PublisherIntegrationPack", eq("name", "Orders - PROD")).await;
+    let (envs, _) = sim
+        .query_all(
+            None,
+            "Environment",
+            json!({"operator": "IS_NOT_NULL", "property": "id", "argument": []}),
+        )
+        .await;
+    let envs: Vec<(String, String)> = envs
+        .iter()
+        .map(|e| {
+            (
+                e["id"].as_str().unwrap().into(),
+                e["classification"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        envs,
+        vec![
+            ("env-prod-1".into(), "PROD".into()),
+            ("env-test-1".into(), "TEST".into())
+        ]
+    );
+    let (packs, _) = sim
+        .query_all(
+            None,
+            "PublisherIntegrationPack",
+            eq("name", "Orders - PROD"),
+        )
+        .await;
     assert_eq!(packs.len(), 1);
-    assert_eq!(packs[0]["PublisherPackagedComponents"]["PublisherPackagedComponent"][0]["currentVersion"], "1.0.0");
+    assert_eq!(
+        packs[0]["PublisherPackagedComponents"]["PublisherPackagedComponent"][0]["currentVersion"],
+        "1.0.0"
+    );
     let (_, ext) = sim.get(None, "EnvironmentExtensions/env-prod-1").await;
     let text = ext.to_string();
-    for secret in ["Pr0d-Orders#Vault-19", "sf-api-PROD-x81k", "cs_prod_1a2b3c4d5e6f", "whk_prod_7Qx2"] {
+    for secret in [
+        "Pr0d-Orders#Vault-19",
+        "sf-api-PROD-x81k",
+        "cs_prod_1a2b3c4d5e6f",
+        "whk_prod_7Qx2",
+    ] {
         assert!(!text.contains(secret), "{secret} leaked");
     }
-    let (deployed, _) = sim.query_all(None, "DeployedPackage", eq("environmentId", "env-prod-1")).await;
+    let (deployed, _) = sim
+        .query_all(None, "DeployedPackage", eq("environmentId", "env-prod-1"))
+        .await;
     assert_eq!(deployed.len(), 1);
 }
 
@@ -84,10 +171,20 @@ async fn state_survives_a_restart_with_a_state_file() {
         ..SimConfig::instant()
     };
     let sim = start(small_seed(), cfg.clone()).await;
-    let (_, b) = sim.post(Some("dev-team-a"), "Branch", json!({"name": "promo-persist"})).await;
+    let (_, b) = sim
+        .post(
+            Some("dev-team-a"),
+            "Branch",
+            json!({"name": "promo-persist"}),
+        )
+        .await;
     let branch = b["id"].as_str().unwrap().to_string();
     let (s, _) = sim
-        .post(Some("dev-team-a"), "PackagedComponent", json!({"componentId": "aaaaaaaa-0000-4000-8000-000000000001", "packageVersion": "9.0"}))
+        .post(
+            Some("dev-team-a"),
+            "PackagedComponent",
+            json!({"componentId": "aaaaaaaa-0000-4000-8000-000000000001", "packageVersion": "9.0"}),
+        )
         .await;
     assert_eq!(s, 200);
     sim.server.shutdown().await;
@@ -95,15 +192,23 @@ async fn state_survives_a_restart_with_a_state_file() {
 
     // A different seed is ignored: the state file wins.
     let sim = start(Seed::minimal(PRIMARY, &["dev-team-a"]), cfg).await;
-    let (s, got) = sim.get(Some("dev-team-a"), &format!("Branch/{branch}")).await;
+    let (s, got) = sim
+        .get(Some("dev-team-a"), &format!("Branch/{branch}"))
+        .await;
     assert_eq!(s, 200, "{got}");
     assert_eq!(got["name"], "promo-persist");
     let (s, _) = sim
-        .post(Some("dev-team-a"), "PackagedComponent", json!({"componentId": "aaaaaaaa-0000-4000-8000-000000000001", "packageVersion": "9.0"}))
+        .post(
+            Some("dev-team-a"),
+            "PackagedComponent",
+            json!({"componentId": "aaaaaaaa-0000-4000-8000-000000000001", "packageVersion": "9.0"}),
+        )
         .await;
     assert_eq!(s, 400, "the package from before the restart still counts");
     // New ids do not collide with old ones.
-    let (_, b2) = sim.post(Some("dev-team-a"), "Branch", json!({"name": "promo-after"})).await;
+    let (_, b2) = sim
+        .post(Some("dev-team-a"), "Branch", json!({"name": "promo-after"}))
+        .await;
     assert_ne!(b2["id"], b["id"]);
 }
 

@@ -87,7 +87,11 @@ fn run_inner(args: SimArgs) -> anyhow::Result<()> {
         println!("promoter sim listening on {}", server.base_url());
         println!(
             "  primary account {primary}; dev accounts: {}",
-            if devs.is_empty() { "none".to_string() } else { devs.join(", ") }
+            if devs.is_empty() {
+                "none".to_string()
+            } else {
+                devs.join(", ")
+            }
         );
         println!(
             "  API: {0}/partner/api/rest/v1/{primary}/...  state: {0}/__sim/state",
