@@ -1,6 +1,7 @@
 //! The `promoter` command line: one file per command group, `run` dispatches.
 //! Exit codes: 0 success, 1 validation found problems / command failed, 2 usage error.
 
+pub mod boomi;
 pub mod sim;
 
 use clap::{Parser, Subcommand};
@@ -18,6 +19,12 @@ pub struct Cli {
 pub enum Command {
     /// Serve a local Boomi Platform API emulator from a seed file.
     Sim(sim::SimArgs),
+    /// List the development sub-accounts of the primary account.
+    Accounts(boomi::AccountsArgs),
+    /// List the packaged components of a development account, newest first.
+    Packages(boomi::PackagesArgs),
+    /// List the integration packs the primary account publishes.
+    Packs(boomi::PacksArgs),
 }
 
 /// Parse the command line and run it.
@@ -35,5 +42,8 @@ pub fn main() -> ExitCode {
     };
     match cli.command {
         Command::Sim(args) => sim::run(args),
+        Command::Accounts(args) => boomi::run_accounts(args),
+        Command::Packages(args) => boomi::run_packages(args),
+        Command::Packs(args) => boomi::run_packs(args),
     }
 }
