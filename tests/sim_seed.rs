@@ -219,6 +219,10 @@ fn bad_seeds_are_reported() {
     let missing_file = "primaryAccount:\n  id: x\n  name: y\n  components:\n    - file: nope.xml\n";
     let err = Seed::from_yaml_str(missing_file).unwrap_err();
     assert!(err.to_string().contains("nope.xml"), "{err}");
+    assert_eq!(
+        err.code(),
+        boomi_promoter::model::ErrorCode::InvalidDocument
+    );
 }
 
 #[test]

@@ -47,9 +47,14 @@ struct Inner {
     total_calls: u64,
     rate_limited: u64,
     pages: HashMap<String, Page>,
+    page_seq: u64,
 }
 
+/// Unconsumed query pages kept at most (the oldest are forgotten, like expired tokens).
+const MAX_PENDING_PAGES: usize = 1000;
+
 struct Page {
+    seq: u64,
     account: String,
     object: String,
     rows: Vec<Value>,
@@ -139,6 +144,7 @@ impl Server {
                 total_calls: 0,
                 rate_limited: 0,
                 pages: HashMap::new(),
+                page_seq: 0,
             }),
             cfg: config,
             limiter,
@@ -592,9 +598,22 @@ fn page(
             "EXAMPLE{}",
             base64::engine::general_purpose::STANDARD.encode(raw)
         );
+        if inner.pages.len() >= MAX_PENDING_PAGES {
+            if let Some(oldest) = inner
+                .pages
+                .iter()
+                .min_by_key(|(_, p)| p.seq)
+                .map(|(k, _)| k.clone())
+            {
+                inner.pages.remove(&oldest);
+            }
+        }
+        inner.page_seq += 1;
+        let seq = inner.page_seq;
         inner.pages.insert(
             token.clone(),
             Page {
+                seq,
                 account: account.to_string(),
                 object: object.to_string(),
                 rows: rest,
