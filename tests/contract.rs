@@ -531,7 +531,7 @@ async fn component_reads_metadata_and_references() {
         })
         .collect();
     kids.sort();
-    let mut expected = vec![CONN, OPER, MAP, SUB]
+    let mut expected = [CONN, OPER, MAP, SUB]
         .iter()
         .map(|s| s.to_string())
         .collect::<Vec<_>>();
@@ -674,6 +674,24 @@ async fn branch_writes_stay_on_the_branch_until_an_override_merge() {
         .await
         .unwrap();
     assert_eq!(changed.version(), Some(v_main + 1), "version + 1 on save");
+
+    // Where-used on the branch (GET ComponentReference/{id}~{branchId}); none answers empty.
+    let users = p
+        .component_where_used(None, PROD_CONN, Some(&bid))
+        .await
+        .unwrap();
+    assert!(
+        users
+            .iter()
+            .any(|r| r.parent_component_id.as_deref() == Some(PROD_PROC)
+                && r.component_id.as_deref() == Some(PROD_CONN)),
+        "{users:?}"
+    );
+    assert!(p
+        .component_where_used(None, PROD_PROC, Some(&bid))
+        .await
+        .unwrap()
+        .is_empty());
 
     // Tilde reads see the branch; main does not.
     let on_branch = p.get_component(None, PROD_PROC, Some(&bid)).await.unwrap();

@@ -220,8 +220,120 @@ fn recorded_body(text: Option<String>, json: bool) -> Value {
             }
             Err(_) => Value::String(t),
         },
+        Some(t)
+            if t.trim_start_matches('\u{feff}')
+                .trim_start()
+                .starts_with('<') =>
+        {
+            Value::String(redact_xml_secrets(&t))
+        }
         Some(t) => Value::String(t),
     }
+}
+
+/// Mask secrets in component XML before it is recorded: the `value` attribute of a
+/// `<field ... type="password">` and any attribute named `password`. Everything else is kept
+/// as it was (the record is a debugging aid).
+pub fn redact_xml_secrets(xml: &str) -> String {
+    let mut out = String::with_capacity(xml.len());
+    let mut rest = xml;
+    while let Some(lt) = rest.find('<') {
+        out.push_str(&rest[..lt]);
+        let tag_and_more = &rest[lt..];
+        // A start tag ends at the first '>' outside quotes.
+        let mut end = None;
+        let mut quote: Option<char> = None;
+        for (i, c) in tag_and_more.char_indices().skip(1) {
+            match quote {
+                Some(q) if c == q => quote = None,
+                Some(_) => {}
+                None if c == '"' || c == '\'' => quote = Some(c),
+                None if c == '>' => {
+                    end = Some(i + 1);
+                    break;
+                }
+                None => {}
+            }
+        }
+        let Some(end) = end else {
+            out.push_str(tag_and_more);
+            return out;
+        };
+        out.push_str(&redact_tag(&tag_and_more[..end]));
+        rest = &tag_and_more[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn redact_tag(tag: &str) -> String {
+    let name_end = tag[1..]
+        .find(|c: char| c.is_whitespace() || c == '>' || c == '/')
+        .map(|i| i + 1)
+        .unwrap_or(tag.len());
+    let name = &tag[1..name_end];
+    if name.starts_with(['/', '!', '?']) {
+        return tag.to_string();
+    }
+    let local = name.rsplit(':').next().unwrap_or(name);
+    // Parse attributes (name, quote, value span).
+    let mut attrs: Vec<(String, usize, usize)> = Vec::new();
+    let b = tag.as_bytes();
+    let mut i = name_end;
+    while i < b.len() {
+        while i < b.len() && (b[i] as char).is_whitespace() {
+            i += 1;
+        }
+        let start = i;
+        while i < b.len() && !matches!(b[i], b'=' | b'>' | b'/') && !(b[i] as char).is_whitespace()
+        {
+            i += 1;
+        }
+        let key = tag[start..i].to_string();
+        while i < b.len() && (b[i] as char).is_whitespace() {
+            i += 1;
+        }
+        if i >= b.len() || b[i] != b'=' {
+            i += 1;
+            continue;
+        }
+        i += 1;
+        while i < b.len() && (b[i] as char).is_whitespace() {
+            i += 1;
+        }
+        if i >= b.len() || !matches!(b[i], b'"' | b'\'') {
+            continue;
+        }
+        let q = b[i];
+        let vstart = i + 1;
+        let Some(len) = tag[vstart..].find(q as char) else {
+            break;
+        };
+        attrs.push((key, vstart, vstart + len));
+        i = vstart + len + 1;
+    }
+    let attr_value = |k: &str| {
+        attrs
+            .iter()
+            .find(|(n, _, _)| n == k)
+            .map(|(_, s, e)| &tag[*s..*e])
+    };
+    let password_field =
+        local == "field" && attr_value("type").is_some_and(|t| t.eq_ignore_ascii_case("password"));
+    let mut out = String::with_capacity(tag.len());
+    let mut last = 0;
+    for (k, s, e) in &attrs {
+        let local_key = k.rsplit(':').next().unwrap_or(k);
+        let secret =
+            local_key.eq_ignore_ascii_case("password") || (password_field && local_key == "value");
+        if secret && s < e {
+            out.push_str(&tag[last..*s]);
+            out.push_str("&lt;redacted&gt;");
+            last = *e;
+        }
+    }
+    out.push_str(&tag[last..]);
+    out
 }
 
 /// Percent-encode one path segment (RFC 3986 unreserved characters kept).
@@ -1244,6 +1356,23 @@ mod tests {
         let s = v.as_str().unwrap();
         assert!(!s.contains("hunter2"));
         assert!(s.contains("db.local"));
+    }
+
+    #[test]
+    fn secrets_are_masked_in_recorded_xml() {
+        let xml = r#"<bns:Component xmlns:bns="http://api.platform.boomi.com/" name="a>b"><bns:object><DatabaseSettings xmlns=""><field id="host" type="string" value="db.local"/><field id="password" type="password" value="hunter2"/><AuthSettings user="svc" password='s3cret'/><field value="x&gt;" type="PASSWORD" id="p2"/></DatabaseSettings><!-- <field type="password" value="c"/> --></bns:object></bns:Component>"#;
+        let v = recorded_body(Some(xml.to_string()), false);
+        let s = v.as_str().unwrap();
+        assert!(
+            !s.contains("hunter2") && !s.contains("s3cret") && !s.contains("x&gt;"),
+            "{s}"
+        );
+        assert!(s.contains(r#"<field id="host" type="string" value="db.local"/>"#));
+        assert!(s.contains(r#"user="svc" password='&lt;redacted&gt;'"#));
+        assert!(s.contains(r#"name="a>b""#));
+        assert!(quick_xml::Reader::from_str(s).read_event().is_ok());
+        assert_eq!(redact_xml_secrets("no tags"), "no tags");
+        assert_eq!(redact_xml_secrets("<a b=\"1\""), "<a b=\"1\"");
     }
 
     #[test]
