@@ -468,6 +468,43 @@ async fn component_reads_metadata_and_references() {
     assert!(conn.xml().contains("db.dev.internal"));
     assert!(!conn.xml().contains(DB_PASSWORD), "{}", conn.xml());
 
+    // An update that sends the hash back keeps the stored secret; a new plain value replaces
+    // it and is not returned either.
+    let hash = field_value(conn.xml(), "password");
+    assert!(!hash.is_empty());
+    let edited = Component::from_xml(
+        conn.xml()
+            .replacen("db.dev.internal", "db2.dev.internal", 1),
+    );
+    let saved = p
+        .update_component(Some(DEV_A), CONN, &edited, None)
+        .await
+        .unwrap();
+    assert_eq!(saved.version(), Some(2));
+    let reread = p.get_component(Some(DEV_A), CONN, None).await.unwrap();
+    assert!(reread.xml().contains("db2.dev.internal"));
+    assert_eq!(field_value(reread.xml(), "password"), hash, "secret kept");
+    let rotated = Component::from_xml(reread.xml().replacen(
+        &format!("value=\"{hash}\""),
+        "value=\"N3w-Rotated-Secret\"",
+        1,
+    ));
+    p.update_component(Some(DEV_A), CONN, &rotated, None)
+        .await
+        .unwrap();
+    let after = p.get_component(Some(DEV_A), CONN, None).await.unwrap();
+    assert!(!after.xml().contains("N3w-Rotated-Secret"));
+    assert_ne!(
+        field_value(after.xml(), "password"),
+        hash,
+        "secret replaced"
+    );
+    let record = std::fs::read_to_string(&h.record).unwrap();
+    assert!(
+        !record.contains("N3w-Rotated-Secret"),
+        "the record masks XML secrets"
+    );
+
     // Metadata: by id, by name, by folder; current and not deleted by default.
     let by_id = p
         .query_component_metadata(
@@ -597,6 +634,16 @@ async fn queries_page_past_one_hundred_results() {
 
 // ---------------------------------------------------------------------------------------------
 // Branches, tilde reads, merges
+
+/// The `value` attribute of `<field id="{id}" ...>` in component XML.
+fn field_value(xml: &str, id: &str) -> String {
+    let at = xml
+        .find(&format!("<field id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no field {id}"));
+    let tag = &xml[at..at + xml[at..].find('>').unwrap()];
+    let v = tag.find("value=\"").expect("a value") + 7;
+    tag[v..v + tag[v..].find('"').unwrap()].to_string()
+}
 
 fn bump_note(c: &Component, from: &str, to: &str) -> Component {
     let xml = c
