@@ -170,7 +170,12 @@ async fn state_survives_a_restart_with_a_state_file() {
         state_file: Some(file.clone()),
         ..SimConfig::instant()
     };
-    let sim = start(small_seed(), cfg.clone()).await;
+    let mut seed = small_seed();
+    seed.users.push(boomi_promoter::sim::SeedUser {
+        user: "tester@example.com".into(),
+        token: TOKEN.into(),
+    });
+    let sim = start(seed, cfg.clone()).await;
     let (_, b) = sim
         .post(
             Some("dev-team-a"),
@@ -188,7 +193,20 @@ async fn state_survives_a_restart_with_a_state_file() {
         .await;
     assert_eq!(s, 200);
     sim.server.shutdown().await;
-    assert!(file.exists());
+    let saved = std::fs::read_to_string(&file).unwrap();
+    assert!(saved.contains("promo-persist"));
+    assert!(
+        !saved.contains(TOKEN),
+        "pinned tokens stay out of the state file"
+    );
+    assert!(
+        !saved.contains("Sup3r-Secret!"),
+        "component secrets are stored hashed"
+    );
+    assert!(
+        !saved.contains("pw-test-1"),
+        "extension secrets are stored hashed"
+    );
 
     // A different seed is ignored: the state file wins.
     let sim = start(Seed::minimal(PRIMARY, &["dev-team-a"]), cfg).await;

@@ -75,7 +75,8 @@ fn uuid() -> String {
 pub struct SimState {
     pub primary: String,
     pub accounts: BTreeMap<String, AccountState>,
-    #[serde(default)]
+    /// Pinned credentials; always taken from the seed, never written to the state file.
+    #[serde(skip)]
     pub users: Vec<SeedUser>,
     pub next_branch: u64,
     pub next_merge_request: u64,

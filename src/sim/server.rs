@@ -121,10 +121,13 @@ impl Server {
                     path: p.display().to_string(),
                     message: e.to_string(),
                 })?;
-                serde_json::from_slice::<SimState>(&text).map_err(|e| SimError::State {
-                    path: p.display().to_string(),
-                    message: e.to_string(),
-                })?
+                let mut st =
+                    serde_json::from_slice::<SimState>(&text).map_err(|e| SimError::State {
+                        path: p.display().to_string(),
+                        message: e.to_string(),
+                    })?;
+                st.users = seed.users.clone();
+                st
             }
             _ => SimState::from_seed(&seed)?,
         };
@@ -546,12 +549,22 @@ async fn api(
     let result = dispatch(&shared, &mut inner, &method, &route, &account, user, &body);
     shared.persist(&inner);
     drop(inner);
-    match result {
+    let response = match result {
         Ok(Reply::Json(status, v)) => json_response(status, &v),
         Ok(Reply::Xml(x)) => xml_response(200, x),
         Ok(Reply::Empty) => StatusCode::OK.into_response(),
-        Err(e) => error_response(e.status, &e.message, xml),
-    }
+        Err(e) => {
+            tracing::debug!(endpoint = %key, status = e.status, message = %e.message, "sim error");
+            error_response(e.status, &e.message, xml)
+        }
+    };
+    tracing::info!(
+        endpoint = %key,
+        account = %account,
+        status = response.status().as_u16(),
+        "sim call"
+    );
+    response
 }
 
 fn json_body(body: &Bytes, object: &str) -> ApiResult<Value> {
