@@ -295,6 +295,34 @@ fn validate(schema_name: &str, for_request: bool, body: &Value) -> Result<(), St
     }
 }
 
+/// Remove every `required` keyword (types, enums and shapes still checked).
+fn strip_required(v: &mut Value) {
+    match v {
+        Value::Object(m) => {
+            m.remove("required");
+            m.values_mut().for_each(strip_required);
+        }
+        Value::Array(a) => a.iter_mut().for_each(strip_required),
+        _ => {}
+    }
+}
+
+/// Validate types, enums and shapes only.
+fn validate_shape(schema_name: &str, body: &Value) -> Result<(), String> {
+    let mut schema = load_schema(schema_name, false);
+    strip_required(&mut schema);
+    let validator = jsonschema::validator_for(&schema).map_err(|e| e.to_string())?;
+    let errors: Vec<String> = validator
+        .iter_errors(body)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors.join("; "))
+    }
+}
+
 fn api_path(path: &str) -> Vec<String> {
     let path = path.split('?').next().unwrap();
     let rest = path
@@ -400,6 +428,9 @@ fn schema_validation_catches_drift() {
     )
     .is_err());
     assert!(validate("Branch", false, &json!({"ready": "true"})).is_err());
+    assert!(validate_shape("Branch", &json!({"ready": "true"})).is_err());
+    assert!(validate_shape("PackagedComponent", &json!({"componentVersion": 2})).is_ok());
+    assert!(validate_shape("PackagedComponent", &json!({"componentVersion": "2.0"})).is_err());
     assert!(validate(
         "MergeRequest",
         false,
@@ -441,6 +472,135 @@ fn fixtures_are_the_extraction_of_the_openapi_file() {
             jsonschema::validator_for(&schema).unwrap_or_else(|err| panic!("{s}: {err}"));
         }
     }
+}
+
+/// Decode one documented reply with the client's wire type for that schema.
+fn decode_example(schema: &str, v: Value) -> Result<Value, String> {
+    fn one<T: WireObject + serde::de::DeserializeOwned + serde::Serialize>(
+        v: Value,
+    ) -> Result<Value, String> {
+        from_json_value::<T>(v)
+            .map(|t| serde_json::to_value(&t).unwrap())
+            .map_err(|e| e.to_string())
+    }
+    match schema {
+        "Account" => one::<Account>(v),
+        "AccountQueryResponse" => one::<QueryResult<Account>>(v),
+        "Branch" => one::<Branch>(v),
+        "BranchQueryResponse" => one::<QueryResult<Branch>>(v),
+        "ComponentMetadata" => one::<ComponentMetadata>(v),
+        "ComponentMetadataQueryResponse" => one::<QueryResult<ComponentMetadata>>(v),
+        "ComponentReference" => one::<ComponentReference>(v),
+        "ComponentReferenceQueryResponse" => one::<QueryResult<ComponentReference>>(v),
+        "DeployedPackage" => one::<DeployedPackage>(v),
+        "DeployedPackageQueryResponse" => one::<QueryResult<DeployedPackage>>(v),
+        "EnvironmentExtensions" => one::<EnvironmentExtensions>(v),
+        "EnvironmentMapExtension" => one::<EnvironmentMapExtension>(v),
+        "EnvironmentMapExtensionsSummaryQueryResponse" => {
+            one::<QueryResult<EnvironmentMapExtensionsSummary>>(v)
+        }
+        "EnvironmentQueryResponse" => one::<QueryResult<Environment>>(v),
+        "MergeRequest" => one::<MergeRequest>(v),
+        "MergeRequestQueryResponse" => one::<QueryResult<MergeRequest>>(v),
+        "PackagedComponent" => one::<PackagedComponent>(v),
+        "PackagedComponentQueryResponse" => one::<QueryResult<PackagedComponent>>(v),
+        "PublisherIntegrationPack" => one::<PublisherIntegrationPack>(v),
+        "PublisherIntegrationPackQueryResponse" => one::<QueryResult<PublisherIntegrationPack>>(v),
+        "ReleaseIntegrationPack" => one::<ReleaseIntegrationPack>(v),
+        "ReleaseIntegrationPackStatus" => one::<ReleaseIntegrationPackStatus>(v),
+        other => Err(format!("no wire type for {other}")),
+    }
+}
+
+#[test]
+fn the_client_decodes_boomis_documented_replies() {
+    let v: Value =
+        serde_json::from_slice(&std::fs::read(fixtures().join("examples.json")).unwrap()).unwrap();
+    let mut decoded = BTreeMap::new();
+    let mut mislabeled = Vec::new();
+    let mut failures = Vec::new();
+    for e in v.as_array().unwrap() {
+        let schema = e["schema"].as_str().unwrap();
+        let at = format!(
+            "{} {}",
+            e["method"].as_str().unwrap(),
+            e["path"].as_str().unwrap()
+        );
+        if schema == "Component" {
+            continue; // XML only (boomi-api.md §1.3)
+        }
+        let ex = e["example"].clone();
+        // The object the example shows: its "@type", or the key of a one-key wrapper.
+        let shown = ex
+            .get("@type")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .or_else(|| match &ex {
+                Value::Object(m) if m.len() == 1 => m.keys().next().cloned(),
+                _ => None,
+            });
+        let expected = if schema.ends_with("QueryResponse") {
+            "QueryResult"
+        } else {
+            schema
+        };
+        if shown.as_deref().is_some_and(|s| s != expected) {
+            mislabeled.push(at);
+            continue;
+        }
+        match decode_example(schema, ex) {
+            Ok(out) => {
+                decoded.insert(at, out);
+            }
+            Err(err) => failures.push(format!("{at} ({schema}): {err}")),
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    // Boomi's copy-paste mistakes, named so a changed OpenAPI file is noticed.
+    assert_eq!(
+        mislabeled,
+        vec![
+            "GET ComponentReference/{componentId}",
+            "GET MergeRequest/{id}",
+            "POST EnvironmentMapExtension/{id}",
+        ]
+    );
+    assert!(decoded.len() >= 30, "{}", decoded.len());
+    // Lenient forms really decoded: {"Branch": {...}} with "ready": "true".
+    assert_eq!(decoded["GET Branch/{id}"]["ready"], json!(true));
+    // {"QueryResult": {"numberOfResults": "1", "result": {...}}}: a collapsed one-item list.
+    assert_eq!(decoded["POST Branch/query"]["numberOfResults"], json!(1));
+    assert_eq!(
+        decoded["POST Branch/query"]["result"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    // The canonical re-encoding has the schema's types, enums and shapes (native booleans and
+    // numbers, arrays). `required` is not checked here: Boomi's own examples leave out fields
+    // the schema marks required (`branchName`, `notes` of PackagedComponent). The map-extension
+    // `Map` subtree is passed through untouched, as the example wrote it.
+    let mut broken = Vec::new();
+    for (at, out) in &decoded {
+        if at.contains("EnvironmentMapExtension/") {
+            continue;
+        }
+        let (method, path) = at.split_once(' ').unwrap();
+        let ep = match_endpoint(
+            &endpoints(),
+            method,
+            &path.split('/').map(str::to_string).collect::<Vec<_>>(),
+        )
+        .map(|e| e.response.clone().unwrap())
+        .unwrap();
+        if let Err(e) = validate_shape(&ep, out) {
+            broken.push(format!(
+                "{at}: the canonical form of Boomi's example breaks {ep}: {e}\n{out}"
+            ));
+        }
+    }
+    assert!(broken.is_empty(), "{}", broken.join("\n"));
 }
 
 // ---------------------------------------------------------------------------------------------
