@@ -863,3 +863,146 @@ async fn accounts_are_the_primarys_sub_accounts() {
         .unwrap();
     assert_eq!(r.status().as_u16(), 200);
 }
+
+#[tokio::test]
+async fn branch_readiness_can_wait_for_a_duration() {
+    let cfg = SimConfig {
+        branch_ready_after_reads: 0,
+        branch_ready_after: std::time::Duration::from_secs(3600),
+        ..SimConfig::instant()
+    };
+    let sim = start(small_seed(), cfg).await;
+    let (_, b) = sim.post(DEV, "Branch", json!({"name": "slow"})).await;
+    let id = b["id"].as_str().unwrap().to_string();
+    for _ in 0..5 {
+        assert_eq!(
+            sim.get(DEV, &format!("Branch/{id}")).await.1["stage"],
+            "CREATING"
+        );
+    }
+    let (rows, _) = sim.query_all(DEV, "Branch", eq("name", "slow")).await;
+    assert_eq!(rows[0]["ready"], false);
+}
+
+#[tokio::test]
+async fn a_branch_from_a_package_starts_at_the_packaged_version() {
+    let sim = start(small_seed(), SimConfig::instant()).await;
+    let (rows, _) = sim
+        .query_all(DEV, "PackagedComponent", eq("packageVersion", "1.0"))
+        .await;
+    let package_id = rows[0]["packageId"].as_str().unwrap().to_string();
+    assert_eq!(rows[0]["componentVersion"], 2);
+    let (s, b) = sim
+        .post(
+            DEV,
+            "Branch",
+            json!({"name": "hotfix-1", "packageId": package_id}),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(b["packageId"], package_id.as_str());
+    let id = b["id"].as_str().unwrap();
+    let (_, xml) = sim.get_xml(DEV, &format!("Component/{ROOT}~{id}")).await;
+    assert_eq!(root_attr(&xml, "version").as_deref(), Some("2"));
+    assert_eq!(root_attr(&xml, "branchName").as_deref(), Some("hotfix-1"));
+}
+
+async fn conflicting_merge(sim: &Sim, strategy: &str, priority: &str) -> (String, Value) {
+    let (rows, _) = sim.query_all(DEV, "Branch", eq("name", "main")).await;
+    let main = rows[0]["id"].as_str().unwrap().to_string();
+    let (_, b) = sim.post(DEV, "Branch", json!({"name": "conflict"})).await;
+    let branch = b["id"].as_str().unwrap().to_string();
+    for (br, name) in [(None, "Main Side"), (Some(branch.as_str()), "Branch Side")] {
+        let (s, body) = sim
+            .post_xml(
+                DEV,
+                &format!("Component/{PROFILE}"),
+                &component_xml(
+                    Some(PROFILE),
+                    name,
+                    "profile.json",
+                    br,
+                    "<JSONProfile xmlns=\"\"/>",
+                ),
+            )
+            .await;
+        assert_eq!(s, 200, "{body}");
+    }
+    let (_, mr) = sim
+        .post(
+            DEV,
+            "MergeRequest",
+            json!({"sourceBranchId": branch, "destinationBranchId": main,
+            "strategy": strategy, "priorityBranch": priority}),
+        )
+        .await;
+    assert_eq!(mr["stage"], "REVIEWING", "{mr}");
+    (mr["id"].as_str().unwrap().to_string(), mr)
+}
+
+#[tokio::test]
+async fn priority_destination_keeps_mains_side_of_a_conflict() {
+    let sim = start(small_seed(), SimConfig::instant()).await;
+    let (id, mr) = conflicting_merge(&sim, "OVERRIDE", "DESTINATION").await;
+    let d = &mr["MergeRequestDetails"]["MergeRequestDetail"][0];
+    assert_eq!(
+        (d["conflict"].clone(), d["resolution"].clone()),
+        (json!(true), json!("KEEP_DESTINATION"))
+    );
+    let (_, done) = sim
+        .post(
+            DEV,
+            &format!("MergeRequest/execute/{id}"),
+            json!({"mergeRequestAction": "MERGE"}),
+        )
+        .await;
+    assert_eq!(done["stage"], "MERGED");
+    let (_, xml) = sim.get_xml(DEV, &format!("Component/{PROFILE}")).await;
+    assert_eq!(root_attr(&xml, "name").as_deref(), Some("Main Side"));
+}
+
+#[tokio::test]
+async fn conflict_resolve_fails_until_resolved() {
+    let sim = start(small_seed(), SimConfig::instant()).await;
+    let (id, _) = conflicting_merge(&sim, "CONFLICT_RESOLVE", "SOURCE").await;
+    let (_, failed) = sim
+        .post(
+            DEV,
+            &format!("MergeRequest/execute/{id}"),
+            json!({"mergeRequestAction": "MERGE"}),
+        )
+        .await;
+    assert_eq!(failed["stage"], "FAILED_TO_MERGE");
+    let (s, updated) = sim
+        .post(DEV, &format!("MergeRequest/{id}"), json!({"id": id, "mergeRequestAction": "UPDATE",
+            "MergeRequestDetails": {"MergeRequestDetail": [{"componentGuid": PROFILE, "resolution": "OVERRIDE"}]}}))
+        .await;
+    assert_eq!(s, 200, "{updated}");
+    let (_, merged) = sim
+        .post(
+            DEV,
+            &format!("MergeRequest/execute/{id}"),
+            json!({"mergeRequestAction": "MERGE"}),
+        )
+        .await;
+    assert_eq!(merged["stage"], "MERGED");
+    let (_, xml) = sim.get_xml(DEV, &format!("Component/{PROFILE}")).await;
+    assert_eq!(root_attr(&xml, "name").as_deref(), Some("Branch Side"));
+    // REVERT is refused (completed merges cannot be rolled back).
+    let (s, _) = sim
+        .post(
+            DEV,
+            &format!("MergeRequest/execute/{id}"),
+            json!({"mergeRequestAction": "REVERT"}),
+        )
+        .await;
+    assert_eq!(s, 400);
+    // Deleting the source branch after the merge is fine; the merge request stays MERGED.
+    let (_, mr) = sim.get(DEV, &format!("MergeRequest/{id}")).await;
+    let src = mr["sourceBranchId"].as_str().unwrap().to_string();
+    assert_eq!(sim.delete(DEV, &format!("Branch/{src}")).await.0, 200);
+    assert_eq!(
+        sim.get(DEV, &format!("MergeRequest/{id}")).await.1["stage"],
+        "MERGED"
+    );
+}
