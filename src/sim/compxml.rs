@@ -472,6 +472,18 @@ mod tests {
     }
 
     #[test]
+    fn objects_without_secrets_are_kept_byte_for_byte() {
+        let obj = "<process xmlns=\"\"  a=\"1\"\n   b='2' >\n  <!-- note --><x>a &amp; b &#169;</x><y></y><z/>\n  <![CDATA[ <raw> ]]>\n  <?pi data?>\n</process>";
+        let p = protect_secrets("c3", obj, &BTreeSet::new(), &BTreeMap::new()).unwrap();
+        assert_eq!(p.object, obj);
+        assert!(p.secrets.is_empty());
+        let doc = format!(
+            "<bns:Component xmlns:bns=\"http://api.platform.boomi.com/\" name=\"n\"><bns:object>{obj}</bns:object></bns:Component>"
+        );
+        assert_eq!(parse_component(&doc).unwrap().object, obj);
+    }
+
+    #[test]
     fn secret_attributes_are_hashed_too() {
         let obj = r#"<HttpSettings xmlns="" url="https://api.dev.example.com"><AuthSettings password="hunter2" user="svc"/></HttpSettings>"#;
         let p = protect_secrets("c2", obj, &BTreeSet::new(), &BTreeMap::new()).unwrap();
