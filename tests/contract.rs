@@ -1642,3 +1642,203 @@ async fn a_client_limit_below_the_emulators_means_no_503() {
     assert!(h.server.state()["rateLimited"].as_u64().unwrap() > 0);
     h.finish().await;
 }
+
+// ---------------------------------------------------------------------------------------------
+// The whole promotion flow (boomi-api.md §3) on the example seed
+
+#[tokio::test]
+async fn the_promotion_flow_on_the_example_seed() {
+    let seed_file = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/sim-seed.yaml");
+    let config = SimConfig {
+        rate_limit_per_second: 0,
+        ..SimConfig::default()
+    };
+    let h = Harness::start(Seed::from_yaml_file(&seed_file).unwrap(), config).await;
+    let p = h.platform();
+
+    // The dev process tree, resolved through metadata and references (one level per call).
+    let roots = p
+        .query_component_metadata(
+            Some(DEV_A),
+            &MetadataQuery {
+                name: Some("Order Processing Main".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(roots.len(), 1);
+    let root_id = roots[0].component_id.clone().unwrap();
+    assert_eq!(root_id, "3f1c9a52-6a0e-4d2b-9b1e-0a7d5c2e8f11");
+    let mut tree = vec![(root_id.clone(), roots[0].version.unwrap())];
+    let mut i = 0;
+    while i < tree.len() {
+        let (id, version) = tree[i].clone();
+        for r in p
+            .component_children(Some(DEV_A), &id, version)
+            .await
+            .unwrap()
+        {
+            let child = r.component_id.unwrap();
+            if !tree.iter().any(|(c, _)| *c == child) {
+                let m = p
+                    .get_component_metadata(Some(DEV_A), &child, None)
+                    .await
+                    .unwrap();
+                tree.push((child, m.version.unwrap()));
+            }
+        }
+        i += 1;
+    }
+    assert!(tree.len() >= 6, "a realistic tree: {tree:?}");
+
+    // 1-2. Branch from main, wait until ready.
+    let main = p.main_branch_id(None).await.unwrap();
+    let branch = p
+        .create_branch(None, "promo-orders-demo", &main, Some("demo"))
+        .await
+        .unwrap();
+    let bid = branch.id.unwrap();
+    wait_branch_ready(p.as_ref(), None, &bid, fast_polling())
+        .await
+        .unwrap();
+
+    // 3-4. Read every dev component, write it to the branch of the primary account.
+    // Dev folders do not exist in the primary account: place them in a production folder.
+    let prod_folder = p
+        .query_component_metadata(None, &MetadataQuery::default())
+        .await
+        .unwrap()
+        .into_iter()
+        .find_map(|m| m.folder_id)
+        .unwrap();
+    let mut promoted = BTreeMap::new();
+    for (id, _) in &tree {
+        let dev = p.get_component(Some(DEV_A), id, None).await.unwrap();
+        assert!(dev.xml().contains("<bns:object>"));
+        let dev = dev.with_root_attr("folderId", &prod_folder).unwrap();
+        let created = p.create_component(None, &dev, Some(&bid)).await.unwrap();
+        promoted.insert(id.clone(), created.component_id().unwrap());
+    }
+    let new_root = promoted[&root_id].clone();
+    assert!(p.get_component(None, &new_root, None).await.is_err());
+
+    // 5. Merge (OVERRIDE, source wins).
+    let mr = p
+        .create_merge_request(None, &bid, &main, Some("promo-orders-demo"))
+        .await
+        .unwrap();
+    let mr_id = mr.id.unwrap();
+    let reviewing = wait_merge_stage(
+        p.as_ref(),
+        None,
+        &mr_id,
+        &[MergeStage::Reviewing],
+        fast_polling(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        reviewing.merge_request_details.merge_request_detail.len(),
+        tree.len()
+    );
+    p.execute_merge_request(None, &mr_id).await.unwrap();
+    wait_merge_stage(
+        p.as_ref(),
+        None,
+        &mr_id,
+        &[MergeStage::Merged],
+        fast_polling(),
+    )
+    .await
+    .unwrap();
+    for new_id in promoted.values() {
+        p.get_component(None, new_id, None).await.unwrap();
+    }
+
+    // 6. Package from main.
+    let pkg = p
+        .create_packaged_component(
+            None,
+            &NewPackage {
+                component_id: new_root.clone(),
+                package_version: Some("1.0.0".into()),
+                notes: Some("promo-orders-demo".into()),
+                shareable: true,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+
+    // 7-8. Test pack, release, poll 202 then 200.
+    let pack = p
+        .create_publisher_pack(
+            "Orders - TEST",
+            "Order flows (test)",
+            InstallationType::Multi,
+        )
+        .await
+        .unwrap();
+    let pack_id = pack.id.unwrap();
+    p.add_pack_components(&pack_id, std::slice::from_ref(&new_root))
+        .await
+        .unwrap();
+    let rel = p
+        .release_pack(
+            &pack_id,
+            &[ReleasePackagedComponent {
+                component_id: Some(new_root.clone()),
+                version: Some("1.0.0".into()),
+                ..Default::default()
+            }],
+        )
+        .await
+        .unwrap();
+    let request_id = rel.request_id.unwrap();
+    let mut polls = 0;
+    let done = loop {
+        polls += 1;
+        let s = p.release_status(&request_id).await.unwrap();
+        if s.finished {
+            break s;
+        }
+        assert!(polls < 10, "the release finishes");
+    };
+    assert!(polls >= 2, "202 at least once before 200");
+    assert_eq!(done.status.release_status, Some(ReleaseStatus::Success));
+
+    // Deploy to the test environment.
+    let envs = p
+        .query_environments(None, Some(Classification::Test))
+        .await
+        .unwrap();
+    let env_id = envs[0].id.clone().unwrap();
+    assert_eq!(env_id, "env-test-1");
+    let pkg_id = pkg.package_id.unwrap();
+    p.deploy_package(None, &env_id, &pkg_id, Some("promo-orders-demo"))
+        .await
+        .unwrap();
+    let deployed = p
+        .query_deployed_packages(
+            None,
+            &DeploymentQuery {
+                environment_id: Some(env_id),
+                package_id: Some(pkg_id),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(deployed.len(), 1);
+
+    // 9. Delete the branch; only main is left.
+    assert_eq!(
+        p.delete_branch(None, &bid).await.unwrap(),
+        Deletion::Deleted
+    );
+    let left = p.query_branches(None, None).await.unwrap();
+    assert_eq!(left.len(), 1, "{left:?}");
+    assert_eq!(left[0].name.as_deref(), Some("main"));
+    assert!(h.finish().await > 20);
+}
