@@ -434,10 +434,26 @@ async fn metadata_and_reference_queries() {
     let (s, used) = sim.get(DEV, &format!("ComponentReference/{PROFILE}")).await;
     assert_eq!(s, 200);
     assert_eq!(used["references"][0]["parentComponentId"], MAP);
+    // The root has children but no parents: an empty list; a leaf nobody uses: 400.
+    let (s, root) = sim.get(DEV, &format!("ComponentReference/{ROOT}")).await;
+    assert_eq!(s, 200);
+    assert_eq!(root["references"], json!([]));
+    let lonely = component_xml(
+        None,
+        "Lonely",
+        "profile.xml",
+        None,
+        "<XMLProfile xmlns=\"\"/>",
+    );
+    let (_, created) = sim.post_xml(DEV, "Component", &lonely).await;
+    let lonely_id = root_attr(&created, "componentId").unwrap();
     assert_eq!(
-        sim.get(DEV, &format!("ComponentReference/{ROOT}")).await.0,
+        sim.get(DEV, &format!("ComponentReference/{lonely_id}"))
+            .await
+            .0,
         400
     );
+    assert_eq!(sim.get(DEV, "ComponentReference/unknown-id").await.0, 400);
     // Deleting via ComponentMetadata makes a deleted current revision.
     assert_eq!(
         sim.delete(DEV, &format!("ComponentMetadata/{PROFILE}"))

@@ -1269,6 +1269,9 @@ impl SimState {
                 rows.push(edge(p, rev, &c));
             }
         } else if let Some(cid) = child {
+            if !acct.components.contains_key(cid) {
+                return Err(ctx.unknown(format!("Component {cid} does not exist.")));
+            }
             for p in acct.components.values() {
                 if let Some(rev) = acct.head(p, &branch) {
                     if !rev.deleted

@@ -794,7 +794,13 @@ fn dispatch(
                 None => (*spec, None),
             };
             let edges = state.reference_rows(account, None, None, Some(id), branch, &ctx)?;
-            if edges.is_empty() {
+            let has_children = || {
+                state
+                    .reference_rows(account, Some(id), None, None, branch, &ctx)
+                    .is_ok_and(|c| !c.is_empty())
+            };
+            // Boomi answers 400 only when the component has neither parents nor children.
+            if edges.is_empty() && !has_children() {
                 return Err(ApiErr::bad(format!(
                     "Component {id} has no parent or child references."
                 )));
