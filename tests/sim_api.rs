@@ -106,6 +106,24 @@ async fn updates_bump_versions_refuse_no_change_and_keep_secrets() {
     assert!(!upd2.contains("N3w-Secret"));
     assert_ne!(hash_of(&upd2), hash_of(&current));
     assert_eq!(root_attr(&upd2, "version").as_deref(), Some("3"));
+    // An unknown folderId is refused unless a folderFullPath says where to put it.
+    let foreign = component_xml(
+        None,
+        "Foreign",
+        "profile.xml",
+        None,
+        "<XMLProfile xmlns=\"\"/>",
+    )
+    .replace("name=\"Foreign\"", "name=\"Foreign\" folderId=\"RjoxOTk5\"");
+    assert_eq!(sim.post_xml(DEV, "Component", &foreign).await.0, 400);
+    let placed = foreign.replace("folderId=", "folderFullPath=\"Team A/New\" folderId=");
+    let (s, body) = sim.post_xml(DEV, "Component", &placed).await;
+    assert_eq!(s, 200, "{body}");
+    assert_eq!(
+        root_attr(&body, "folderFullPath").as_deref(),
+        Some("Team A/New")
+    );
+    assert_eq!(root_attr(&body, "folderName").as_deref(), Some("New"));
     // Create assigns an id and version 1; a body id that contradicts the URL is refused.
     let (s, created) = sim
         .post_xml(

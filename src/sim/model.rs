@@ -1086,11 +1086,13 @@ impl SimState {
             },
         };
         let id = path_id.map(str::to_string).unwrap_or_else(uuid);
-        let folder_id = if let Some(f) = parsed.attr("folderId") {
-            if !acct.folders.contains_key(f) {
-                return Err(ApiErr::bad(format!("Folder {f} does not exist.")));
-            }
+        let known_folder = parsed
+            .attr("folderId")
+            .filter(|f| acct.folders.contains_key(*f));
+        let folder_id = if let Some(f) = known_folder {
             f.to_string()
+        } else if let (Some(f), None) = (parsed.attr("folderId"), parsed.attr("folderFullPath")) {
+            return Err(ApiErr::bad(format!("Folder {f} does not exist.")));
         } else if let Some(p) = parsed.attr("folderFullPath") {
             acct.folder_id_for_path(p, &mut counter)
         } else if let Some(p) = &prev {
