@@ -5,9 +5,9 @@
 
 use boomi_promoter::boomi::wire::*;
 use boomi_promoter::boomi::{
-    wait_branch_ready, wait_merge_stage, BoomiError, Credentials, Deletion, DeploymentQuery,
-    HttpConfig, HttpPlatform, MetadataQuery, NewPackage, PackageQuery, Platform, Polling,
-    RetryPolicy,
+    wait_branch_ready, wait_merge_stage, BoomiError, CallEvent, Credentials, Deletion,
+    DeploymentQuery, HttpConfig, HttpPlatform, MetadataQuery, NewPackage, PackageQuery, Platform,
+    Polling, RetryPolicy,
 };
 use boomi_promoter::model::ErrorCode;
 use boomi_promoter::sim::{Fault, Seed, Server, SimConfig};
@@ -1499,7 +1499,13 @@ async fn map_extensions_summary_get_and_update() {
 #[tokio::test]
 async fn two_503s_then_success_takes_exactly_three_calls() {
     let h = Harness::start(seed(0), instant()).await;
-    let p = h.platform();
+    let events: Arc<std::sync::Mutex<Vec<CallEvent>>> = Default::default();
+    let mut config = h.config(1000, 3);
+    let sink = events.clone();
+    config.observer = Some(Arc::new(move |e: &CallEvent| {
+        sink.lock().unwrap().push(e.clone())
+    }));
+    let p = HttpPlatform::new(config).unwrap();
     let main = p.main_branch_id(None).await.unwrap();
     h.server.inject(Fault::FailNth {
         endpoint: "GET Branch/{id}".into(),
@@ -1512,6 +1518,22 @@ async fn two_503s_then_success_takes_exactly_three_calls() {
     let b = p.get_branch(None, &main).await.unwrap();
     assert_eq!(b.name.as_deref(), Some("main"));
     assert_eq!(h.calls("GET Branch/{id}"), 3);
+    // The observer saw every attempt, by endpoint template (no ids).
+    let seen: Vec<(String, Option<u16>, u32)> = events
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|e| (format!("{} {}", e.method, e.endpoint), e.status, e.attempt))
+        .collect();
+    assert_eq!(
+        seen,
+        vec![
+            ("POST Branch/query".to_string(), Some(200), 1),
+            ("GET Branch/{id}".to_string(), Some(503), 1),
+            ("GET Branch/{id}".to_string(), Some(503), 2),
+            ("GET Branch/{id}".to_string(), Some(200), 3),
+        ]
+    );
     h.finish().await;
 }
 

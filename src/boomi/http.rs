@@ -76,8 +76,43 @@ impl RetryPolicy {
     }
 }
 
+/// One HTTP exchange with Boomi (every attempt), for metrics: `endpoint` is the path
+/// template (`Branch/{id}`, `Component/{id}`, `MergeRequest/execute/{id}`), never an id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallEvent {
+    pub method: String,
+    pub endpoint: String,
+    /// `None` when no HTTP answer came back (transport error).
+    pub status: Option<u16>,
+    /// 1 for the first try.
+    pub attempt: u32,
+    pub duration: Duration,
+}
+
+/// Receives a [`CallEvent`] after every HTTP exchange (must be quick; called inline).
+pub type CallObserver = Arc<dyn Fn(&CallEvent) + Send + Sync>;
+
+/// The template of an API path relative to the account: ids become `{id}`.
+pub fn endpoint_template(path: &str) -> String {
+    let path = path.split('?').next().unwrap_or(path);
+    let mut segs = path.split('/').filter(|s| !s.is_empty());
+    let Some(first) = segs.next() else {
+        return String::new();
+    };
+    let object = first.split('~').next().unwrap_or(first);
+    let mut out = object.to_string();
+    for seg in segs {
+        out.push('/');
+        match seg {
+            "query" | "queryMore" | "bulk" | "execute" | "update" => out.push_str(seg),
+            _ => out.push_str("{id}"),
+        }
+    }
+    out
+}
+
 /// Configuration of an [`HttpPlatform`].
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct HttpConfig {
     /// `https://api.boomi.com` by default; `http://127.0.0.1:9090` for `promoter sim`.
     pub base_url: String,
@@ -91,6 +126,23 @@ pub struct HttpConfig {
     pub record_http: Option<PathBuf>,
     /// Per-request timeout.
     pub timeout: Duration,
+    /// Called after every HTTP exchange (metrics: calls by endpoint and status).
+    pub observer: Option<CallObserver>,
+}
+
+impl std::fmt::Debug for HttpConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpConfig")
+            .field("base_url", &self.base_url)
+            .field("primary_account_id", &self.primary_account_id)
+            .field("credentials", &self.credentials)
+            .field("requests_per_second", &self.requests_per_second)
+            .field("retry", &self.retry)
+            .field("record_http", &self.record_http)
+            .field("timeout", &self.timeout)
+            .field("observer", &self.observer.as_ref().map(|_| "<fn>"))
+            .finish()
+    }
 }
 
 impl HttpConfig {
@@ -109,6 +161,7 @@ impl HttpConfig {
             retry: RetryPolicy::default(),
             record_http: None,
             timeout: Duration::from_secs(60),
+            observer: None,
         }
     }
 }
@@ -400,6 +453,7 @@ pub struct HttpPlatform {
     limiter: Arc<DefaultDirectRateLimiter>,
     retry: RetryPolicy,
     recorder: Option<Recorder>,
+    observer: Option<CallObserver>,
 }
 
 impl std::fmt::Debug for HttpPlatform {
@@ -454,6 +508,7 @@ impl HttpPlatform {
             limiter: Arc::new(RateLimiter::direct(quota)),
             retry: config.retry,
             recorder,
+            observer: config.observer,
         })
     }
 
@@ -548,10 +603,24 @@ impl HttpPlatform {
                     } else { Value::Null },
                 }));
             }
+            if let Some(observe) = &self.observer {
+                observe(&CallEvent {
+                    method: method.to_string(),
+                    endpoint: endpoint_template(path),
+                    status: if transport_err.is_none() {
+                        status
+                    } else {
+                        None
+                    },
+                    attempt: attempt + 1,
+                    duration: elapsed,
+                });
+            }
             let can_retry = attempt < self.retry.max_retries;
             if let Some(e) = transport_err {
                 tracing::debug!(%method, path = %shown_path, attempt, error = %e, "Boomi transport error");
                 if can_retry {
+                    tracing::info!(%method, path = %shown_path, attempt = attempt + 1, error = %e, "Boomi call failed in transport; retrying");
                     tokio::time::sleep(self.retry.delay(attempt, None)).await;
                     attempt += 1;
                     continue;
@@ -577,6 +646,7 @@ impl HttpPlatform {
             }
             if is_retryable_status(status) {
                 if can_retry {
+                    tracing::info!(%method, path = %shown_path, status, attempt = attempt + 1, "Boomi answered a retryable status; retrying");
                     tokio::time::sleep(self.retry.delay(attempt, retry_after)).await;
                     attempt += 1;
                     continue;
@@ -1338,6 +1408,22 @@ mod tests {
         assert_eq!(error_message("<error><message>x</message></error>"), "x");
         assert_eq!(error_message("plain"), "plain");
         assert!(error_message(&"y".repeat(600)).ends_with('…'));
+    }
+
+    #[test]
+    fn endpoint_templates_hide_ids() {
+        assert_eq!(endpoint_template("Branch/QjoyMQ"), "Branch/{id}");
+        assert_eq!(endpoint_template("Component/abc~Qjox"), "Component/{id}");
+        assert_eq!(endpoint_template("Component"), "Component");
+        assert_eq!(endpoint_template("Branch/query"), "Branch/query");
+        assert_eq!(
+            endpoint_template("MergeRequest/execute/TVI6MQ"),
+            "MergeRequest/execute/{id}"
+        );
+        assert_eq!(
+            endpoint_template("EnvironmentExtensions/env-1?overrideAccount=x"),
+            "EnvironmentExtensions/{id}"
+        );
     }
 
     #[test]

@@ -18,7 +18,7 @@ pub mod wire;
 
 pub use credentials::Credentials;
 pub use error::{BoomiError, Resource};
-pub use http::{HttpConfig, HttpPlatform, RetryPolicy, DEFAULT_BASE_URL};
+pub use http::{CallEvent, CallObserver, HttpConfig, HttpPlatform, RetryPolicy, DEFAULT_BASE_URL};
 
 use async_trait::async_trait;
 use std::time::Duration;
