@@ -1040,3 +1040,121 @@ async fn conflict_resolve_fails_until_resolved() {
         "MERGED"
     );
 }
+
+#[tokio::test]
+async fn pack_delete_removes_components_at_the_next_release() {
+    let sim = start(
+        Seed::from_yaml_file(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/examples/sim-seed.yaml"
+        ))
+        .unwrap(),
+        SimConfig::instant(),
+    )
+    .await;
+    let pack = "6b728394-a5b6-4c7d-a8f9-0a1b2c3d4e07";
+    let prod = "0b1c2d3e-4f50-4617-8293-a4b5c6d7e801";
+    // The released package cannot be deleted while the pack holds it.
+    assert_eq!(
+        sim.delete(
+            None,
+            "PackagedComponent/7d8e9fa0-b1c2-4d3e-8f4a-5b6c7d8e9f01"
+        )
+        .await
+        .0,
+        400
+    );
+    // A component not in the pack cannot be removed from it.
+    let (s, _) = sim
+        .post(None, &format!("PublisherIntegrationPack/{pack}"), json!({"id": pack, "operationType": "DELETE",
+            "PublisherPackagedComponents": {"PublisherPackagedComponent": [{"componentId": "1c2d3e4f-5061-4728-93a4-b5c6d7e8f902"}]}}))
+        .await;
+    assert_eq!(s, 400);
+    let (s, marked) = sim
+        .post(None, &format!("PublisherIntegrationPack/{pack}"), json!({"id": pack, "operationType": "DELETE",
+            "PublisherPackagedComponents": {"PublisherPackagedComponent": [{"componentId": prod}]}}))
+        .await;
+    assert_eq!(s, 200, "{marked}");
+    assert_eq!(
+        marked["PublisherPackagedComponents"]["PublisherPackagedComponent"][0]["deleted"],
+        true
+    );
+    // Only packageable types can be packaged; a new version re-added to the pack is pending.
+    let other = "5a617283-94a5-4b6c-97e8-f90a1b2c3d06";
+    let (s, e) = sim
+        .post(
+            None,
+            "PackagedComponent",
+            json!({"componentId": other, "packageVersion": "1.0.0", "shareable": true}),
+        )
+        .await;
+    assert_eq!(s, 400, "connector-action cannot be packaged: {e}");
+    let (s, _) = sim
+        .post(
+            None,
+            "PackagedComponent",
+            json!({"componentId": prod, "packageVersion": "1.0.1", "shareable": true}),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let (_, readded) = sim
+        .post(None, &format!("PublisherIntegrationPack/{pack}"), json!({"id": pack, "operationType": "ADD",
+            "PublisherPackagedComponents": {"PublisherPackagedComponent": [{"componentId": prod}]}}))
+        .await;
+    let c = &readded["PublisherPackagedComponents"]["PublisherPackagedComponent"][0];
+    assert_eq!(
+        (
+            c["deleted"].clone(),
+            c["pendingVersion"].clone(),
+            c["currentVersion"].clone()
+        ),
+        (json!(false), json!("1.0.1"), json!("1.0.0"))
+    );
+    assert_eq!(c["latestVersion"], "1.0.1");
+    let (_, rel) = sim
+        .post(
+            None,
+            "ReleaseIntegrationPack",
+            json!({"id": pack, "releaseSchedule": "IMMEDIATELY"}),
+        )
+        .await;
+    assert_eq!(
+        rel["ReleasePackagedComponents"]["ReleasePackagedComponent"][0]["version"],
+        "1.0.1"
+    );
+    let (s, _) = sim
+        .get(
+            None,
+            &format!(
+                "ReleaseIntegrationPackStatus/{}",
+                rel["requestId"].as_str().unwrap()
+            ),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let (_, after) = sim
+        .get(None, &format!("PublisherIntegrationPack/{pack}"))
+        .await;
+    let c = &after["PublisherPackagedComponents"]["PublisherPackagedComponent"][0];
+    assert_eq!(c["currentVersion"], "1.0.1");
+    assert!(c.get("pendingVersion").is_none());
+    // A scheduled release stays 202 SCHEDULED until its date.
+    let (_, sched) = sim
+        .post(
+            None,
+            "ReleaseIntegrationPack",
+            json!({"id": pack, "releaseSchedule": "RELEASE_ON_SPECIFIED_DATE",
+            "releaseOnDate": "2999-01-01"}),
+        )
+        .await;
+    let (s, st) = sim
+        .get(
+            None,
+            &format!(
+                "ReleaseIntegrationPackStatus/{}",
+                sched["requestId"].as_str().unwrap()
+            ),
+        )
+        .await;
+    assert_eq!((s, st["releaseStatus"].clone()), (202, json!("SCHEDULED")));
+}
