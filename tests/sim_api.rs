@@ -1079,38 +1079,43 @@ async fn pack_delete_removes_components_at_the_next_release() {
         marked["PublisherPackagedComponents"]["PublisherPackagedComponent"][0]["deleted"],
         true
     );
-    // Only packageable types can be packaged; a new version re-added to the pack is pending.
-    let other = "5a617283-94a5-4b6c-97e8-f90a1b2c3d06";
+    // Only packageable types can be packaged.
+    let op = "5a617283-94a5-4b6c-97e8-f90a1b2c3d06";
     let (s, e) = sim
         .post(
             None,
             "PackagedComponent",
-            json!({"componentId": other, "packageVersion": "1.0.0", "shareable": true}),
+            json!({"componentId": op, "packageVersion": "1.0.0", "shareable": true}),
         )
         .await;
     assert_eq!(s, 400, "connector-action cannot be packaged: {e}");
+    // A second process joins the pack; the release drops the deleted one.
+    let xml = component_xml(
+        None,
+        "Second Flow",
+        "process",
+        None,
+        "<process xmlns=\"\"><shapes/></process>",
+    );
+    let (_, created) = sim.post_xml(None, "Component", &xml).await;
+    let second = root_attr(&created, "componentId").unwrap();
     let (s, _) = sim
         .post(
             None,
             "PackagedComponent",
-            json!({"componentId": prod, "packageVersion": "1.0.1", "shareable": true}),
+            json!({"componentId": second, "packageVersion": "0.1", "shareable": true}),
         )
         .await;
     assert_eq!(s, 200);
-    let (_, readded) = sim
+    let (_, added) = sim
         .post(None, &format!("PublisherIntegrationPack/{pack}"), json!({"id": pack, "operationType": "ADD",
-            "PublisherPackagedComponents": {"PublisherPackagedComponent": [{"componentId": prod}]}}))
+            "PublisherPackagedComponents": {"PublisherPackagedComponent": [{"componentId": second}]}}))
         .await;
-    let c = &readded["PublisherPackagedComponents"]["PublisherPackagedComponent"][0];
-    assert_eq!(
-        (
-            c["deleted"].clone(),
-            c["pendingVersion"].clone(),
-            c["currentVersion"].clone()
-        ),
-        (json!(false), json!("1.0.1"), json!("1.0.0"))
-    );
-    assert_eq!(c["latestVersion"], "1.0.1");
+    let comps = added["PublisherPackagedComponents"]["PublisherPackagedComponent"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(comps.len(), 2, "ADD keeps what was not listed");
     let (_, rel) = sim
         .post(
             None,
@@ -1118,9 +1123,13 @@ async fn pack_delete_removes_components_at_the_next_release() {
             json!({"id": pack, "releaseSchedule": "IMMEDIATELY"}),
         )
         .await;
+    let released = rel["ReleasePackagedComponents"]["ReleasePackagedComponent"]
+        .as_array()
+        .unwrap()
+        .clone();
     assert_eq!(
-        rel["ReleasePackagedComponents"]["ReleasePackagedComponent"][0]["version"],
-        "1.0.1"
+        released,
+        vec![json!({"componentId": second, "version": "0.1"})]
     );
     let (s, _) = sim
         .get(
@@ -1135,9 +1144,22 @@ async fn pack_delete_removes_components_at_the_next_release() {
     let (_, after) = sim
         .get(None, &format!("PublisherIntegrationPack/{pack}"))
         .await;
-    let c = &after["PublisherPackagedComponents"]["PublisherPackagedComponent"][0];
-    assert_eq!(c["currentVersion"], "1.0.1");
-    assert!(c.get("pendingVersion").is_none());
+    let comps = after["PublisherPackagedComponents"]["PublisherPackagedComponent"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(comps.len(), 1);
+    assert_eq!(comps[0]["componentId"], second.as_str());
+    assert_eq!(comps[0]["currentVersion"], "0.1");
+    assert!(comps[0].get("pendingVersion").is_none());
+    // The old production package left the pack but is still deployed; undeploy, then delete.
+    let pkg = "PackagedComponent/7d8e9fa0-b1c2-4d3e-8f4a-5b6c7d8e9f01";
+    assert_eq!(sim.delete(None, pkg).await.0, 400);
+    let dep = "DeployedPackage/8e9fa0b1-c2d3-4e4f-9a5b-6c7d8e9f0a02";
+    assert_eq!(sim.delete(None, dep).await.0, 200);
+    assert_eq!(sim.delete(None, pkg).await.0, 200);
+    assert_eq!(sim.get(None, pkg).await.1["deleted"], true);
+    );
     // A scheduled release stays 202 SCHEDULED until its date.
     let (_, sched) = sim
         .post(
