@@ -1650,7 +1650,7 @@ async fn a_client_limit_below_the_emulators_means_no_503() {
     assert_eq!(h.server.state()["rateLimited"], json!(0));
 
     // Control: above the emulator's limit the same burst does meet 503s.
-    let fast: Arc<dyn Platform> = Arc::new(HttpPlatform::new(h.config(100, 0)).unwrap());
+    let fast: Arc<dyn Platform> = Arc::new(HttpPlatform::new(h.config(1000, 0)).unwrap());
     let calls = (0..24).map(|_| {
         let p = fast.clone();
         async move { p.query_environments(Some(DEV_B), None).await }
