@@ -1159,7 +1159,6 @@ async fn pack_delete_removes_components_at_the_next_release() {
     assert_eq!(sim.delete(None, dep).await.0, 200);
     assert_eq!(sim.delete(None, pkg).await.0, 200);
     assert_eq!(sim.get(None, pkg).await.1["deleted"], true);
-    );
     // A scheduled release stays 202 SCHEDULED until its date.
     let (_, sched) = sim
         .post(
