@@ -899,6 +899,11 @@ async fn branch_writes_stay_on_the_branch_until_an_override_merge() {
         .await
         .unwrap()
         .is_empty());
+    let unknown = p
+        .component_where_used(None, "99999999-0000-4000-8000-000000000000", Some(&bid))
+        .await
+        .unwrap_err();
+    assert_eq!(unknown.code(), ErrorCode::ComponentNotFound, "{unknown}");
 
     // Tilde reads see the branch; main does not.
     let on_branch = p.get_component(None, PROD_PROC, Some(&bid)).await.unwrap();

@@ -926,8 +926,12 @@ impl Platform for HttpPlatform {
                 let path = format!("ComponentReference/{}", tilde(component_id, Some(b)));
                 match self.get_json::<ComponentReference>(&path, account).await {
                     Ok(r) => Ok(r.references),
-                    // Boomi answers 400 for a component that nothing references (gotcha 4).
-                    Err(BoomiError::Http { status: 400, .. }) => Ok(Vec::new()),
+                    // Boomi answers 400 for a component without references (gotcha 4); an
+                    // unknown component stays an error.
+                    Err(e @ BoomiError::Http { status: 400, .. }) if !e.is_not_found() => {
+                        tracing::debug!(component_id, error = %e, "no references");
+                        Ok(Vec::new())
+                    }
                     Err(e) => Err(e),
                 }
             }
