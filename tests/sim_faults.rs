@@ -330,3 +330,52 @@ async fn faults_from_the_seed_file() {
     };
     assert_eq!(got, vec![200, 502, 200]);
 }
+
+#[tokio::test]
+async fn lost_responses_still_change_the_state() {
+    let sim = start(small_seed(), SimConfig::instant()).await;
+    sim.server.inject(Fault::LoseResponse {
+        endpoint: "POST Branch".into(),
+        nth: 1,
+        count: 1,
+        status: None,
+    });
+    let err = sim
+        .http
+        .post(sim.url(DEV, "Branch"))
+        .basic_auth(USER, Some(TOKEN))
+        .json(&json!({"name": "promo-lost"}))
+        .send()
+        .await
+        .expect_err("the answer is lost");
+    assert!(!err.is_status(), "{err}");
+    // The branch was created anyway: a blind retry collides with it, a lookup finds it.
+    assert_eq!(
+        sim.post(DEV, "Branch", json!({"name": "promo-lost"}))
+            .await
+            .0,
+        400
+    );
+    let (found, _) = sim.query_all(DEV, "Branch", eq("name", "promo-lost")).await;
+    assert_eq!(found.len(), 1);
+
+    sim.server.inject(Fault::LoseResponse {
+        endpoint: "PackagedComponent".into(),
+        nth: 1,
+        count: 1,
+        status: Some(504),
+    });
+    let body =
+        json!({"componentId": "aaaaaaaa-0000-4000-8000-000000000001", "packageVersion": "7.0"});
+    assert_eq!(
+        sim.post(DEV, "PackagedComponent", body.clone()).await.0,
+        504
+    );
+    assert_eq!(
+        sim.post(DEV, "PackagedComponent", body).await.0,
+        400,
+        "already created"
+    );
+    let state = sim.server.state();
+    assert_eq!(state["faults"][1]["fired"], 1);
+}

@@ -549,6 +549,17 @@ async fn api(
     let result = dispatch(&shared, &mut inner, &method, &route, &account, user, &body);
     shared.persist(&inner);
     drop(inner);
+    if let Some(lost) = decision.lose_response {
+        tracing::info!(endpoint = %key, account = %account, "sim call carried out, answer lost");
+        return match lost {
+            Some(status) => error_response(status, &format!("Injected fault: {status}"), xml),
+            None => {
+                let mut r = Response::new(Body::empty());
+                r.extensions_mut().insert(DropConnection);
+                r
+            }
+        };
+    }
     let response = match result {
         Ok(Reply::Json(status, v)) => json_response(status, &v),
         Ok(Reply::Xml(x)) => xml_response(200, x),
