@@ -9,11 +9,13 @@
 //!   token, one shared rate limiter, retries with capped exponential backoff and jitter,
 //!   `queryMore` paging, an optional traffic record).
 //! * [`BoomiError`] with catalogue codes, and [`Credentials`].
+//! * [`listing`]: the read-side listings (dev accounts, dev packages, integration packs).
 
 pub mod credentials;
 pub mod error;
 pub mod http;
 pub mod lenient;
+pub mod listing;
 pub mod wire;
 
 pub use credentials::Credentials;
