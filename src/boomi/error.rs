@@ -206,7 +206,7 @@ fn looks_not_found(status: u16, message: &str) -> bool {
     [
         "not found",
         "no such",
-        "does not exist",
+        "not exist",
         "doesn't exist",
         "unknown id",
         "invalid id",

@@ -76,8 +76,43 @@ impl RetryPolicy {
     }
 }
 
+/// One HTTP exchange with Boomi (every attempt), for metrics: `endpoint` is the path
+/// template (`Branch/{id}`, `Component/{id}`, `MergeRequest/execute/{id}`), never an id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallEvent {
+    pub method: String,
+    pub endpoint: String,
+    /// `None` when no HTTP answer came back (transport error).
+    pub status: Option<u16>,
+    /// 1 for the first try.
+    pub attempt: u32,
+    pub duration: Duration,
+}
+
+/// Receives a [`CallEvent`] after every HTTP exchange (must be quick; called inline).
+pub type CallObserver = Arc<dyn Fn(&CallEvent) + Send + Sync>;
+
+/// The template of an API path relative to the account: ids become `{id}`.
+pub fn endpoint_template(path: &str) -> String {
+    let path = path.split('?').next().unwrap_or(path);
+    let mut segs = path.split('/').filter(|s| !s.is_empty());
+    let Some(first) = segs.next() else {
+        return String::new();
+    };
+    let object = first.split('~').next().unwrap_or(first);
+    let mut out = object.to_string();
+    for seg in segs {
+        out.push('/');
+        match seg {
+            "query" | "queryMore" | "bulk" | "execute" | "update" => out.push_str(seg),
+            _ => out.push_str("{id}"),
+        }
+    }
+    out
+}
+
 /// Configuration of an [`HttpPlatform`].
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct HttpConfig {
     /// `https://api.boomi.com` by default; `http://127.0.0.1:9090` for `promoter sim`.
     pub base_url: String,
@@ -91,6 +126,23 @@ pub struct HttpConfig {
     pub record_http: Option<PathBuf>,
     /// Per-request timeout.
     pub timeout: Duration,
+    /// Called after every HTTP exchange (metrics: calls by endpoint and status).
+    pub observer: Option<CallObserver>,
+}
+
+impl std::fmt::Debug for HttpConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpConfig")
+            .field("base_url", &self.base_url)
+            .field("primary_account_id", &self.primary_account_id)
+            .field("credentials", &self.credentials)
+            .field("requests_per_second", &self.requests_per_second)
+            .field("retry", &self.retry)
+            .field("record_http", &self.record_http)
+            .field("timeout", &self.timeout)
+            .field("observer", &self.observer.as_ref().map(|_| "<fn>"))
+            .finish()
+    }
 }
 
 impl HttpConfig {
@@ -109,6 +161,7 @@ impl HttpConfig {
             retry: RetryPolicy::default(),
             record_http: None,
             timeout: Duration::from_secs(60),
+            observer: None,
         }
     }
 }
@@ -220,8 +273,120 @@ fn recorded_body(text: Option<String>, json: bool) -> Value {
             }
             Err(_) => Value::String(t),
         },
+        Some(t)
+            if t.trim_start_matches('\u{feff}')
+                .trim_start()
+                .starts_with('<') =>
+        {
+            Value::String(redact_xml_secrets(&t))
+        }
         Some(t) => Value::String(t),
     }
+}
+
+/// Mask secrets in component XML before it is recorded: the `value` attribute of a
+/// `<field ... type="password">` and any attribute named `password`. Everything else is kept
+/// as it was (the record is a debugging aid).
+pub fn redact_xml_secrets(xml: &str) -> String {
+    let mut out = String::with_capacity(xml.len());
+    let mut rest = xml;
+    while let Some(lt) = rest.find('<') {
+        out.push_str(&rest[..lt]);
+        let tag_and_more = &rest[lt..];
+        // A start tag ends at the first '>' outside quotes.
+        let mut end = None;
+        let mut quote: Option<char> = None;
+        for (i, c) in tag_and_more.char_indices().skip(1) {
+            match quote {
+                Some(q) if c == q => quote = None,
+                Some(_) => {}
+                None if c == '"' || c == '\'' => quote = Some(c),
+                None if c == '>' => {
+                    end = Some(i + 1);
+                    break;
+                }
+                None => {}
+            }
+        }
+        let Some(end) = end else {
+            out.push_str(tag_and_more);
+            return out;
+        };
+        out.push_str(&redact_tag(&tag_and_more[..end]));
+        rest = &tag_and_more[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn redact_tag(tag: &str) -> String {
+    let name_end = tag[1..]
+        .find(|c: char| c.is_whitespace() || c == '>' || c == '/')
+        .map(|i| i + 1)
+        .unwrap_or(tag.len());
+    let name = &tag[1..name_end];
+    if name.starts_with(['/', '!', '?']) {
+        return tag.to_string();
+    }
+    let local = name.rsplit(':').next().unwrap_or(name);
+    // Parse attributes (name, quote, value span).
+    let mut attrs: Vec<(String, usize, usize)> = Vec::new();
+    let b = tag.as_bytes();
+    let mut i = name_end;
+    while i < b.len() {
+        while i < b.len() && (b[i] as char).is_whitespace() {
+            i += 1;
+        }
+        let start = i;
+        while i < b.len() && !matches!(b[i], b'=' | b'>' | b'/') && !(b[i] as char).is_whitespace()
+        {
+            i += 1;
+        }
+        let key = tag[start..i].to_string();
+        while i < b.len() && (b[i] as char).is_whitespace() {
+            i += 1;
+        }
+        if i >= b.len() || b[i] != b'=' {
+            i += 1;
+            continue;
+        }
+        i += 1;
+        while i < b.len() && (b[i] as char).is_whitespace() {
+            i += 1;
+        }
+        if i >= b.len() || !matches!(b[i], b'"' | b'\'') {
+            continue;
+        }
+        let q = b[i];
+        let vstart = i + 1;
+        let Some(len) = tag[vstart..].find(q as char) else {
+            break;
+        };
+        attrs.push((key, vstart, vstart + len));
+        i = vstart + len + 1;
+    }
+    let attr_value = |k: &str| {
+        attrs
+            .iter()
+            .find(|(n, _, _)| n == k)
+            .map(|(_, s, e)| &tag[*s..*e])
+    };
+    let password_field =
+        local == "field" && attr_value("type").is_some_and(|t| t.eq_ignore_ascii_case("password"));
+    let mut out = String::with_capacity(tag.len());
+    let mut last = 0;
+    for (k, s, e) in &attrs {
+        let local_key = k.rsplit(':').next().unwrap_or(k);
+        let secret =
+            local_key.eq_ignore_ascii_case("password") || (password_field && local_key == "value");
+        if secret && s < e {
+            out.push_str(&tag[last..*s]);
+            out.push_str("&lt;redacted&gt;");
+            last = *e;
+        }
+    }
+    out.push_str(&tag[last..]);
+    out
 }
 
 /// Percent-encode one path segment (RFC 3986 unreserved characters kept).
@@ -288,6 +453,7 @@ pub struct HttpPlatform {
     limiter: Arc<DefaultDirectRateLimiter>,
     retry: RetryPolicy,
     recorder: Option<Recorder>,
+    observer: Option<CallObserver>,
 }
 
 impl std::fmt::Debug for HttpPlatform {
@@ -342,6 +508,7 @@ impl HttpPlatform {
             limiter: Arc::new(RateLimiter::direct(quota)),
             retry: config.retry,
             recorder,
+            observer: config.observer,
         })
     }
 
@@ -436,10 +603,24 @@ impl HttpPlatform {
                     } else { Value::Null },
                 }));
             }
+            if let Some(observe) = &self.observer {
+                observe(&CallEvent {
+                    method: method.to_string(),
+                    endpoint: endpoint_template(path),
+                    status: if transport_err.is_none() {
+                        status
+                    } else {
+                        None
+                    },
+                    attempt: attempt + 1,
+                    duration: elapsed,
+                });
+            }
             let can_retry = attempt < self.retry.max_retries;
             if let Some(e) = transport_err {
                 tracing::debug!(%method, path = %shown_path, attempt, error = %e, "Boomi transport error");
                 if can_retry {
+                    tracing::info!(%method, path = %shown_path, attempt = attempt + 1, error = %e, "Boomi call failed in transport; retrying");
                     tokio::time::sleep(self.retry.delay(attempt, None)).await;
                     attempt += 1;
                     continue;
@@ -465,6 +646,7 @@ impl HttpPlatform {
             }
             if is_retryable_status(status) {
                 if can_retry {
+                    tracing::info!(%method, path = %shown_path, status, attempt = attempt + 1, "Boomi answered a retryable status; retrying");
                     tokio::time::sleep(self.retry.delay(attempt, retry_after)).await;
                     attempt += 1;
                     continue;
@@ -635,7 +817,6 @@ fn looks_like_duplicate_package(e: &BoomiError) -> bool {
     if (*status == 400 || *status == 409) && {
         let m = message.to_ascii_lowercase();
         m.contains("already exist") || m.contains("duplicate")
-            || (m.contains("version") && m.contains("exist"))
     })
 }
 
@@ -745,8 +926,12 @@ impl Platform for HttpPlatform {
                 let path = format!("ComponentReference/{}", tilde(component_id, Some(b)));
                 match self.get_json::<ComponentReference>(&path, account).await {
                     Ok(r) => Ok(r.references),
-                    // Boomi answers 400 for a component that nothing references (gotcha 4).
-                    Err(BoomiError::Http { status: 400, .. }) => Ok(Vec::new()),
+                    // Boomi answers 400 for a component without references (gotcha 4); an
+                    // unknown component stays an error.
+                    Err(e @ BoomiError::Http { status: 400, .. }) if !e.is_not_found() => {
+                        tracing::debug!(component_id, error = %e, "no references");
+                        Ok(Vec::new())
+                    }
                     Err(e) => Err(e),
                 }
             }
@@ -1033,7 +1218,7 @@ impl Platform for HttpPlatform {
         let status = if r.body.trim().is_empty() {
             ReleaseIntegrationPackStatus {
                 request_id: Some(request_id.to_string()),
-                response_status_code: Some(r.status as i64),
+                response_status_code: r.status as i64,
                 ..Default::default()
             }
         } else {
@@ -1230,6 +1415,22 @@ mod tests {
     }
 
     #[test]
+    fn endpoint_templates_hide_ids() {
+        assert_eq!(endpoint_template("Branch/QjoyMQ"), "Branch/{id}");
+        assert_eq!(endpoint_template("Component/abc~Qjox"), "Component/{id}");
+        assert_eq!(endpoint_template("Component"), "Component");
+        assert_eq!(endpoint_template("Branch/query"), "Branch/query");
+        assert_eq!(
+            endpoint_template("MergeRequest/execute/TVI6MQ"),
+            "MergeRequest/execute/{id}"
+        );
+        assert_eq!(
+            endpoint_template("EnvironmentExtensions/env-1?overrideAccount=x"),
+            "EnvironmentExtensions/{id}"
+        );
+    }
+
+    #[test]
     fn segments_are_encoded() {
         assert_eq!(encode_segment("Qjox"), "Qjox");
         assert_eq!(encode_segment("a/b+c d"), "a%2Fb%2Bc%20d");
@@ -1245,6 +1446,23 @@ mod tests {
         let s = v.as_str().unwrap();
         assert!(!s.contains("hunter2"));
         assert!(s.contains("db.local"));
+    }
+
+    #[test]
+    fn secrets_are_masked_in_recorded_xml() {
+        let xml = r#"<bns:Component xmlns:bns="http://api.platform.boomi.com/" name="a>b"><bns:object><DatabaseSettings xmlns=""><field id="host" type="string" value="db.local"/><field id="password" type="password" value="hunter2"/><AuthSettings user="svc" password='s3cret'/><field value="x&gt;" type="PASSWORD" id="p2"/></DatabaseSettings><!-- <field type="password" value="c"/> --></bns:object></bns:Component>"#;
+        let v = recorded_body(Some(xml.to_string()), false);
+        let s = v.as_str().unwrap();
+        assert!(
+            !s.contains("hunter2") && !s.contains("s3cret") && !s.contains("x&gt;"),
+            "{s}"
+        );
+        assert!(s.contains(r#"<field id="host" type="string" value="db.local"/>"#));
+        assert!(s.contains(r#"user="svc" password='&lt;redacted&gt;'"#));
+        assert!(s.contains(r#"name="a>b""#));
+        assert!(quick_xml::Reader::from_str(s).read_event().is_ok());
+        assert_eq!(redact_xml_secrets("no tags"), "no tags");
+        assert_eq!(redact_xml_secrets("<a b=\"1\""), "<a b=\"1\"");
     }
 
     #[test]

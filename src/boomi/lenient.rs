@@ -68,6 +68,11 @@ pub fn opt_i64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error>
     value_to_i64(Value::deserialize(d)?)
 }
 
+/// `i64` like [`opt_i64`], null/absent as 0.
+pub fn i64_or_zero<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    Ok(opt_i64(d)?.unwrap_or(0))
+}
+
 /// `Option<String>` from a string, a number or a boolean (rendered as text), or null/absent.
 /// Used for free-text version fields such as `packageVersion` that examples send as `1.0`.
 pub fn opt_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {

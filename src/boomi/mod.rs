@@ -9,16 +9,18 @@
 //!   token, one shared rate limiter, retries with capped exponential backoff and jitter,
 //!   `queryMore` paging, an optional traffic record).
 //! * [`BoomiError`] with catalogue codes, and [`Credentials`].
+//! * [`listing`]: the read-side listings (dev accounts, dev packages, integration packs).
 
 pub mod credentials;
 pub mod error;
 pub mod http;
 pub mod lenient;
+pub mod listing;
 pub mod wire;
 
 pub use credentials::Credentials;
 pub use error::{BoomiError, Resource};
-pub use http::{HttpConfig, HttpPlatform, RetryPolicy, DEFAULT_BASE_URL};
+pub use http::{CallEvent, CallObserver, HttpConfig, HttpPlatform, RetryPolicy, DEFAULT_BASE_URL};
 
 use async_trait::async_trait;
 use std::time::Duration;

@@ -1062,8 +1062,8 @@ pub struct ReleaseIntegrationPackStatus {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub release_status: Option<ReleaseStatus>,
     /// Required by the schema: always written (0 when unknown).
-    #[serde(default, deserialize_with = "l::opt_i64")]
-    pub response_status_code: Option<i64>,
+    #[serde(default, deserialize_with = "l::i64_or_zero")]
+    pub response_status_code: i64,
     #[serde(
         rename = "ReleasePackagedComponents",
         default,

@@ -5,6 +5,7 @@ mod demo;
 mod files;
 pub mod run;
 mod sign;
+pub mod boomi;
 pub mod sim;
 mod validate;
 mod write;
@@ -62,6 +63,12 @@ pub enum Command {
     Daemon(run::DaemonArgs),
     /// The whole lifecycle on the embedded emulator, explained as it runs
     Demo(demo::DemoArgs),
+    /// List the dev accounts (sub-accounts of the primary account)
+    Accounts(boomi::AccountsArgs),
+    /// List a dev account's packaged components, newest first (action A)
+    Packages(boomi::PackagesArgs),
+    /// List the integration packs (action J); TEST packs end in " - TEST"
+    Packs(boomi::PacksArgs),
     /// Run the Boomi emulator (a local, faithful stand-in for the Platform API)
     Sim(sim::SimArgs),
 }
@@ -112,6 +119,9 @@ pub fn main() -> ExitCode {
         Command::Xml(a) => xml::run_xml(a),
         Command::Diff(a) => xml::run_diff(a),
         Command::Sim(a) => Ok(sim::run(a)),
+        Command::Accounts(a) => Ok(boomi::run_accounts(a)),
+        Command::Packages(a) => Ok(boomi::run_packages(a)),
+        Command::Packs(a) => Ok(boomi::run_packs(a)),
         Command::Demo(a) => demo::demo(a),
         Command::Reconcile(a) => run::reconcile(a),
         Command::Daemon(a) => run::daemon(a),

@@ -78,6 +78,16 @@ fn run_inner(args: SimArgs) -> anyhow::Result<()> {
         state_file: args.state_file.clone(),
         ..SimConfig::default()
     };
+    // One log line per API call on stderr (RUST_LOG=debug adds the error messages); a
+    // subscriber installed by someone else wins.
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .try_init();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

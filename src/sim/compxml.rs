@@ -377,8 +377,7 @@ pub fn referenced_ids(object: &str) -> Vec<String> {
         }
     };
     let mut in_ref_element = false;
-    loop {
-        let Ok(ev) = reader.read_event() else { break };
+    while let Ok(ev) = reader.read_event() {
         match ev {
             Event::Eof => break,
             Event::Start(e) | Event::Empty(e) => {
@@ -470,6 +469,18 @@ mod tests {
         let changed = p.object.replace("S3cr3t!", "other");
         let ch = protect_secrets("c1", &changed, &extra, &first.secrets).unwrap();
         assert_ne!(ch.secrets["password"], first.secrets["password"]);
+    }
+
+    #[test]
+    fn objects_without_secrets_are_kept_byte_for_byte() {
+        let obj = "<process xmlns=\"\"  a=\"1\"\n   b='2' >\n  <!-- note --><x>a &amp; b &#169;</x><y></y><z/>\n  <![CDATA[ <raw> ]]>\n  <?pi data?>\n</process>";
+        let p = protect_secrets("c3", obj, &BTreeSet::new(), &BTreeMap::new()).unwrap();
+        assert_eq!(p.object, obj);
+        assert!(p.secrets.is_empty());
+        let doc = format!(
+            "<bns:Component xmlns:bns=\"http://api.platform.boomi.com/\" name=\"n\"><bns:object>{obj}</bns:object></bns:Component>"
+        );
+        assert_eq!(parse_component(&doc).unwrap().object, obj);
     }
 
     #[test]

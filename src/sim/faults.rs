@@ -1,5 +1,6 @@
 //! Fault injection: latency, an error rate per endpoint, "fail the Nth call to X with status
-//! S", dropping the connection, and failed merges / releases. Faults come from the seed,
+//! S", dropping the connection, losing the answer of a call that was carried out, and failed
+//! merges / releases. Faults come from the seed,
 //! from `POST /__sim/faults` (JSON) and from [`super::Server::inject`].
 //!
 //! Endpoints are named `METHOD Template`, e.g. `GET Branch/{id}`, `POST Branch`,
@@ -51,6 +52,18 @@ pub enum Fault {
         #[serde(default = "one")]
         count: u64,
     },
+    /// Carry out matching calls `nth` .. `nth + count - 1`, then lose the answer: reply
+    /// `status` instead of the real answer, or drop the connection when `status` is absent.
+    /// For testing that a client looks an object up before re-creating it.
+    LoseResponse {
+        endpoint: String,
+        #[serde(default = "one")]
+        nth: u64,
+        #[serde(default = "one")]
+        count: u64,
+        #[serde(default)]
+        status: Option<u16>,
+    },
     /// The next `count` merges end in `FAILED_TO_MERGE`.
     FailMerge {
         #[serde(default = "one")]
@@ -93,6 +106,8 @@ pub struct Decision {
     pub fail: Option<(u16, String, Option<u64>)>,
     /// Drop the connection.
     pub close: bool,
+    /// Handle the call, then answer this status (`Some`) or drop the connection (`None`).
+    pub lose_response: Option<Option<u16>>,
 }
 
 impl ActiveFault {
@@ -122,9 +137,9 @@ impl ActiveFault {
     /// Whether the fault is used up (a consumed FailNth / CloseConnection / FailMerge).
     pub fn exhausted(&self) -> bool {
         match &self.fault {
-            Fault::FailNth { nth, count, .. } | Fault::CloseConnection { nth, count, .. } => {
-                self.seen >= nth + count - 1
-            }
+            Fault::FailNth { nth, count, .. }
+            | Fault::CloseConnection { nth, count, .. }
+            | Fault::LoseResponse { nth, count, .. } => self.seen >= nth + count - 1,
             Fault::FailMerge { count } | Fault::FailRelease { count } => self.fired >= *count,
             _ => false,
         }
@@ -181,7 +196,8 @@ pub fn decide(faults: &mut [ActiveFault], key: &str) -> Decision {
             Fault::Latency { endpoint, .. }
             | Fault::ErrorRate { endpoint, .. }
             | Fault::FailNth { endpoint, .. }
-            | Fault::CloseConnection { endpoint, .. } => endpoint.clone(),
+            | Fault::CloseConnection { endpoint, .. }
+            | Fault::LoseResponse { endpoint, .. } => endpoint.clone(),
             Fault::FailMerge { .. } | Fault::FailRelease { .. } => continue,
         };
         if !endpoint_matches(&endpoint, key) || f.exhausted() {
@@ -218,6 +234,15 @@ pub fn decide(faults: &mut [ActiveFault], key: &str) -> Decision {
                 if d.fail.is_none() && !d.close && seen >= nth && seen < nth + count {
                     f.fired += 1;
                     d.close = true;
+                }
+            }
+            Fault::LoseResponse {
+                nth, count, status, ..
+            } => {
+                let free = d.fail.is_none() && !d.close && d.lose_response.is_none();
+                if free && seen >= nth && seen < nth + count {
+                    f.fired += 1;
+                    d.lose_response = Some(status);
                 }
             }
             Fault::FailMerge { .. } | Fault::FailRelease { .. } => {}

@@ -75,7 +75,8 @@ fn uuid() -> String {
 pub struct SimState {
     pub primary: String,
     pub accounts: BTreeMap<String, AccountState>,
-    #[serde(default)]
+    /// Pinned credentials; always taken from the seed, never written to the state file.
+    #[serde(skip)]
     pub users: Vec<SeedUser>,
     pub next_branch: u64,
     pub next_merge_request: u64,
@@ -1085,11 +1086,13 @@ impl SimState {
             },
         };
         let id = path_id.map(str::to_string).unwrap_or_else(uuid);
-        let folder_id = if let Some(f) = parsed.attr("folderId") {
-            if !acct.folders.contains_key(f) {
-                return Err(ApiErr::bad(format!("Folder {f} does not exist.")));
-            }
+        let known_folder = parsed
+            .attr("folderId")
+            .filter(|f| acct.folders.contains_key(*f));
+        let folder_id = if let Some(f) = known_folder {
             f.to_string()
+        } else if let (Some(f), None) = (parsed.attr("folderId"), parsed.attr("folderFullPath")) {
+            return Err(ApiErr::bad(format!("Folder {f} does not exist.")));
         } else if let Some(p) = parsed.attr("folderFullPath") {
             acct.folder_id_for_path(p, &mut counter)
         } else if let Some(p) = &prev {
@@ -1268,6 +1271,9 @@ impl SimState {
                 rows.push(edge(p, rev, &c));
             }
         } else if let Some(cid) = child {
+            if !acct.components.contains_key(cid) {
+                return Err(ctx.unknown(format!("Component {cid} does not exist.")));
+            }
             for p in acct.components.values() {
                 if let Some(rev) = acct.head(p, &branch) {
                     if !rev.deleted

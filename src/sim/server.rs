@@ -47,9 +47,14 @@ struct Inner {
     total_calls: u64,
     rate_limited: u64,
     pages: HashMap<String, Page>,
+    page_seq: u64,
 }
 
+/// Unconsumed query pages kept at most (the oldest are forgotten, like expired tokens).
+const MAX_PENDING_PAGES: usize = 1000;
+
 struct Page {
+    seq: u64,
     account: String,
     object: String,
     rows: Vec<Value>,
@@ -116,10 +121,13 @@ impl Server {
                     path: p.display().to_string(),
                     message: e.to_string(),
                 })?;
-                serde_json::from_slice::<SimState>(&text).map_err(|e| SimError::State {
-                    path: p.display().to_string(),
-                    message: e.to_string(),
-                })?
+                let mut st =
+                    serde_json::from_slice::<SimState>(&text).map_err(|e| SimError::State {
+                        path: p.display().to_string(),
+                        message: e.to_string(),
+                    })?;
+                st.users = seed.users.clone();
+                st
             }
             _ => SimState::from_seed(&seed)?,
         };
@@ -139,6 +147,7 @@ impl Server {
                 total_calls: 0,
                 rate_limited: 0,
                 pages: HashMap::new(),
+                page_seq: 0,
             }),
             cfg: config,
             limiter,
@@ -540,12 +549,33 @@ async fn api(
     let result = dispatch(&shared, &mut inner, &method, &route, &account, user, &body);
     shared.persist(&inner);
     drop(inner);
-    match result {
+    if let Some(lost) = decision.lose_response {
+        tracing::info!(endpoint = %key, account = %account, "sim call carried out, answer lost");
+        return match lost {
+            Some(status) => error_response(status, &format!("Injected fault: {status}"), xml),
+            None => {
+                let mut r = Response::new(Body::empty());
+                r.extensions_mut().insert(DropConnection);
+                r
+            }
+        };
+    }
+    let response = match result {
         Ok(Reply::Json(status, v)) => json_response(status, &v),
         Ok(Reply::Xml(x)) => xml_response(200, x),
         Ok(Reply::Empty) => StatusCode::OK.into_response(),
-        Err(e) => error_response(e.status, &e.message, xml),
-    }
+        Err(e) => {
+            tracing::debug!(endpoint = %key, status = e.status, message = %e.message, "sim error");
+            error_response(e.status, &e.message, xml)
+        }
+    };
+    tracing::info!(
+        endpoint = %key,
+        account = %account,
+        status = response.status().as_u16(),
+        "sim call"
+    );
+    response
 }
 
 fn json_body(body: &Bytes, object: &str) -> ApiResult<Value> {
@@ -592,9 +622,22 @@ fn page(
             "EXAMPLE{}",
             base64::engine::general_purpose::STANDARD.encode(raw)
         );
+        if inner.pages.len() >= MAX_PENDING_PAGES {
+            if let Some(oldest) = inner
+                .pages
+                .iter()
+                .min_by_key(|(_, p)| p.seq)
+                .map(|(k, _)| k.clone())
+            {
+                inner.pages.remove(&oldest);
+            }
+        }
+        inner.page_seq += 1;
+        let seq = inner.page_seq;
         inner.pages.insert(
             token.clone(),
             Page {
+                seq,
                 account: account.to_string(),
                 object: object.to_string(),
                 rows: rest,
@@ -762,7 +805,13 @@ fn dispatch(
                 None => (*spec, None),
             };
             let edges = state.reference_rows(account, None, None, Some(id), branch, &ctx)?;
-            if edges.is_empty() {
+            let has_children = || {
+                state
+                    .reference_rows(account, Some(id), None, None, branch, &ctx)
+                    .is_ok_and(|c| !c.is_empty())
+            };
+            // Boomi answers 400 only when the component has neither parents nor children.
+            if edges.is_empty() && !has_children() {
                 return Err(ApiErr::bad(format!(
                     "Component {id} has no parent or child references."
                 )));
