@@ -13,6 +13,7 @@
 //! | [`sim`] | the Boomi emulator (`promoter sim`): in-memory platform behind an axum server |
 //! | [`store`] | SQLite state: promotion log, mappings, step journal, audit log |
 //! | [`source`] | git snapshots, change detection, watching and fetching the promotions repo |
+//! | [`server`] | the operator HTTP server: health, readiness, metrics, JSON API, webhook, dashboard |
 //! | [`cli`] | the `promoter` command line |
 
 pub mod boomi;
@@ -21,6 +22,7 @@ pub mod deps;
 pub mod model;
 pub mod policy;
 pub mod sim;
+pub mod server;
 pub mod source;
 pub mod store;
 pub mod xml;

@@ -14,6 +14,7 @@ pub mod credentials;
 pub mod error;
 pub mod http;
 pub mod lenient;
+pub mod source;
 pub mod wire;
 
 pub use credentials::Credentials;
