@@ -1,7 +1,9 @@
 //! The `promoter` command line: one file per command group, `main` dispatches.
 //! Exit codes: 0 success, 1 validation found problems / the command failed, 2 usage error.
 
+mod deps;
 mod files;
+pub mod read;
 mod sign;
 mod validate;
 mod write;
@@ -51,8 +53,19 @@ pub enum Command {
     AssignPack(write::AssignPackArgs),
     /// Process component XML files (strip, rewrite, normalize, references, production)
     Xml(xml::XmlArgs),
-    /// Diff two component XML files after normalising both
-    Diff(xml::DiffArgs),
+    /// Diff a promotion's components (branch against main), or two component XML files
+    Diff(read::DiffArgs),
+    /// List promotions from the state store, newest first
+    Status(read::StatusArgs),
+    /// Show one promotion: record, components, deployments, journal, audit trail
+    Show(read::ShowArgs),
+    /// Promotion history of a process or a component
+    History(read::HistoryArgs),
+    /// Component mappings (list, CSV export)
+    #[command(subcommand)]
+    Mappings(read::MappingsCommand),
+    /// Resolve a component's dependency tree in a dev account and check connection mappings
+    Deps(deps::DepsArgs),
 }
 
 /// Output format shared by commands.
@@ -99,7 +112,12 @@ pub fn main() -> ExitCode {
         Command::CancelTest(a) => write::cancel_test(a),
         Command::AssignPack(a) => write::assign_pack(a),
         Command::Xml(a) => xml::run_xml(a),
-        Command::Diff(a) => xml::run_diff(a),
+        Command::Diff(a) => read::diff(a),
+        Command::Status(a) => read::status(a),
+        Command::Show(a) => read::show(a),
+        Command::History(a) => read::history(a),
+        Command::Mappings(c) => read::mappings(c),
+        Command::Deps(a) => deps::deps(a),
     };
     match result {
         Ok(code) => code,
