@@ -113,7 +113,12 @@ fn filled_store() -> Arc<Store> {
     walk(
         &store,
         t,
-        &[S::InProgress, S::Completed, S::TestDeploying, S::TestDeployed],
+        &[
+            S::InProgress,
+            S::Completed,
+            S::TestDeploying,
+            S::TestDeployed,
+        ],
     );
     store
         .update("orders-test-1", |r| {
@@ -155,7 +160,11 @@ fn filled_store() -> Arc<Store> {
         &[S::Failed],
     );
     let step = store
-        .begin_step("orders-test-1", "create-branch", &json!({"name": "promo-orders-test-1"}))
+        .begin_step(
+            "orders-test-1",
+            "create-branch",
+            &json!({"name": "promo-orders-test-1"}),
+        )
         .unwrap();
     store
         .finish_step(step, &json!({"branchId": "QjoxMjM"}), None, |_| {})
@@ -487,9 +496,9 @@ async fn dashboard_renders_and_escapes() {
     let html = r.text().await.unwrap();
     assert!(!html.contains("<script>"), "raw script tag in\n{html}");
     assert!(!html.contains("<img"), "raw img tag");
-    assert!(html.contains(
-        "&lt;script&gt;alert(&#39;pwned&#39;)&lt;/script&gt; &amp; &quot;Co&quot;"
-    ));
+    assert!(
+        html.contains("&lt;script&gt;alert(&#39;pwned&#39;)&lt;/script&gt; &amp; &quot;Co&quot;")
+    );
     assert!(html.contains("<h2>Pipeline</h2>"));
     assert!(html.contains("Peer review queue (2)"));
     assert!(html.contains("Admin review queue (1)"));

@@ -105,9 +105,9 @@ fn load_mappings(a: &DepsArgs) -> Result<(Vec<ExistingMapping>, MappingSources)>
         let loaded = super::files::load(repo, None, false)?;
         let path = format!("mappings/{}.yaml", a.account);
         let bootstrap = match &a.trust {
-            Some(p) => Some(
-                AllowedSigners::read(p).with_context(|| format!("--trust {}", p.display()))?,
-            ),
+            Some(p) => {
+                Some(AllowedSigners::read(p).with_context(|| format!("--trust {}", p.display()))?)
+            }
             None => None,
         };
         if bootstrap.is_none() && accepted.is_none() {
@@ -141,10 +141,9 @@ fn load_mappings(a: &DepsArgs) -> Result<(Vec<ExistingMapping>, MappingSources)>
             }
             None if loaded.files.contains_key(&path) => {
                 for p in verified.problems.iter().filter(|p| p.file == path) {
-                    sources.warnings.push(format!(
-                        "{}: {}: {} (not used)",
-                        p.file, p.code, p.message
-                    ));
+                    sources
+                        .warnings
+                        .push(format!("{}: {}: {} (not used)", p.file, p.code, p.message));
                 }
                 if !verified.problems.iter().any(|p| p.file == path) {
                     sources
@@ -152,9 +151,11 @@ fn load_mappings(a: &DepsArgs) -> Result<(Vec<ExistingMapping>, MappingSources)>
                         .push(format!("{path}: not verified (not used)"));
                 }
             }
-            None => sources
-                .warnings
-                .push(format!("{path} is not in {} ({})", repo.display(), loaded.origin)),
+            None => sources.warnings.push(format!(
+                "{path} is not in {} ({})",
+                repo.display(),
+                loaded.origin
+            )),
         }
     }
     Ok((by_dev.into_values().collect(), sources))
@@ -315,9 +316,15 @@ pub fn deps(a: DepsArgs) -> Result<ExitCode> {
             }
             if a.check_references {
                 if r.reference_mismatches.is_empty() {
-                    writeln!(out, "\nReferences: the XML and the ComponentReference API agree.")?;
+                    writeln!(
+                        out,
+                        "\nReferences: the XML and the ComponentReference API agree."
+                    )?;
                 } else {
-                    writeln!(out, "\nReference mismatches (XML vs ComponentReference API):")?;
+                    writeln!(
+                        out,
+                        "\nReference mismatches (XML vs ComponentReference API):"
+                    )?;
                     for m in &r.reference_mismatches {
                         writeln!(
                             out,

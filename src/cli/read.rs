@@ -74,7 +74,9 @@ impl BoomiArgs {
             .or(fallback_primary)
             .filter(|p| !p.trim().is_empty())
             .ok_or_else(|| {
-                anyhow!("give the primary account id (--primary-account or PROMOTER_PRIMARY_ACCOUNT)")
+                anyhow!(
+                    "give the primary account id (--primary-account or PROMOTER_PRIMARY_ACCOUNT)"
+                )
             })?;
         let credentials = Credentials::resolve(self.token_file.as_deref())?;
         let mut cfg = HttpConfig::new(&self.boomi_url, primary, credentials);
@@ -260,8 +262,15 @@ pub fn status(a: StatusArgs) -> Result<ExitCode> {
                     "{}",
                     table(
                         &[
-                            "ID", "STATUS", "TARGET", "MODE", "DEV ACCOUNT", "BRANCH", "VERSION",
-                            "ERROR", "WAITING"
+                            "ID",
+                            "STATUS",
+                            "TARGET",
+                            "MODE",
+                            "DEV ACCOUNT",
+                            "BRANCH",
+                            "VERSION",
+                            "ERROR",
+                            "WAITING"
                         ],
                         &status_rows(&list)
                     )
@@ -756,7 +765,10 @@ pub fn diff(a: DiffArgs) -> Result<ExitCode> {
         .iter()
         .filter(|c| {
             c.status == ComponentStatus::Success
-                && matches!(c.action, ComponentAction::Created | ComponentAction::Updated)
+                && matches!(
+                    c.action,
+                    ComponentAction::Created | ComponentAction::Updated
+                )
                 && c.prod_component_id.is_some()
         })
         .filter(|c| match &a.component {

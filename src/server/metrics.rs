@@ -215,26 +215,48 @@ mod tests {
         shared.set_branches(3, 15);
         shared.set_promotions(&[(PromotionStatus::TestDeployed, 2)]);
         let text = m.encode();
-        assert!(text.contains("# TYPE reconcile_duration_seconds histogram"), "{text}");
-        assert!(text.contains("reconcile_duration_seconds_count 1"), "{text}");
-        assert!(text.contains("reconcile_duration_seconds_bucket{le=\"0.5\"} 1"), "{text}");
-        assert!(text.contains("reconcile_duration_seconds_bucket{le=\"0.25\"} 0"), "{text}");
         assert!(
-            text.contains("boomi_api_calls_total{endpoint=\"GET Component/{id}\",status=\"200\"} 2"),
+            text.contains("# TYPE reconcile_duration_seconds histogram"),
+            "{text}"
+        );
+        assert!(
+            text.contains("reconcile_duration_seconds_count 1"),
+            "{text}"
+        );
+        assert!(
+            text.contains("reconcile_duration_seconds_bucket{le=\"0.5\"} 1"),
+            "{text}"
+        );
+        assert!(
+            text.contains("reconcile_duration_seconds_bucket{le=\"0.25\"} 0"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "boomi_api_calls_total{endpoint=\"GET Component/{id}\",status=\"200\"} 2"
+            ),
             "{text}"
         );
         assert!(
             text.contains("boomi_api_calls_total{endpoint=\"POST Branch\",status=\"error\"} 1"),
             "{text}"
         );
-        assert!(text.contains("errors_total{code=\"BRANCH_LIMIT_REACHED\"} 1"), "{text}");
+        assert!(
+            text.contains("errors_total{code=\"BRANCH_LIMIT_REACHED\"} 1"),
+            "{text}"
+        );
         assert!(text.contains("branches{kind=\"count\"} 3"), "{text}");
         assert!(text.contains("branches{kind=\"limit\"} 15"), "{text}");
-        assert!(text.contains("promotions{status=\"TEST_DEPLOYED\"} 2"), "{text}");
+        assert!(
+            text.contains("promotions{status=\"TEST_DEPLOYED\"} 2"),
+            "{text}"
+        );
         assert!(text.contains("promotions{status=\"QUEUED\"} 0"), "{text}");
         assert!(text.trim_end().ends_with("# EOF"));
         // A refresh replaces the previous counts.
         m.set_promotions(&[]);
-        assert!(m.encode().contains("promotions{status=\"TEST_DEPLOYED\"} 0"));
+        assert!(m
+            .encode()
+            .contains("promotions{status=\"TEST_DEPLOYED\"} 0"));
     }
 }

@@ -313,33 +313,34 @@ async fn api_queue(
 ) -> Result<Response, ServerError> {
     let viewer = q.get("viewer").filter(|s| !s.is_empty()).cloned();
     let account = q.get("account").filter(|s| !s.is_empty()).cloned();
-    let list = match queue.as_str() {
-        "peer" => read_store(&state, move |s| s.peer_queue(viewer.as_deref())).await?,
-        "admin" => read_store(&state, move |s| s.admin_queue(viewer.as_deref())).await?,
-        "ready" => {
-            read_store(&state, move |s| {
-                s.ready_queue(account.as_deref(), viewer.as_deref())
-            })
-            .await?
-        }
-        other => {
-            return Ok((
+    let list =
+        match queue.as_str() {
+            "peer" => read_store(&state, move |s| s.peer_queue(viewer.as_deref())).await?,
+            "admin" => read_store(&state, move |s| s.admin_queue(viewer.as_deref())).await?,
+            "ready" => {
+                read_store(&state, move |s| {
+                    s.ready_queue(account.as_deref(), viewer.as_deref())
+                })
+                .await?
+            }
+            other => return Ok((
                 StatusCode::NOT_FOUND,
                 Json(json!({
                     "code": ErrorCode::InvalidRequest.as_str(),
                     "message": format!("unknown queue {other:?}: expected peer, admin or ready"),
                 })),
             )
-                .into_response())
-        }
-    };
+                .into_response()),
+        };
     Ok(Json(json!({ "queue": queue, "promotions": list })).into_response())
 }
 
 /// Parse `?source=ENGINE|ADMIN`.
 pub(crate) fn parse_source(s: &str) -> Result<MappingSource, ServerError> {
     MappingSource::parse(&s.trim().to_ascii_uppercase()).ok_or_else(|| {
-        ServerError::BadRequest(format!("unknown mapping source {s:?}: expected ENGINE or ADMIN"))
+        ServerError::BadRequest(format!(
+            "unknown mapping source {s:?}: expected ENGINE or ADMIN"
+        ))
     })
 }
 
@@ -411,9 +412,7 @@ async fn git_hook(
     body: Bytes,
 ) -> Result<Response, ServerError> {
     if let Some(secret) = &state.webhook_secret {
-        let sig = headers
-            .get(SIGNATURE_HEADER)
-            .and_then(|v| v.to_str().ok());
+        let sig = headers.get(SIGNATURE_HEADER).and_then(|v| v.to_str().ok());
         if sig.is_none() {
             return Err(ServerError::Unauthorized(format!(
                 "missing {SIGNATURE_HEADER} header"
@@ -455,14 +454,22 @@ mod tests {
         assert!(sig.starts_with("sha256=") && sig.len() == 7 + 64);
         assert!(verify_webhook_signature(b"s3cret", body, Some(&sig)));
         assert!(!verify_webhook_signature(b"other", body, Some(&sig)));
-        assert!(!verify_webhook_signature(b"s3cret", b"tampered", Some(&sig)));
+        assert!(!verify_webhook_signature(
+            b"s3cret",
+            b"tampered",
+            Some(&sig)
+        ));
         assert!(!verify_webhook_signature(b"s3cret", body, None));
         assert!(!verify_webhook_signature(
             b"s3cret",
             body,
             Some(sig.trim_start_matches("sha256="))
         ));
-        assert!(!verify_webhook_signature(b"s3cret", body, Some("sha256=zz")));
+        assert!(!verify_webhook_signature(
+            b"s3cret",
+            body,
+            Some("sha256=zz")
+        ));
         // GitHub's documented example.
         assert_eq!(
             sign_webhook(b"It's a Secret to Everybody", b"Hello, World!"),
