@@ -8,12 +8,10 @@
 //! failed (an unknown promotion is `PROMOTION_NOT_FOUND`).
 
 use super::{print_json, Output};
-use crate::boomi::{BoomiError, Credentials, HttpConfig, HttpPlatform, Platform};
+use crate::boomi::{Credentials, HttpConfig, HttpPlatform};
 use crate::model::{ErrorCode, PromotionStatus};
-use crate::store::{
-    ComponentAction, ComponentStatus, MappingFilter, MappingSource, PromotionFilter,
-    PromotionRecord, Store,
-};
+use crate::server::diff as diffs;
+use crate::store::{MappingFilter, MappingSource, PromotionFilter, PromotionRecord, Store};
 use crate::xml;
 use anyhow::{anyhow, bail, Context, Result};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -702,26 +700,6 @@ pub struct DiffArgs {
     pub output: Output,
 }
 
-/// One component's diff.
-#[derive(Debug, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-struct ComponentDiff {
-    dev_component_id: String,
-    prod_component_id: String,
-    name: String,
-    #[serde(rename = "type")]
-    component_type: String,
-    /// `CREATE` or `UPDATE`.
-    component_action: &'static str,
-    main_version: i64,
-    branch_version: Option<i64>,
-    identical: bool,
-    stats: xml::DiffStats,
-    unified: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    rows: Option<Vec<xml::DiffRow>>,
-}
-
 /// Run `promoter diff`.
 pub fn diff(a: DiffArgs) -> Result<ExitCode> {
     let Some(id) = a.id.clone() else {
@@ -750,132 +728,20 @@ pub fn diff(a: DiffArgs) -> Result<ExitCode> {
             &format!("promotion {id} not found"),
         ));
     };
-    let Some(branch_id) = rec.branch_id.clone().filter(|b| !b.is_empty()) else {
-        return Ok(fail(
-            a.output,
-            ErrorCode::InvalidPromotionStatus,
-            &format!(
-                "the branch of promotion {id} is gone (status {}): there is nothing to diff",
-                rec.status
-            ),
-        ));
-    };
-    let selected: Vec<_> = rec
-        .result_detail
-        .iter()
-        .filter(|c| {
-            c.status == ComponentStatus::Success
-                && matches!(
-                    c.action,
-                    ComponentAction::Created | ComponentAction::Updated
-                )
-                && c.prod_component_id.is_some()
-        })
-        .filter(|c| match &a.component {
-            None => true,
-            Some(want) => {
-                &c.dev_component_id == want
-                    || c.prod_component_id.as_deref() == Some(want)
-                    || c.name.eq_ignore_ascii_case(want)
-            }
-        })
-        .cloned()
-        .collect();
-    if selected.is_empty() {
-        let msg = match &a.component {
-            Some(c) => format!("promotion {id} promoted no component matching {c:?}"),
-            None => format!("promotion {id} has no promoted component yet"),
-        };
-        return Ok(fail(a.output, ErrorCode::ComponentNotFound, &msg));
-    }
     let prod_account = (!rec.prod_account_id.is_empty()).then_some(rec.prod_account_id.as_str());
+    // Decide what there is to diff before asking for Boomi credentials.
+    if let Err(e) = diffs::check_diffable(&rec, a.component.as_deref()) {
+        return Ok(fail(a.output, e.code(), &e.to_string()));
+    }
     let platform = a.boomi.platform(prod_account)?;
-    let rt = runtime()?;
-    let outcome: Result<Vec<ComponentDiff>, (ErrorCode, String)> = rt.block_on(async {
-        match platform.get_branch(None, &branch_id).await {
-            Ok(b) if b.deleted == Some(true) => {
-                return Err((
-                    ErrorCode::InvalidPromotionStatus,
-                    format!("branch {branch_id} of promotion {id} is gone (deleted in Boomi)"),
-                ))
-            }
-            Ok(_) => {}
-            Err(e) if e.is_not_found() => {
-                return Err((
-                    ErrorCode::InvalidPromotionStatus,
-                    format!("branch {branch_id} of promotion {id} is gone (not found in Boomi)"),
-                ))
-            }
-            Err(e) => return Err((e.code(), e.to_string())),
-        }
-        let mut out = Vec::new();
-        for c in &selected {
-            let prod = c.prod_component_id.clone().unwrap_or_default();
-            let fetch_err = |where_: &str, e: BoomiError| {
-                if e.is_not_found() {
-                    (
-                        ErrorCode::ComponentNotFound,
-                        format!("component {} ({prod}) not found in {where_}", c.name),
-                    )
-                } else {
-                    (e.code(), e.to_string())
-                }
-            };
-            let branch = platform
-                .get_component(None, &prod, Some(&branch_id))
-                .await
-                .map_err(|e| fetch_err("the branch", e))?;
-            let create = c.action == ComponentAction::Created;
-            let (main_xml, main_version) = if create {
-                (String::new(), 0)
-            } else {
-                let m = platform
-                    .get_component(None, &prod, None)
-                    .await
-                    .map_err(|e| fetch_err("main", e))?;
-                let v = m.version().unwrap_or(0);
-                (m.into_xml(), v)
-            };
-            let norm = |s: &str, side: &str| {
-                xml::normalize(s).map_err(|e| {
-                    (
-                        ErrorCode::XmlParseError,
-                        format!("component {} on {side}: {e}", c.name),
-                    )
-                })
-            };
-            let left = norm(&main_xml, "main")?;
-            let right = norm(branch.xml(), "the branch")?;
-            let branch_version = branch.version();
-            let d = xml::diff(
-                &left,
-                &right,
-                &format!("main/{prod} (v{main_version})"),
-                &format!(
-                    "{}/{prod} (v{})",
-                    rec.branch_name.as_deref().unwrap_or(&branch_id),
-                    branch_version.unwrap_or(0)
-                ),
-            );
-            out.push(ComponentDiff {
-                dev_component_id: c.dev_component_id.clone(),
-                prod_component_id: prod.clone(),
-                name: c.name.clone(),
-                component_type: c.component_type.clone(),
-                component_action: if create { "CREATE" } else { "UPDATE" },
-                main_version,
-                branch_version,
-                identical: d.is_identical(),
-                stats: d.stats,
-                unified: d.unified,
-                rows: Some(d.rows),
-            });
-        }
-        Ok(out)
-    });
+    let outcome = runtime()?.block_on(diffs::promotion_diff(
+        &platform,
+        &rec,
+        a.component.as_deref(),
+    ));
     let mut diffs = match outcome {
         Ok(d) => d,
-        Err((code, msg)) => return Ok(fail(a.output, code, &msg)),
+        Err(e) => return Ok(fail(a.output, e.code(), &e.to_string())),
     };
     match a.output {
         Output::Json => {
@@ -887,7 +753,7 @@ pub fn diff(a: DiffArgs) -> Result<ExitCode> {
             print_json(&json!({
                 "ok": true,
                 "promotionId": rec.promotion_id,
-                "branchId": branch_id,
+                "branchId": rec.branch_id,
                 "branchName": rec.branch_name,
                 "components": diffs,
             }));

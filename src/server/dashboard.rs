@@ -6,14 +6,17 @@
 //!   a stale banner past 30), every promotion linking to its page, and the mappings with a CSV
 //!   export link;
 //! - `/promotions/{id}`: every field of the record, the per-component results, the
-//!   deployments, the audit trail and the step journal.
+//!   deployments, the audit trail and the step journal;
+//! - `/promotions/{id}/diff` (`?component=`): the side-by-side XML diff of each promoted
+//!   component, main on the left and the promotion branch on the right ([`super::diff`]), when
+//!   the server has a Boomi platform.
 
 use super::{read_store, ServerError, ServerState};
 use crate::model::PromotionStatus;
 use crate::store::{
     AuditEntry, ComponentMapping, MappingFilter, PromotionFilter, PromotionRecord, Step,
 };
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use chrono::{DateTime, Utc};
@@ -79,7 +82,10 @@ th,td{border:1px solid #ccc;padding:.25rem .5rem;text-align:left;vertical-align:
 th{background:#f3f3f3}td.num{text-align:right}\
 .green{background:#d9f2d9}.amber{background:#ffe8b3}.red{background:#f8c9c9}\
 .banner{padding:.5rem;border:1px solid #c00;background:#fdd;margin:.5rem 0}\
-.pipeline td{min-width:6rem}pre{white-space:pre-wrap;margin:0}";
+.pipeline td{min-width:6rem}pre{white-space:pre-wrap;margin:0}\
+table.diff td{font-family:monospace;white-space:pre;border:none;padding:0 .4rem}\
+table.diff td.ln{color:#888;text-align:right}\
+tr.added td.r,tr.changed td.r{background:#d9f2d9}tr.removed td.l,tr.changed td.l{background:#f8c9c9}";
 
 fn page(title: &str, body: &str) -> Html<String> {
     Html(format!(
@@ -300,7 +306,7 @@ pub async fn promotion_page(
             .into_response()),
         Some((rec, audit, steps)) => Ok(page(
             &format!("Promotion {}", rec.promotion_id),
-            &render_promotion(&rec, &audit, &steps),
+            &render_promotion(&rec, &audit, &steps, state.platform.is_some()),
         )
         .into_response()),
     }
@@ -314,7 +320,12 @@ fn json_cell(v: &serde_json::Value) -> String {
     }
 }
 
-fn render_promotion(r: &PromotionRecord, audit: &[AuditEntry], steps: &[Step]) -> String {
+fn render_promotion(
+    r: &PromotionRecord,
+    audit: &[AuditEntry],
+    steps: &[Step],
+    can_diff: bool,
+) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -342,6 +353,13 @@ fn render_promotion(r: &PromotionRecord, audit: &[AuditEntry], steps: &[Step]) -
     out.push_str("</table>\n");
 
     let _ = writeln!(out, "<h2>Components ({})</h2>", r.result_detail.len());
+    if can_diff && super::diff::check_diffable(r, None).is_ok() {
+        let _ = writeln!(
+            out,
+            "<p><a href=\"/promotions/{}/diff\">Side-by-side diff (branch against main)</a></p>",
+            escape(&segment(&r.promotion_id))
+        );
+    }
     if r.result_detail.is_empty() {
         out.push_str("<p>None yet.</p>\n");
     } else {
@@ -426,6 +444,113 @@ fn render_promotion(r: &PromotionRecord, audit: &[AuditEntry], steps: &[Step]) -
                     .as_ref()
                     .map(|v| escape(&v.to_string()))
                     .unwrap_or_default(),
+            );
+        }
+        out.push_str("</table>\n");
+    }
+    out
+}
+
+/// `GET /promotions/{id}/diff`
+pub async fn diff_page(
+    State(state): State<ServerState>,
+    Path(id): Path<String>,
+    Query(q): Query<std::collections::HashMap<String, String>>,
+) -> Result<Response, ServerError> {
+    let key = id.clone();
+    let rec = read_store(&state, move |s| s.get(&key)).await?;
+    let Some(rec) = rec else {
+        return Ok((
+            StatusCode::NOT_FOUND,
+            page(
+                "Not found",
+                &format!(
+                    "<h1>Promotion not found</h1>\n<p>PROMOTION_NOT_FOUND: there is no promotion {}.</p>",
+                    escape(&id)
+                ),
+            ),
+        )
+            .into_response());
+    };
+    let title = format!("Diff of {}", rec.promotion_id);
+    let back = format!(
+        "<p><a href=\"/promotions/{}\">Back to {}</a></p>\n<h1>{}</h1>\n",
+        escape(&segment(&rec.promotion_id)),
+        escape(&rec.promotion_id),
+        escape(&title)
+    );
+    let Some(platform) = state.platform.clone() else {
+        return Ok((
+            StatusCode::SERVICE_UNAVAILABLE,
+            page(
+                &title,
+                &format!("{back}<p>This server has no Boomi connection: use <code>promoter diff {}</code>.</p>", escape(&rec.promotion_id)),
+            ),
+        )
+            .into_response());
+    };
+    let component = q.get("component").filter(|c| !c.is_empty()).cloned();
+    match super::diff::promotion_diff(&*platform, &rec, component.as_deref()).await {
+        Ok(diffs) => Ok(page(&title, &format!("{back}{}", render_diffs(&diffs))).into_response()),
+        Err(e) => {
+            let status = match &e {
+                super::diff::DiffError::Boomi(_) => StatusCode::BAD_GATEWAY,
+                _ => StatusCode::NOT_FOUND,
+            };
+            Ok((
+                status,
+                page(
+                    &title,
+                    &format!(
+                        "{back}<p class=\"banner\">{}: {}</p>",
+                        e.code(),
+                        escape(&e.to_string())
+                    ),
+                ),
+            )
+                .into_response())
+        }
+    }
+}
+
+fn render_diffs(diffs: &[super::diff::ComponentDiff]) -> String {
+    let mut out = String::new();
+    for d in diffs {
+        let _ = writeln!(
+            out,
+            "<h2>{} ({}) {}</h2>\n<p>{} &middot; main v{} &rarr; branch v{} &middot; {} added, {} removed, {} changed, {} unchanged</p>",
+            escape(&d.name),
+            escape(&d.component_type),
+            escape(&d.prod_component_id),
+            d.component_action,
+            d.main_version,
+            d.branch_version.map(|v| v.to_string()).unwrap_or("?".into()),
+            d.stats.added,
+            d.stats.removed,
+            d.stats.changed,
+            d.stats.unchanged
+        );
+        if d.identical {
+            out.push_str("<p>No difference.</p>\n");
+            continue;
+        }
+        out.push_str(
+            "<table class=\"diff\"><tr><th></th><th>main</th><th></th><th>branch</th></tr>\n",
+        );
+        for r in d.rows.as_deref().unwrap_or(&[]) {
+            let class = match r.kind {
+                crate::xml::RowKind::Equal => "equal",
+                crate::xml::RowKind::Added => "added",
+                crate::xml::RowKind::Removed => "removed",
+                crate::xml::RowKind::Changed => "changed",
+            };
+            let _ = writeln!(
+                out,
+                "<tr class=\"{class}\"><td class=\"ln\">{}</td><td class=\"l\">{}</td><td class=\"ln\">{}</td><td class=\"r\">{}</td></tr>",
+                r.left_line.map(|n| n.to_string()).unwrap_or_default(),
+                escape(r.left.as_deref().unwrap_or("")),
+                r.right_line.map(|n| n.to_string()).unwrap_or_default(),
+                escape(r.right.as_deref().unwrap_or("")),
             );
         }
         out.push_str("</table>\n");

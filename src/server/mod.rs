@@ -11,12 +11,13 @@
 //! | `GET /api/v1/queues/{peer,admin,ready}` | the peer-review, admin-review and ready-for-production queues |
 //! | `GET /api/v1/mappings` | `{"mappings": [...]}`; `?account=`, `?source=ENGINE\|ADMIN`, `?format=csv` |
 //! | `POST /hooks/git` | GitHub-style push webhook: `X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the body>` checked in constant time when a secret is set (401 otherwise), then wakes the reconciler (202) |
-//! | `GET /`, `GET /promotions/{id}` | the read-only HTML dashboard ([`dashboard`]) |
+//! | `GET /`, `GET /promotions/{id}`, `GET /promotions/{id}/diff` | the read-only HTML dashboard ([`dashboard`]); the side-by-side diff needs a platform ([`ServerState::with_platform`]) |
 //!
 //! API errors are JSON `{"code": "<ErrorCode>", "message": "..."}`. The store is blocking, so
 //! every store read runs on the blocking pool. Nothing here writes to the store.
 
 pub mod dashboard;
+pub mod diff;
 pub mod metrics;
 
 pub use metrics::Metrics;
@@ -55,6 +56,8 @@ pub struct ServerState {
     pub metrics: Metrics,
     /// Called by an accepted `POST /hooks/git`.
     pub wake: Option<Wake>,
+    /// The Boomi platform for the dashboard's side-by-side diff (`None`: no diff page).
+    pub platform: Option<Arc<dyn crate::boomi::Platform>>,
     /// The webhook HMAC secret; `None` accepts unsigned webhooks.
     webhook_secret: Option<Arc<[u8]>>,
 }
@@ -65,6 +68,7 @@ impl std::fmt::Debug for ServerState {
             .field("store", &self.store)
             .field("ready", &self.ready.load(Ordering::SeqCst))
             .field("wake", &self.wake.is_some())
+            .field("platform", &self.platform.is_some())
             .field(
                 "webhook_secret",
                 &self.webhook_secret.as_ref().map(|_| "<redacted>"),
@@ -81,8 +85,15 @@ impl ServerState {
             ready: Arc::new(AtomicBool::new(false)),
             metrics: Metrics::new(),
             wake: None,
+            platform: None,
             webhook_secret: None,
         }
+    }
+
+    /// Read component XML through this platform for the dashboard's diff page.
+    pub fn with_platform(mut self, platform: Arc<dyn crate::boomi::Platform>) -> Self {
+        self.platform = Some(platform);
+        self
     }
 
     /// Share this readiness flag (the daemon keeps a clone and sets it).
@@ -208,6 +219,7 @@ pub fn router(state: ServerState) -> Router {
         )
         .route("/", get(dashboard::index))
         .route("/promotions/{id}", get(dashboard::promotion_page))
+        .route("/promotions/{id}/diff", get(dashboard::diff_page))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
 }
