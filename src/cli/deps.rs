@@ -53,6 +53,7 @@ pub struct DepsArgs {
     pub trust: Option<PathBuf>,
     #[command(flatten)]
     pub boomi: BoomiArgs,
+    /// Output format
     #[arg(short = 'o', long, value_enum, default_value_t)]
     pub output: Output,
 }

@@ -219,6 +219,7 @@ pub struct StatusArgs {
     /// At most this many (newest first)
     #[arg(long)]
     pub limit: Option<usize>,
+    /// Output format
     #[arg(short = 'o', long, value_enum, default_value_t)]
     pub output: Output,
 }
@@ -288,6 +289,7 @@ pub struct ShowArgs {
     pub id: String,
     #[command(flatten)]
     pub state: StateArgs,
+    /// Output format
     #[arg(short = 'o', long, value_enum, default_value_t)]
     pub output: Output,
 }
@@ -466,10 +468,12 @@ pub struct HistoryArgs {
     /// Only promotions in this status (repeatable, or comma-separated)
     #[arg(long, value_parser = parse_status, value_delimiter = ',')]
     pub status: Vec<PromotionStatus>,
+    /// At most this many (newest first)
     #[arg(long)]
     pub limit: Option<usize>,
     #[command(flatten)]
     pub state: StateArgs,
+    /// Output format
     #[arg(short = 'o', long, value_enum, default_value_t)]
     pub output: Output,
 }
@@ -569,6 +573,7 @@ pub struct MappingsListArgs {
     pub source: Option<MappingSource>,
     #[command(flatten)]
     pub state: StateArgs,
+    /// Output format
     #[arg(short = 'o', long, value_enum, default_value_t)]
     pub output: Output,
 }
@@ -696,6 +701,7 @@ pub struct DiffArgs {
     pub state: Option<PathBuf>,
     #[command(flatten)]
     pub boomi: BoomiArgs,
+    /// Output format
     #[arg(short = 'o', long, value_enum, default_value_t)]
     pub output: Output,
 }

@@ -43,6 +43,9 @@ pub const SIGNATURE_HEADER: &str = "x-hub-signature-256";
 /// Largest webhook body accepted (GitHub caps payloads at 25 MB; pushes are far smaller).
 const WEBHOOK_BODY_LIMIT: usize = 5 * 1024 * 1024;
 
+/// Longest a request may take (the diff page reads Boomi through the shared rate limit).
+pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
+
 /// Wakes the reconciler (e.g. `move || trigger.fire()` around a
 /// [`crate::source::watch::Trigger`]). Must not block.
 pub type Wake = Arc<dyn Fn() + Send + Sync>;
@@ -220,6 +223,10 @@ pub fn router(state: ServerState) -> Router {
         .route("/", get(dashboard::index))
         .route("/promotions/{id}", get(dashboard::promotion_page))
         .route("/promotions/{id}/diff", get(dashboard::diff_page))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            StatusCode::GATEWAY_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
 }
