@@ -162,6 +162,38 @@ async fn diff_page_shows_branch_against_main_side_by_side() {
     assert!(!html.contains("<shape"));
     assert!(!html.contains("<here>"));
 
+    // The same as JSON.
+    let v: serde_json::Value = http
+        .get(format!("{base}/api/v1/promotions/orders-diff-1/diff"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v["components"][0]["componentAction"], "UPDATE");
+    assert_eq!(v["components"][0]["stats"]["changed"], 2);
+    assert!(v["components"][0].get("rows").is_none());
+    let v: serde_json::Value = http
+        .get(format!(
+            "{base}/api/v1/promotions/orders-diff-1/diff?rows=true&component={PROD_ROOT}"
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(!v["components"][0]["rows"].as_array().unwrap().is_empty());
+    let r = http
+        .get(format!("{base}/api/v1/promotions/orders-nobranch-1/diff"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 404);
+    let v: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(v["code"], "INVALID_PROMOTION_STATUS");
+
     // No branch on the record.
     let r = http
         .get(format!("{base}/promotions/orders-nobranch-1/diff"))

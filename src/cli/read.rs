@@ -424,7 +424,12 @@ pub fn show(a: ShowArgs) -> Result<ExitCode> {
                     e.to.as_str().to_string(),
                     e.actor.clone(),
                     dash(e.document.as_deref()),
-                    dash(e.commit.as_deref().map(|c| &c[..c.len().min(12)])),
+                    dash(
+                        e.commit
+                            .as_deref()
+                            .map(|c| c.chars().take(12).collect::<String>())
+                            .as_deref(),
+                    ),
                     dash(e.reason.as_deref()),
                 ]
             })

@@ -8,6 +8,7 @@
 //! | `GET /metrics` | Prometheus / OpenMetrics text ([`Metrics`]); the `promotions` gauge is refreshed from the store per scrape |
 //! | `GET /api/v1/promotions` | `{"promotions": [...]}`, newest first; `?status=A,B`, `?account=`, `?process=`, `?component=`, `?limit=` |
 //! | `GET /api/v1/promotions/{id}` | `{"promotion", "audit", "steps"}`; 404 `PROMOTION_NOT_FOUND` |
+//! | `GET /api/v1/promotions/{id}/diff` | the component diffs, branch against main (`?component=`, `?rows=true` for side-by-side rows); needs a platform |
 //! | `GET /api/v1/queues/{peer,admin,ready}` | the peer-review, admin-review and ready-for-production queues |
 //! | `GET /api/v1/mappings` | `{"mappings": [...]}`; `?account=`, `?source=ENGINE\|ADMIN`, `?format=csv` |
 //! | `POST /hooks/git` | GitHub-style push webhook: `X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the body>` checked in constant time when a secret is set (401 otherwise), then wakes the reconciler (202) |
@@ -214,6 +215,7 @@ pub fn router(state: ServerState) -> Router {
         .route("/metrics", get(metrics_text))
         .route("/api/v1/promotions", get(api_promotions))
         .route("/api/v1/promotions/{id}", get(api_promotion))
+        .route("/api/v1/promotions/{id}/diff", get(api_promotion_diff))
         .route("/api/v1/queues/{queue}", get(api_queue))
         .route("/api/v1/mappings", get(api_mappings))
         .route(
@@ -323,6 +325,56 @@ async fn api_promotion(
     Ok(Json(
         json!({ "promotion": rec, "audit": audit, "steps": steps }),
     ))
+}
+
+async fn api_promotion_diff(
+    State(state): State<ServerState>,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, ServerError> {
+    let key = id.clone();
+    let rec = read_store(&state, move |s| s.get(&key))
+        .await?
+        .ok_or(ServerError::NotFound(id))?;
+    let Some(platform) = state.platform.clone() else {
+        return Ok((
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({
+                "code": ErrorCode::ApiError.as_str(),
+                "message": "this server has no Boomi connection",
+            })),
+        )
+            .into_response());
+    };
+    let component = q.get("component").filter(|c| !c.is_empty()).cloned();
+    let with_rows = q.get("rows").is_some_and(|v| v == "true" || v == "1");
+    match diff::promotion_diff(&*platform, &rec, component.as_deref()).await {
+        Ok(mut diffs) => {
+            if !with_rows {
+                for d in &mut diffs {
+                    d.rows = None;
+                }
+            }
+            Ok(Json(json!({
+                "promotionId": rec.promotion_id,
+                "branchId": rec.branch_id,
+                "branchName": rec.branch_name,
+                "components": diffs,
+            }))
+            .into_response())
+        }
+        Err(e) => {
+            let status = match &e {
+                diff::DiffError::Boomi(_) => StatusCode::BAD_GATEWAY,
+                _ => StatusCode::NOT_FOUND,
+            };
+            Ok((
+                status,
+                Json(json!({"code": e.code().as_str(), "message": e.to_string()})),
+            )
+                .into_response())
+        }
+    }
 }
 
 async fn api_queue(
