@@ -337,6 +337,14 @@ async fn json_api_lists_filters_and_shows_promotions() {
         .json("/api/v1/queues/peer?viewer=ALICE@example.com")
         .await;
     assert!(v["promotions"].as_array().unwrap().is_empty());
+    let (_, v) = srv
+        .json("/api/v1/queues/ready?initiatedBy=bob@example.com")
+        .await;
+    assert!(v["promotions"].as_array().unwrap().is_empty());
+    let (_, v) = srv
+        .json("/api/v1/queues/ready?account=dev-team-a&initiatedBy=alice@example.com")
+        .await;
+    assert_eq!(v["promotions"].as_array().unwrap().len(), 1);
     let (st, _) = srv.json("/api/v1/queues/other").await;
     assert_eq!(st, 404);
     srv.stop().await;
@@ -444,6 +452,28 @@ async fn webhook_checks_the_hmac_then_wakes_the_reconciler() {
         .unwrap();
     assert_eq!(r.status().as_u16(), 202);
     assert_eq!(woken.load(Ordering::SeqCst), 1);
+
+    // GitLab's token header: the secret itself.
+    let r = srv
+        .http
+        .post(&url)
+        .header("X-Gitlab-Token", "not it")
+        .body(body.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 401);
+    let r = srv
+        .http
+        .post(&url)
+        .header("X-Gitlab-Token", "It's a Secret to Everybody")
+        .header("X-Gitlab-Event", "Push Hook")
+        .body(body.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 202);
+    assert_eq!(woken.load(Ordering::SeqCst), 2);
     srv.stop().await;
 
     // Without a secret, any body is accepted.

@@ -11,7 +11,7 @@
 //! | `GET /api/v1/promotions/{id}/diff` | the component diffs, branch against main (`?component=`, `?rows=true` for side-by-side rows); needs a platform |
 //! | `GET /api/v1/queues/{peer,admin,ready}` | the peer-review, admin-review and ready-for-production queues |
 //! | `GET /api/v1/mappings` | `{"mappings": [...]}`; `?account=`, `?source=ENGINE\|ADMIN`, `?format=csv` |
-//! | `POST /hooks/git` | GitHub-style push webhook: `X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the body>` checked in constant time when a secret is set (401 otherwise), then wakes the reconciler (202) |
+//! | `POST /hooks/git` | push webhook: GitHub's `X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the body>` (or GitLab's `X-Gitlab-Token`) checked in constant time when a secret is set (401 otherwise), then wakes the reconciler (202) |
 //! | `GET /`, `GET /promotions/{id}`, `GET /promotions/{id}/diff` | the read-only HTML dashboard ([`dashboard`]); the side-by-side diff needs a platform ([`ServerState::with_platform`]) |
 //!
 //! API errors are JSON `{"code": "<ErrorCode>", "message": "..."}`. The store is blocking, so
@@ -382,15 +382,19 @@ async fn api_queue(
     Path(queue): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, ServerError> {
-    let viewer = q.get("viewer").filter(|s| !s.is_empty()).cloned();
-    let account = q.get("account").filter(|s| !s.is_empty()).cloned();
+    let param = |k: &str| q.get(k).filter(|s| !s.is_empty()).cloned();
+    // peer/admin: `?viewer=` hides the viewer's own promotions (nobody reviews their own);
+    // ready: `?account=` and `?initiatedBy=` narrow the list.
+    let viewer = param("viewer");
+    let account = param("account");
+    let initiated_by = param("initiatedBy");
     let list =
         match queue.as_str() {
             "peer" => read_store(&state, move |s| s.peer_queue(viewer.as_deref())).await?,
             "admin" => read_store(&state, move |s| s.admin_queue(viewer.as_deref())).await?,
             "ready" => {
                 read_store(&state, move |s| {
-                    s.ready_queue(account.as_deref(), viewer.as_deref())
+                    s.ready_queue(account.as_deref(), initiated_by.as_deref())
                 })
                 .await?
             }
@@ -483,6 +487,14 @@ async fn git_hook(
     body: Bytes,
 ) -> Result<Response, ServerError> {
     if let Some(secret) = &state.webhook_secret {
+        // GitLab sends the secret itself instead of a signature.
+        if let Some(token) = headers.get("x-gitlab-token") {
+            if constant_time_eq(token.as_bytes(), secret) {
+                return Ok(accept_hook(&state, &headers, "x-gitlab-event"));
+            }
+            tracing::warn!("webhook refused: bad GitLab token");
+            return Err(ServerError::Unauthorized("token does not match".into()));
+        }
         let sig = headers.get(SIGNATURE_HEADER).and_then(|v| v.to_str().ok());
         if sig.is_none() {
             return Err(ServerError::Unauthorized(format!(
@@ -494,8 +506,13 @@ async fn git_hook(
             return Err(ServerError::Unauthorized("signature does not match".into()));
         }
     }
+    Ok(accept_hook(&state, &headers, "x-github-event"))
+}
+
+/// Wake the reconciler for an authenticated webhook (a GitHub `ping` only answers).
+fn accept_hook(state: &ServerState, headers: &HeaderMap, event_header: &str) -> Response {
     let event = headers
-        .get("x-github-event")
+        .get(event_header)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("push")
         .to_string();
@@ -507,11 +524,19 @@ async fn git_hook(
         _ => false,
     };
     tracing::info!(event = %event, woke, "git webhook accepted");
-    Ok((
+    (
         StatusCode::ACCEPTED,
         Json(json!({ "accepted": true, "event": event, "woke": woke })),
     )
-        .into_response())
+        .into_response()
+}
+
+/// Compare two byte strings without an early exit on the first difference.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 #[cfg(test)]
@@ -546,6 +571,14 @@ mod tests {
             sign_webhook(b"It's a Secret to Everybody", b"Hello, World!"),
             "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17"
         );
+    }
+
+    #[test]
+    fn constant_time_comparison() {
+        assert!(constant_time_eq(b"abc", b"abc"));
+        assert!(!constant_time_eq(b"abc", b"abd"));
+        assert!(!constant_time_eq(b"abc", b"abcd"));
+        assert!(constant_time_eq(b"", b""));
     }
 
     #[test]
