@@ -523,6 +523,13 @@ async fn dashboard_renders_and_escapes() {
         .to_str()
         .unwrap()
         .starts_with("text/html"));
+    let csp = r.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(csp.contains("default-src 'none'"), "{csp}");
+    assert!(!csp.contains("script-src"), "{csp}");
+    assert_eq!(r.headers()["x-content-type-options"], "nosniff");
     let html = r.text().await.unwrap();
     assert!(!html.contains("<script>"), "raw script tag in\n{html}");
     assert!(!html.contains("<img"), "raw img tag");
