@@ -29,7 +29,9 @@
 //! configuration are pulled into its package) and `INDEPENDENT` for the root.
 
 use crate::model::ErrorCode;
-use crate::xml::{self, ComponentInfo, ProductionTarget, Reference, StripOutcome, XmlError};
+use crate::xml::{
+    self, ComponentInfo, ProductionTarget, Reference, StripOutcome, XmlError,
+};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BinaryHeap, HashMap, HashSet, VecDeque};
@@ -81,11 +83,8 @@ pub struct ApiReference {
 #[async_trait]
 pub trait ComponentSource: Send + Sync {
     /// `GET Component/{component_id}` in the dev account: the full `bns:Component` XML.
-    async fn component_xml(
-        &self,
-        dev_account: &str,
-        component_id: &str,
-    ) -> Result<String, SourceError>;
+    async fn component_xml(&self, dev_account: &str, component_id: &str)
+        -> Result<String, SourceError>;
 
     /// The components `parent_component_id` (at `parent_version`) uses, one level:
     /// `POST ComponentReference/query` filtered on `parentComponentId` + `parentVersion`.
@@ -238,9 +237,7 @@ pub struct Resolution {
 
 impl Resolution {
     pub fn component(&self, dev_id: &str) -> Option<&ResolvedComponent> {
-        self.components
-            .iter()
-            .find(|c| c.dev_component_id == dev_id)
+        self.components.iter().find(|c| c.dev_component_id == dev_id)
     }
 
     /// True when any connection lacks a mapping (`MISSING_CONNECTION_MAPPINGS`).
@@ -448,10 +445,7 @@ pub async fn resolve(
         let (info, refs) = match parsed {
             Ok(p) => p,
             Err(e) if is_root => {
-                return Err(DepsError::RootXml {
-                    id: v.id,
-                    source: e,
-                });
+                return Err(DepsError::RootXml { id: v.id, source: e });
             }
             Err(e) => {
                 partial = true;
@@ -597,12 +591,7 @@ pub async fn resolve(
     })
 }
 
-fn error_component(
-    v: &Visit,
-    code: ErrorCode,
-    message: String,
-    is_root: bool,
-) -> ResolvedComponent {
+fn error_component(v: &Visit, code: ErrorCode, message: String, is_root: bool) -> ResolvedComponent {
     ResolvedComponent {
         dev_component_id: v.id.clone(),
         name: String::new(),

@@ -187,9 +187,7 @@ mod tests {
             }
         };
         assert_eq!(
-            Credentials::resolve_with(None, with_file_env)
-                .unwrap()
-                .user(),
+            Credentials::resolve_with(None, with_file_env).unwrap().user(),
             "file-user"
         );
         assert!(Credentials::resolve_with(None, |_| None).is_err());

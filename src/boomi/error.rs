@@ -26,9 +26,9 @@ impl Resource {
         match first.unwrap_or("") {
             "Component" | "ComponentMetadata" | "ComponentReference" => Resource::Component,
             "Account" => Resource::Account,
-            "EnvironmentExtensions"
-            | "EnvironmentMapExtension"
-            | "EnvironmentMapExtensionsSummary" => Resource::Extension,
+            "EnvironmentExtensions" | "EnvironmentMapExtension" | "EnvironmentMapExtensionsSummary" => {
+                Resource::Extension
+            }
             "ReleaseIntegrationPack" | "ReleaseIntegrationPackStatus" => Resource::Release,
             "Branch" => Resource::Branch,
             "MergeRequest" => Resource::MergeRequest,
@@ -64,9 +64,7 @@ pub enum BoomiError {
         resource: Resource,
     },
     /// Boomi kept answering 503/429 until the retries ran out.
-    #[error(
-        "Boomi rate limit: HTTP {status} on {method} {path} after {attempts} attempts: {message}"
-    )]
+    #[error("Boomi rate limit: HTTP {status} on {method} {path} after {attempts} attempts: {message}")]
     RateLimited {
         status: u16,
         method: String,
@@ -103,15 +101,9 @@ pub enum BoomiError {
     MergeFailed { id: String, stage: String },
     /// A merge request did not finish in time.
     #[error("merge request {id} still in stage {stage} after {polls} polls")]
-    MergeTimeout {
-        id: String,
-        stage: String,
-        polls: u32,
-    },
+    MergeTimeout { id: String, stage: String, polls: u32 },
     /// A package with this component and version exists already.
-    #[error(
-        "package version {package_version} of component {component_id} already exists: {message}"
-    )]
+    #[error("package version {package_version} of component {component_id} already exists: {message}")]
     DuplicatePackageVersion {
         component_id: String,
         package_version: String,
@@ -232,7 +224,10 @@ mod tests {
 
     #[test]
     fn codes_by_status_and_resource() {
-        assert_eq!(http(401, "Branch/x", "bad").code(), ErrorCode::AuthFailed);
+        assert_eq!(
+            http(401, "Branch/x", "bad").code(),
+            ErrorCode::AuthFailed
+        );
         assert_eq!(
             http(404, "Component/abc~Qjox", "").code(),
             ErrorCode::ComponentNotFound

@@ -192,10 +192,7 @@ fn redact_secrets(v: &mut Value) {
         Value::Object(map) => {
             let secret = [map.get("usesEncryption"), map.get("encrypted")]
                 .iter()
-                .any(|f| {
-                    matches!(f, Some(Value::Bool(true)))
-                        || matches!(f, Some(Value::String(s)) if s.eq_ignore_ascii_case("true"))
-                });
+                .any(|f| matches!(f, Some(Value::Bool(true))) || matches!(f, Some(Value::String(s)) if s.eq_ignore_ascii_case("true")));
             if secret {
                 if let Some(val) = map.get_mut("value") {
                     *val = Value::String("<redacted>".into());
@@ -213,7 +210,8 @@ fn redact_secrets(v: &mut Value) {
 fn recorded_body(text: Option<String>, json: bool) -> Value {
     match text {
         None => Value::Null,
-        Some(t) if json => match serde_json::from_str::<Value>(t.trim_start_matches('\u{feff}')) {
+        Some(t) if json => match serde_json::from_str::<Value>(t.trim_start_matches('\u{feff}'))
+        {
             Ok(mut v) => {
                 redact_secrets(&mut v);
                 Value::String(v.to_string())
@@ -326,9 +324,7 @@ impl HttpPlatform {
             .build()
             .map_err(|e| BoomiError::Config(format!("cannot build the HTTP client: {e}")))?;
         let mut authorization = HeaderValue::from_str(&config.credentials.authorization())
-            .map_err(|_| {
-                BoomiError::Credentials("the credentials are not valid header text".into())
-            })?;
+            .map_err(|_| BoomiError::Credentials("the credentials are not valid header text".into()))?;
         authorization.set_sensitive(true);
         let recorder = match &config.record_http {
             Some(p) => Some(Recorder::open(p)?),
@@ -418,7 +414,9 @@ impl HttpPlatform {
             };
             let elapsed = started.elapsed();
             if let Some(rec) = &self.recorder {
-                let resp_json = resp_ct.as_deref().is_some_and(|c| c.contains("json"));
+                let resp_json = resp_ct
+                    .as_deref()
+                    .is_some_and(|c| c.contains("json"));
                 rec.write(&serde_json::json!({
                     "ts": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
                     "method": method.as_str(),
@@ -590,9 +588,7 @@ impl HttpPlatform {
         account: Option<&str>,
         body: Body,
     ) -> Result<Component, BoomiError> {
-        let r = self
-            .call(method.clone(), path, account, body, Accept::Xml)
-            .await?;
+        let r = self.call(method.clone(), path, account, body, Accept::Xml).await?;
         let c = Component::from_xml(r.body);
         if c.component_id().is_none() {
             return Err(BoomiError::Decode {
@@ -604,10 +600,7 @@ impl HttpPlatform {
         Ok(c)
     }
 
-    fn with_branch(
-        component: &Component,
-        branch_id: Option<&str>,
-    ) -> Result<Component, BoomiError> {
+    fn with_branch(component: &Component, branch_id: Option<&str>) -> Result<Component, BoomiError> {
         match branch_id {
             None => Ok(component.clone()),
             Some(b) => component
@@ -632,11 +625,11 @@ fn looks_like_branch_limit(e: &BoomiError) -> bool {
 
 fn looks_like_duplicate_package(e: &BoomiError) -> bool {
     matches!(e, BoomiError::Http { status, message, .. }
-    if (*status == 400 || *status == 409) && {
-        let m = message.to_ascii_lowercase();
-        m.contains("already exist") || m.contains("duplicate")
-            || (m.contains("version") && m.contains("exist"))
-    })
+        if (*status == 400 || *status == 409) && {
+            let m = message.to_ascii_lowercase();
+            m.contains("already exist") || m.contains("duplicate")
+                || (m.contains("version") && m.contains("exist"))
+        })
 }
 
 #[async_trait]
@@ -658,10 +651,7 @@ impl Platform for HttpPlatform {
         component_id: &str,
         version: i64,
     ) -> Result<Component, BoomiError> {
-        let path = format!(
-            "Component/{}",
-            tilde(component_id, Some(&version.to_string()))
-        );
+        let path = format!("Component/{}", tilde(component_id, Some(&version.to_string())));
         self.component_call(Method::GET, &path, account, Body::None)
             .await
     }
@@ -1023,10 +1013,7 @@ impl Platform for HttpPlatform {
     }
 
     async fn release_status(&self, request_id: &str) -> Result<ReleaseProgress, BoomiError> {
-        let path = format!(
-            "ReleaseIntegrationPackStatus/{}",
-            encode_segment(request_id)
-        );
+        let path = format!("ReleaseIntegrationPackStatus/{}", encode_segment(request_id));
         let r = self
             .call(Method::GET, &path, None, Body::None, Accept::Json)
             .await?;
@@ -1154,10 +1141,7 @@ impl Platform for HttpPlatform {
         map_extension_id: &str,
     ) -> Result<EnvironmentMapExtension, BoomiError> {
         self.get_json(
-            &format!(
-                "EnvironmentMapExtension/{}",
-                encode_segment(map_extension_id)
-            ),
+            &format!("EnvironmentMapExtension/{}", encode_segment(map_extension_id)),
             account,
         )
         .await
@@ -1215,10 +1199,7 @@ mod tests {
 
     #[test]
     fn error_message_sources() {
-        assert_eq!(
-            error_message(r#"{"@type":"Error","message":"boom"}"#),
-            "boom"
-        );
+        assert_eq!(error_message(r#"{"@type":"Error","message":"boom"}"#), "boom");
         assert_eq!(error_message(r#"{"error":{"message":"nested"}}"#), "nested");
         assert_eq!(
             error_message(r#"{"statusCode":403,"errorMessage":"denied"}"#),
@@ -1255,8 +1236,8 @@ mod tests {
         let mut zero = HttpConfig::new("http://127.0.0.1:1", "p", c.clone());
         zero.requests_per_second = 0;
         assert!(HttpPlatform::new(zero).is_err());
-        let p =
-            HttpPlatform::new(HttpConfig::new("http://127.0.0.1:1/", "primary-abc123", c)).unwrap();
+        let p = HttpPlatform::new(HttpConfig::new("http://127.0.0.1:1/", "primary-abc123", c))
+            .unwrap();
         assert_eq!(
             p.url("Branch/query", Some("dev-team-a")),
             "http://127.0.0.1:1/partner/api/rest/v1/primary-abc123/Branch/query?overrideAccount=dev-team-a"

@@ -76,9 +76,7 @@ pub fn opt_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::
         Value::String(s) => Ok(Some(s)),
         Value::Number(n) => Ok(Some(n.to_string())),
         Value::Bool(b) => Ok(Some(b.to_string())),
-        other => Err(de::Error::custom(format!(
-            "expected a string, found {other}"
-        ))),
+        other => Err(de::Error::custom(format!("expected a string, found {other}"))),
     }
 }
 

@@ -257,11 +257,8 @@ pub trait Platform: Send + Sync {
     ) -> Result<Branch, BoomiError>;
 
     /// `GET Branch/{id}` (`ready`, `stage`).
-    async fn get_branch(
-        &self,
-        account: Option<&str>,
-        branch_id: &str,
-    ) -> Result<Branch, BoomiError>;
+    async fn get_branch(&self, account: Option<&str>, branch_id: &str)
+        -> Result<Branch, BoomiError>;
 
     /// `DELETE Branch/{id}`; "not found" counts as deleted.
     async fn delete_branch(
@@ -343,10 +340,8 @@ pub trait Platform: Send + Sync {
     ) -> Result<Vec<PublisherIntegrationPack>, BoomiError>;
 
     /// `GET PublisherIntegrationPack/{id}`.
-    async fn get_publisher_pack(
-        &self,
-        pack_id: &str,
-    ) -> Result<PublisherIntegrationPack, BoomiError>;
+    async fn get_publisher_pack(&self, pack_id: &str)
+        -> Result<PublisherIntegrationPack, BoomiError>;
 
     /// `POST PublisherIntegrationPack/{id}` with `operationType: ADD` and the components
     /// (primary component ids); name and description are kept.
@@ -490,9 +485,7 @@ pub async fn wait_merge_stage(
 ) -> Result<MergeRequest, BoomiError> {
     let mut last = String::from("unknown");
     for n in 0..polling.max_polls {
-        let mr = platform
-            .get_merge_request(account, merge_request_id)
-            .await?;
+        let mr = platform.get_merge_request(account, merge_request_id).await?;
         if let Some(stage) = mr.stage {
             if targets.contains(&stage) {
                 return Ok(mr);

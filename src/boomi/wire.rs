@@ -322,7 +322,8 @@ impl<'de> Deserialize<'de> for Expression {
             at_type: Option<String>,
         }
         let raw = Raw::deserialize(d)?;
-        let grouping = raw.at_type.as_deref().map(|t| t.contains("Grouping")) == Some(true)
+        let grouping = raw.at_type.as_deref().map(|t| t.contains("Grouping"))
+            == Some(true)
             || (raw.property.is_none()
                 && matches!(raw.operator.to_ascii_lowercase().as_str(), "and" | "or"));
         if grouping {
@@ -417,11 +418,7 @@ impl<T> WireObject for QueryResult<T> {
 pub struct ComponentMetadata {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub component_id: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "l::opt_i64",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "l::opt_i64", skip_serializing_if = "Option::is_none")]
     pub version: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -438,17 +435,9 @@ pub struct ComponentMetadata {
     pub modified_date: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub modified_by: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "l::opt_bool",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "l::opt_bool", skip_serializing_if = "Option::is_none")]
     pub deleted: Option<bool>,
-    #[serde(
-        default,
-        deserialize_with = "l::opt_bool",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "l::opt_bool", skip_serializing_if = "Option::is_none")]
     pub current_version: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub folder_name: Option<String>,
@@ -456,11 +445,7 @@ pub struct ComponentMetadata {
     pub folder_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub copied_from_component_id: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "l::opt_i64",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "l::opt_i64", skip_serializing_if = "Option::is_none")]
     pub copied_from_component_version: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub branch_name: Option<String>,
@@ -475,11 +460,7 @@ pub struct ComponentMetadata {
 pub struct References {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent_component_id: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "l::opt_i64",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "l::opt_i64", skip_serializing_if = "Option::is_none")]
     pub parent_version: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub component_id: Option<String>,
@@ -694,19 +675,11 @@ pub struct Branch {
     pub package_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deployment_id: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "l::opt_bool",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "l::opt_bool", skip_serializing_if = "Option::is_none")]
     pub ready: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stage: Option<BranchStage>,
-    #[serde(
-        default,
-        deserialize_with = "l::opt_bool",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "l::opt_bool", skip_serializing_if = "Option::is_none")]
     pub deleted: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
@@ -731,45 +704,21 @@ impl Branch {
 pub struct MergeRequestDetail {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub component_guid: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "l::opt_i64",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "l::opt_i64", skip_serializing_if = "Option::is_none")]
     pub source_revision: Option<i64>,
-    #[serde(
-        default,
-        deserialize_with = "l::opt_i64",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "l::opt_i64", skip_serializing_if = "Option::is_none")]
     pub destination_revision: Option<i64>,
-    #[serde(
-        default,
-        deserialize_with = "l::opt_i64",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "l::opt_i64", skip_serializing_if = "Option::is_none")]
     pub merge_revision: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub change_type: Option<ChangeType>,
-    #[serde(
-        default,
-        deserialize_with = "l::opt_bool",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "l::opt_bool", skip_serializing_if = "Option::is_none")]
     pub conflict: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resolution: Option<Resolution>,
-    #[serde(
-        default,
-        deserialize_with = "l::opt_bool",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "l::opt_bool", skip_serializing_if = "Option::is_none")]
     pub excluded: Option<bool>,
-    #[serde(
-        default,
-        deserialize_with = "l::opt_bool",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "l::opt_bool", skip_serializing_if = "Option::is_none")]
     pub locked_on_destination_branch: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stage: Option<MergeDetailStage>,
@@ -820,11 +769,7 @@ pub struct MergeRequest {
     pub locked_by: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locked_date: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "l::opt_i64",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "l::opt_i64", skip_serializing_if = "Option::is_none")]
     pub lock_nonce: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inactive_date: Option<String>,
@@ -850,29 +795,17 @@ pub struct MergeRequest {
 pub struct PackagedComponent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub package_id: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "l::opt_string",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "l::opt_string", skip_serializing_if = "Option::is_none")]
     pub package_version: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub component_id: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "l::opt_i64",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "l::opt_i64", skip_serializing_if = "Option::is_none")]
     pub component_version: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub component_type: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "l::opt_bool",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "l::opt_bool", skip_serializing_if = "Option::is_none")]
     pub shareable: Option<bool>,
     /// Package from this branch (request); the branch it came from (reply).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -881,17 +814,9 @@ pub struct PackagedComponent {
     pub created_date: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "l::opt_bool",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "l::opt_bool", skip_serializing_if = "Option::is_none")]
     pub deleted: Option<bool>,
-    #[serde(
-        default,
-        deserialize_with = "l::opt_bool",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "l::opt_bool", skip_serializing_if = "Option::is_none")]
     pub fully_publicly_consumable: Option<bool>,
 }
 
@@ -906,40 +831,20 @@ pub struct PublisherPackagedComponent {
     pub component_name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub component_type: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "l::opt_string",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "l::opt_string", skip_serializing_if = "Option::is_none")]
     pub current_version: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "l::opt_string",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "l::opt_string", skip_serializing_if = "Option::is_none")]
     pub pending_version: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "l::opt_string",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "l::opt_string", skip_serializing_if = "Option::is_none")]
     pub latest_version: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "l::opt_bool",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "l::opt_bool", skip_serializing_if = "Option::is_none")]
     pub deleted: Option<bool>,
 }
 
 /// `PublisherPackagedComponents` wrapper.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PublisherPackagedComponents {
-    #[serde(
-        rename = "PublisherPackagedComponent",
-        default,
-        deserialize_with = "l::list"
-    )]
+    #[serde(rename = "PublisherPackagedComponent", default, deserialize_with = "l::list")]
     pub publisher_packaged_component: Vec<PublisherPackagedComponent>,
 }
 
@@ -957,11 +862,7 @@ pub struct PublisherIntegrationPack {
     )]
     pub installation_type: Option<InstallationType>,
     /// Update only (`ADD` / `DELETE`).
-    #[serde(
-        rename = "operationType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "operationType", default, skip_serializing_if = "Option::is_none")]
     pub operation_type: Option<OperationType>,
     /// Capital `D`; required by the schema, so always written.
     #[serde(rename = "Description", default, deserialize_with = "l::string")]
@@ -990,28 +891,16 @@ impl PublisherIntegrationPack {
 pub struct ReleasePackagedComponent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub component_id: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "l::opt_string",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "l::opt_string", skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "l::opt_string",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "l::opt_string", skip_serializing_if = "Option::is_none")]
     pub released_version: Option<String>,
 }
 
 /// `ReleasePackagedComponents` wrapper.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReleasePackagedComponents {
-    #[serde(
-        rename = "ReleasePackagedComponent",
-        default,
-        deserialize_with = "l::list"
-    )]
+    #[serde(rename = "ReleasePackagedComponent", default, deserialize_with = "l::list")]
     pub release_packaged_component: Vec<ReleasePackagedComponent>,
 }
 
@@ -1078,29 +967,17 @@ pub struct ReleaseIntegrationPackStatus {
 pub struct DeployedPackage {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deployment_id: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "l::opt_i64",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "l::opt_i64", skip_serializing_if = "Option::is_none")]
     pub version: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub package_id: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "l::opt_string",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "l::opt_string", skip_serializing_if = "Option::is_none")]
     pub package_version: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub environment_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub component_id: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "l::opt_i64",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "l::opt_i64", skip_serializing_if = "Option::is_none")]
     pub component_version: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub component_type: Option<String>,
@@ -1110,11 +987,7 @@ pub struct DeployedPackage {
     pub deployed_by: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "l::opt_bool",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "l::opt_bool", skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub branch_name: Option<String>,
@@ -1146,17 +1019,9 @@ pub struct Environment {
 /// `License`: connections purchased and used.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct License {
-    #[serde(
-        default,
-        deserialize_with = "l::opt_i64",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "l::opt_i64", skip_serializing_if = "Option::is_none")]
     pub purchased: Option<i64>,
-    #[serde(
-        default,
-        deserialize_with = "l::opt_i64",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "l::opt_i64", skip_serializing_if = "Option::is_none")]
     pub used: Option<i64>,
 }
 
@@ -1196,31 +1061,15 @@ pub struct Account {
     pub date_created: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expiration_date: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "l::opt_bool",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "l::opt_bool", skip_serializing_if = "Option::is_none")]
     pub support_access: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub support_level: Option<SupportLevel>,
-    #[serde(
-        default,
-        deserialize_with = "l::opt_bool",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "l::opt_bool", skip_serializing_if = "Option::is_none")]
     pub suggestions_enabled: Option<bool>,
-    #[serde(
-        default,
-        deserialize_with = "l::opt_bool",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "l::opt_bool", skip_serializing_if = "Option::is_none")]
     pub over_deployed: Option<bool>,
-    #[serde(
-        default,
-        deserialize_with = "l::opt_bool",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "l::opt_bool", skip_serializing_if = "Option::is_none")]
     pub widget_account: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub licensing: Option<Licensing>,
@@ -1245,11 +1094,7 @@ pub struct PropertyPair {
     pub key: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "l::opt_bool",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "l::opt_bool", skip_serializing_if = "Option::is_none")]
     pub encrypted: Option<bool>,
 }
 
@@ -1257,11 +1102,7 @@ pub struct PropertyPair {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CloudManagedSecretConfig {
-    #[serde(
-        default,
-        deserialize_with = "l::opt_bool",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "l::opt_bool", skip_serializing_if = "Option::is_none")]
     pub uses_remote_secrets_manager: Option<bool>,
     /// `AWS` | `AZURE` | `GCP`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1277,35 +1118,15 @@ pub struct CloudManagedSecretConfig {
 pub struct Field {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "l::opt_string",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "l::opt_string", skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "l::opt_bool",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "l::opt_bool", skip_serializing_if = "Option::is_none")]
     pub use_default: Option<bool>,
-    #[serde(
-        default,
-        deserialize_with = "l::opt_bool",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "l::opt_bool", skip_serializing_if = "Option::is_none")]
     pub uses_encryption: Option<bool>,
-    #[serde(
-        default,
-        deserialize_with = "l::opt_bool",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "l::opt_bool", skip_serializing_if = "Option::is_none")]
     pub encrypted_value_set: Option<bool>,
-    #[serde(
-        default,
-        deserialize_with = "l::opt_bool",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "l::opt_bool", skip_serializing_if = "Option::is_none")]
     pub component_override: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_properties: Option<CustomProperties>,
@@ -1466,11 +1287,7 @@ pub struct PGPCertificate {
     pub id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "l::opt_bool",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "l::opt_bool", skip_serializing_if = "Option::is_none")]
     pub use_default: Option<bool>,
 }
 
@@ -1489,41 +1306,17 @@ pub struct ProcessPropertyValue {
     pub key: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "l::opt_string",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "l::opt_string", skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "l::opt_bool",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "l::opt_bool", skip_serializing_if = "Option::is_none")]
     pub use_default: Option<bool>,
-    #[serde(
-        default,
-        deserialize_with = "l::opt_bool",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "l::opt_bool", skip_serializing_if = "Option::is_none")]
     pub encrypted_value_set: Option<bool>,
-    #[serde(
-        default,
-        deserialize_with = "l::opt_bool",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "l::opt_bool", skip_serializing_if = "Option::is_none")]
     pub uses_encryption: Option<bool>,
-    #[serde(
-        default,
-        deserialize_with = "l::opt_bool",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "l::opt_bool", skip_serializing_if = "Option::is_none")]
     pub component_override: Option<bool>,
-    #[serde(
-        default,
-        deserialize_with = "l::opt_bool",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "l::opt_bool", skip_serializing_if = "Option::is_none")]
     pub validate: Option<bool>,
 }
 
@@ -1556,11 +1349,7 @@ pub struct EnvironmentExtensions {
     pub environment_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extension_group_id: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "l::opt_bool",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "l::opt_bool", skip_serializing_if = "Option::is_none")]
     pub partial: Option<bool>,
     #[serde(default)]
     pub connections: Connections,
@@ -1592,11 +1381,7 @@ pub struct BrowseField {
 /// `MapExtensionBrowseData`: credentials needed to re-import a profile.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MapExtensionBrowseData {
-    #[serde(
-        rename = "connectionId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "connectionId", default, skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
     #[serde(rename = "BrowseField", default, deserialize_with = "l::list")]
     pub browse_field: Vec<BrowseField>,

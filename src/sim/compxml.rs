@@ -10,6 +10,7 @@ use quick_xml::XmlVersion;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
 
+
 /// Attributes whose value names another component.
 pub const REFERENCE_ATTRIBUTES: &[&str] = &[
     "connectionId",
@@ -73,17 +74,13 @@ pub fn parse_component(xml: &str) -> Result<ParsedComponent, String> {
                 let name = e.name().as_ref().to_string();
                 if depth == 0 {
                     if local(&name) != "Component" {
-                        return Err(format!(
-                            "the root element must be bns:Component, not {name}"
-                        ));
+                        return Err(format!("the root element must be bns:Component, not {name}"));
                     }
                     seen_root = true;
                     read_attrs(&e, &mut out.attrs)?;
                 } else if depth == 1 {
-                    open_child =
-                        Some((local(&name).to_string(), reader.buffer_position() as usize));
-                } else if depth == 2
-                    && matches!(&open_child, Some((n, _)) if n == "encryptedValues")
+                    open_child = Some((local(&name).to_string(), reader.buffer_position() as usize));
+                } else if depth == 2 && matches!(&open_child, Some((n, _)) if n == "encryptedValues")
                 {
                     collect_encrypted(&e, &mut out.encrypted_paths)?;
                 }
@@ -93,9 +90,7 @@ pub fn parse_component(xml: &str) -> Result<ParsedComponent, String> {
                 let name = e.name().as_ref().to_string();
                 if depth == 0 {
                     if local(&name) != "Component" {
-                        return Err(format!(
-                            "the root element must be bns:Component, not {name}"
-                        ));
+                        return Err(format!("the root element must be bns:Component, not {name}"));
                     }
                     seen_root = true;
                     read_attrs(&e, &mut out.attrs)?;
@@ -106,8 +101,7 @@ pub fn parse_component(xml: &str) -> Result<ParsedComponent, String> {
                         "description" => out.description = Some(String::new()),
                         _ => {}
                     }
-                } else if depth == 2
-                    && matches!(&open_child, Some((n, _)) if n == "encryptedValues")
+                } else if depth == 2 && matches!(&open_child, Some((n, _)) if n == "encryptedValues")
                 {
                     collect_encrypted(&e, &mut out.encrypted_paths)?;
                 }

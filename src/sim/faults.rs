@@ -287,12 +287,8 @@ mod tests {
             })]
         };
         let (mut a, mut b) = (mk(), mk());
-        let ra: Vec<bool> = (0..1000)
-            .map(|_| decide(&mut a, "GET X").fail.is_some())
-            .collect();
-        let rb: Vec<bool> = (0..1000)
-            .map(|_| decide(&mut b, "GET X").fail.is_some())
-            .collect();
+        let ra: Vec<bool> = (0..1000).map(|_| decide(&mut a, "GET X").fail.is_some()).collect();
+        let rb: Vec<bool> = (0..1000).map(|_| decide(&mut b, "GET X").fail.is_some()).collect();
         assert_eq!(ra, rb);
         let n = ra.iter().filter(|x| **x).count();
         assert!((200..400).contains(&n), "{n}");
@@ -312,15 +308,7 @@ mod tests {
             r#"{"kind":"fail_nth","endpoint":"POST Branch","status":503,"count":2}"#,
         )
         .unwrap();
-        assert!(matches!(
-            f,
-            Fault::FailNth {
-                nth: 1,
-                count: 2,
-                status: 503,
-                ..
-            }
-        ));
+        assert!(matches!(f, Fault::FailNth { nth: 1, count: 2, status: 503, .. }));
         assert!(serde_json::from_str::<Fault>(r#"{"kind":"nope"}"#).is_err());
     }
 }

@@ -48,7 +48,9 @@ impl Ctx<'_> {
 }
 
 fn now() -> String {
-    chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()
+    chrono::Utc::now()
+        .format("%Y-%m-%dT%H:%M:%SZ")
+        .to_string()
 }
 
 fn now_ms_text() -> String {
@@ -324,10 +326,7 @@ fn type_from_root(root: &str) -> Option<&'static str> {
     Some(match root {
         "process" => "process",
         "Operation" => "connector-action",
-        "GenericConnectorConfig"
-        | "HttpSettings"
-        | "DatabaseSettings"
-        | "SFTPSettings"
+        "GenericConnectorConfig" | "HttpSettings" | "DatabaseSettings" | "SFTPSettings"
         | "ConnectorSettings" => "connector-settings",
         "map" | "Map" => "transform.map",
         "JSONProfile" => "profile.json",
@@ -453,9 +452,7 @@ impl AccountState {
     }
 
     fn branch_by_name(&self, name: &str) -> Option<&BranchRec> {
-        self.branches
-            .values()
-            .find(|b| !b.deleted && b.name == name)
+        self.branches.values().find(|b| !b.deleted && b.name == name)
     }
 
     /// The revision of `comp` visible on `branch` (own revisions first, then inherited).
@@ -575,10 +572,11 @@ impl SimState {
                     .map_err(|e| seed_err(format!("account {}: {e}", sa.id)))?,
                 None => compxml::ParsedComponent::default(),
             };
-            let id =
-                c.id.clone()
-                    .or_else(|| parsed.attr("componentId").map(str::to_string))
-                    .ok_or_else(|| seed_err(format!("account {}: a component has no id", sa.id)))?;
+            let id = c
+                .id
+                .clone()
+                .or_else(|| parsed.attr("componentId").map(str::to_string))
+                .ok_or_else(|| seed_err(format!("account {}: a component has no id", sa.id)))?;
             let name = c
                 .name
                 .clone()
@@ -869,13 +867,7 @@ impl SimState {
 
     // ---------------------------------------------------------------- components
 
-    fn render(
-        &self,
-        acct: &AccountState,
-        comp: &ComponentRec,
-        rev: &Revision,
-        branch: &str,
-    ) -> String {
+    fn render(&self, acct: &AccountState, comp: &ComponentRec, rev: &Revision, branch: &str) -> String {
         let branch_name = acct
             .branches
             .get(branch)
@@ -1018,9 +1010,7 @@ impl SimState {
         };
         acct.writable_branch(&branch, ctx)?;
         if parsed.object.trim().is_empty() {
-            return Err(ApiErr::bad(
-                "The component has no <bns:object> configuration.",
-            ));
+            return Err(ApiErr::bad("The component has no <bns:object> configuration."));
         }
         let name = parsed
             .attr("name")
@@ -1107,17 +1097,14 @@ impl SimState {
                 )));
             }
         }
-        let comp = acct
-            .components
-            .entry(id.clone())
-            .or_insert_with(|| ComponentRec {
-                id: id.clone(),
-                kind,
-                sub_type: parsed.attr("subType").map(str::to_string),
-                created_date: t.clone(),
-                created_by: ctx.user.clone(),
-                revisions: Vec::new(),
-            });
+        let comp = acct.components.entry(id.clone()).or_insert_with(|| ComponentRec {
+            id: id.clone(),
+            kind,
+            sub_type: parsed.attr("subType").map(str::to_string),
+            created_date: t.clone(),
+            created_by: ctx.user.clone(),
+            revisions: Vec::new(),
+        });
         rev.version = comp.next_version();
         comp.revisions.push(rev.clone());
         self.next_folder = counter;
@@ -1125,16 +1112,8 @@ impl SimState {
         Ok(self.render(acct, &acct.components[&id], &rev, &branch))
     }
 
-    fn metadata_json(
-        &self,
-        acct: &AccountState,
-        comp: &ComponentRec,
-        rev: &Revision,
-        branch: &str,
-    ) -> Value {
-        let current = acct
-            .head(comp, branch)
-            .is_some_and(|h| h.version == rev.version);
+    fn metadata_json(&self, acct: &AccountState, comp: &ComponentRec, rev: &Revision, branch: &str) -> Value {
+        let current = acct.head(comp, branch).is_some_and(|h| h.version == rev.version);
         let path = acct.folder_path(&rev.folder_id);
         let mut v = json!({"@type": "ComponentMetadata", "componentId": comp.id,
             "version": rev.version, "name": rev.name, "type": comp.kind,
@@ -1161,11 +1140,7 @@ impl SimState {
     pub fn metadata_rows(&self, acct_id: &str, all_branches: bool) -> Vec<Value> {
         let acct = self.acct(acct_id);
         let branches: Vec<String> = if all_branches {
-            acct.branches
-                .values()
-                .filter(|b| !b.deleted)
-                .map(|b| b.id.clone())
-                .collect()
+            acct.branches.values().filter(|b| !b.deleted).map(|b| b.id.clone()).collect()
         } else {
             vec![acct.main_branch.clone()]
         };
@@ -1192,10 +1167,7 @@ impl SimState {
         };
         let acct = self.acct_mut(acct_id);
         acct.writable_branch(&branch, ctx)?;
-        let head = acct
-            .head(&acct.components[&id], &branch)
-            .cloned()
-            .expect("resolved");
+        let head = acct.head(&acct.components[&id], &branch).cloned().expect("resolved");
         let comp = acct.components.get_mut(&id).expect("exists");
         let mut rev = head;
         rev.version = comp.next_version();
@@ -1218,9 +1190,7 @@ impl SimState {
         ctx: &Ctx<'_>,
     ) -> ApiResult<Vec<Value>> {
         let acct = self.acct(acct_id);
-        let branch = branch
-            .map(str::to_string)
-            .unwrap_or_else(|| acct.main_branch.clone());
+        let branch = branch.map(str::to_string).unwrap_or_else(|| acct.main_branch.clone());
         acct.live_branch(&branch)
             .ok_or_else(|| ctx.unknown(format!("Branch {branch} does not exist.")))?;
         let edge = |p: &ComponentRec, rev: &Revision, c: &str| {
@@ -1247,12 +1217,7 @@ impl SimState {
         } else if let Some(cid) = child {
             for p in acct.components.values() {
                 if let Some(rev) = acct.head(p, &branch) {
-                    if !rev.deleted
-                        && acct
-                            .references_in(&rev.object, &p.id)
-                            .iter()
-                            .any(|x| x == cid)
-                    {
+                    if !rev.deleted && acct.references_in(&rev.object, &p.id).iter().any(|x| x == cid) {
                         rows.push(edge(p, rev, cid));
                     }
                 }
@@ -1285,12 +1250,7 @@ impl SimState {
         v
     }
 
-    pub fn create_branch(
-        &mut self,
-        acct_id: &str,
-        body: &Value,
-        ctx: &Ctx<'_>,
-    ) -> ApiResult<Value> {
+    pub fn create_branch(&mut self, acct_id: &str, body: &Value, ctx: &Ctx<'_>) -> ApiResult<Value> {
         let name = s(body, "name")
             .filter(|n| !n.trim().is_empty())
             .ok_or_else(|| ApiErr::bad("The branch name is required."))?;
@@ -1303,9 +1263,7 @@ impl SimState {
             )));
         }
         if acct.branch_by_name(&name).is_some() {
-            return Err(ApiErr::bad(format!(
-                "A branch named {name} already exists."
-            )));
+            return Err(ApiErr::bad(format!("A branch named {name} already exists.")));
         }
         let package_id = s(body, "packageId").or_else(|| s(body, "deploymentId"));
         let parent = match s(body, "parentId") {
@@ -1376,22 +1334,14 @@ impl SimState {
         Ok(Self::branch_json(acct, &acct.branches[id]))
     }
 
-    pub fn update_branch(
-        &mut self,
-        acct_id: &str,
-        id: &str,
-        body: &Value,
-        ctx: &Ctx<'_>,
-    ) -> ApiResult<Value> {
+    pub fn update_branch(&mut self, acct_id: &str, id: &str, body: &Value, ctx: &Ctx<'_>) -> ApiResult<Value> {
         let acct = self.acct_mut(acct_id);
         if acct.live_branch(id).is_none() {
             return Err(ctx.unknown(format!("Branch {id} does not exist.")));
         }
         if let Some(name) = s(body, "name").filter(|n| !n.trim().is_empty()) {
             if acct.branch_by_name(&name).is_some_and(|b| b.id != id) {
-                return Err(ApiErr::bad(format!(
-                    "A branch named {name} already exists."
-                )));
+                return Err(ApiErr::bad(format!("A branch named {name} already exists.")));
             }
             if acct.main_branch == id && name != "main" {
                 return Err(ApiErr::bad("The main branch cannot be renamed."));
@@ -1447,12 +1397,7 @@ impl SimState {
     // ---------------------------------------------------------------- merge requests
 
     fn merge_json(acct: &AccountState, m: &MergeRec) -> Value {
-        let bname = |id: &str| {
-            acct.branches
-                .get(id)
-                .map(|b| b.name.clone())
-                .unwrap_or_default()
-        };
+        let bname = |id: &str| acct.branches.get(id).map(|b| b.name.clone()).unwrap_or_default();
         let details: Vec<Value> = m
             .details
             .iter()
@@ -1487,19 +1432,11 @@ impl SimState {
         v
     }
 
-    fn draft(
-        acct: &AccountState,
-        source: &str,
-        dest: &str,
-        strategy: &str,
-        priority: &str,
-    ) -> Vec<MergeDetail> {
+    fn draft(acct: &AccountState, source: &str, dest: &str, strategy: &str, priority: &str) -> Vec<MergeDetail> {
         let src = &acct.branches[source];
         let mut out = Vec::new();
         for comp in acct.components.values() {
-            let Some(s_rev) = comp.own_head(source) else {
-                continue;
-            };
+            let Some(s_rev) = comp.own_head(source) else { continue };
             let d_rev = acct.head(comp, dest);
             if d_rev.is_some_and(|d| d.same_content(s_rev)) {
                 continue;
@@ -1516,11 +1453,7 @@ impl SimState {
                 _ => false,
             };
             let resolution = if conflict && (strategy != "OVERRIDE" || priority == "DESTINATION") {
-                if strategy == "OVERRIDE" {
-                    "KEEP_DESTINATION"
-                } else {
-                    ""
-                }
+                if strategy == "OVERRIDE" { "KEEP_DESTINATION" } else { "" }
             } else {
                 "OVERRIDE"
             };
@@ -1539,14 +1472,8 @@ impl SimState {
         out
     }
 
-    pub fn create_merge(
-        &mut self,
-        acct_id: &str,
-        body: &Value,
-        ctx: &mut Ctx<'_>,
-    ) -> ApiResult<Value> {
-        let source =
-            s(body, "sourceBranchId").ok_or_else(|| ApiErr::bad("sourceBranchId is required."))?;
+    pub fn create_merge(&mut self, acct_id: &str, body: &Value, ctx: &mut Ctx<'_>) -> ApiResult<Value> {
+        let source = s(body, "sourceBranchId").ok_or_else(|| ApiErr::bad("sourceBranchId is required."))?;
         let dest = s(body, "destinationBranchId")
             .ok_or_else(|| ApiErr::bad("destinationBranchId is required."))?;
         let strategy = s(body, "strategy").unwrap_or_else(|| "OVERRIDE".into());
@@ -1560,9 +1487,7 @@ impl SimState {
             )));
         }
         if source == dest {
-            return Err(ApiErr::bad(
-                "The source and destination branches must differ.",
-            ));
+            return Err(ApiErr::bad("The source and destination branches must differ."));
         }
         let cfg = ctx.cfg;
         let acct = self.acct_mut(acct_id);
@@ -1595,13 +1520,7 @@ impl SimState {
             modified_date: t,
             details: Vec::new(),
         };
-        rec.details = Self::draft(
-            acct,
-            &rec.source_branch_id,
-            &rec.destination_branch_id,
-            &rec.strategy,
-            &rec.priority_branch,
-        );
+        rec.details = Self::draft(acct, &rec.source_branch_id, &rec.destination_branch_id, &rec.strategy, &rec.priority_branch);
         acct.merge_requests.insert(id.clone(), rec);
         if cfg.merge_stage_polls == 0 {
             Self::advance_merge(acct, &id, ctx);
@@ -1652,10 +1571,7 @@ impl SimState {
                 continue;
             }
             let comp = acct.components.get_mut(&d.component_guid).expect("exists");
-            let mut rev = comp
-                .rev(d.source_revision)
-                .expect("source revision")
-                .clone();
+            let mut rev = comp.rev(d.source_revision).expect("source revision").clone();
             rev.version = comp.next_version();
             rev.branch_id = m.destination_branch_id.clone();
             rev.modified_date = t.clone();
@@ -1695,9 +1611,7 @@ impl SimState {
             .map(|d| list(d.get("MergeRequestDetail")))
             .unwrap_or_default();
         for d in details {
-            let Some(guid) = s(&d, "componentGuid") else {
-                continue;
-            };
+            let Some(guid) = s(&d, "componentGuid") else { continue };
             if let Some(md) = m.details.iter_mut().find(|x| x.component_guid == guid) {
                 if let Some(e) = b(&d, "excluded") {
                     md.excluded = e;
@@ -1710,13 +1624,7 @@ impl SimState {
         }
     }
 
-    pub fn execute_merge(
-        &mut self,
-        acct_id: &str,
-        id: &str,
-        body: &Value,
-        ctx: &mut Ctx<'_>,
-    ) -> ApiResult<Value> {
+    pub fn execute_merge(&mut self, acct_id: &str, id: &str, body: &Value, ctx: &mut Ctx<'_>) -> ApiResult<Value> {
         let action = s(body, "mergeRequestAction")
             .ok_or_else(|| ApiErr::bad("mergeRequestAction is required."))?;
         let strict = ctx.cfg.strict_merge_stages;
@@ -1767,13 +1675,7 @@ impl SimState {
         Ok(Self::merge_json(acct, &acct.merge_requests[id]))
     }
 
-    pub fn update_merge(
-        &mut self,
-        acct_id: &str,
-        id: &str,
-        body: &Value,
-        ctx: &mut Ctx<'_>,
-    ) -> ApiResult<Value> {
+    pub fn update_merge(&mut self, acct_id: &str, id: &str, body: &Value, ctx: &mut Ctx<'_>) -> ApiResult<Value> {
         let mut body = body.clone();
         if body.get("mergeRequestAction").is_none() {
             body["mergeRequestAction"] = json!("UPDATE");
@@ -1818,8 +1720,7 @@ impl SimState {
     }
 
     fn make_package(acct: &mut AccountState, body: &Value, ctx: &Ctx<'_>) -> ApiResult<String> {
-        let component_id =
-            s(body, "componentId").ok_or_else(|| ApiErr::bad("componentId is required."))?;
+        let component_id = s(body, "componentId").ok_or_else(|| ApiErr::bad("componentId is required."))?;
         if let Some(pid) = s(body, "packageId") {
             // Restore a deleted package.
             let p = acct
@@ -1827,9 +1728,7 @@ impl SimState {
                 .get_mut(&pid)
                 .ok_or_else(|| ctx.unknown(format!("Packaged component {pid} does not exist.")))?;
             if !p.deleted {
-                return Err(ApiErr::bad(format!(
-                    "Packaged component {pid} is not deleted."
-                )));
+                return Err(ApiErr::bad(format!("Packaged component {pid} is not deleted.")));
             }
             p.deleted = false;
             return Ok(pid);
@@ -1857,13 +1756,11 @@ impl SimState {
             None => (acct.main_branch.clone(), "main".to_string()),
         };
         let rev = match u(body, "componentVersion") {
-            Some(v) => comp.rev(v).ok_or_else(|| {
-                ApiErr::bad(format!("Component {component_id} has no version {v}."))
-            })?,
+            Some(v) => comp
+                .rev(v)
+                .ok_or_else(|| ApiErr::bad(format!("Component {component_id} has no version {v}.")))?,
             None => acct.head(comp, &branch_id).ok_or_else(|| {
-                ApiErr::bad(format!(
-                    "Component {component_id} does not exist on branch {branch_name}."
-                ))
+                ApiErr::bad(format!("Component {component_id} does not exist on branch {branch_name}."))
             })?,
         };
         if rev.deleted {
@@ -1901,12 +1798,7 @@ impl SimState {
         Ok(id)
     }
 
-    pub fn create_package(
-        &mut self,
-        acct_id: &str,
-        body: &Value,
-        ctx: &Ctx<'_>,
-    ) -> ApiResult<Value> {
+    pub fn create_package(&mut self, acct_id: &str, body: &Value, ctx: &Ctx<'_>) -> ApiResult<Value> {
         let acct = self.acct_mut(acct_id);
         let id = Self::make_package(acct, body, ctx)?;
         Ok(Self::package_json(&acct.packages[&id]))
@@ -1928,14 +1820,8 @@ impl SimState {
             .filter(|p| !p.deleted)
             .ok_or_else(|| ctx.unknown(format!("Packaged component {id} does not exist.")))?
             .clone();
-        if acct
-            .deployments
-            .values()
-            .any(|d| d.active && d.package_id == id)
-        {
-            return Err(ApiErr::bad(format!(
-                "Packaged component {id} is deployed and cannot be deleted."
-            )));
+        if acct.deployments.values().any(|d| d.active && d.package_id == id) {
+            return Err(ApiErr::bad(format!("Packaged component {id} is deployed and cannot be deleted.")));
         }
         if acct.packs.values().any(|pk| {
             pk.components.get(&p.component_id).is_some_and(|c| {
@@ -2040,9 +1926,7 @@ impl SimState {
         if installation_type != "SINGLE" && installation_type != "MULTI" {
             return Err(ApiErr::bad("installationType must be SINGLE or MULTI."));
         }
-        let description = s(body, "Description")
-            .or_else(|| s(body, "description"))
-            .unwrap_or_default();
+        let description = s(body, "Description").or_else(|| s(body, "description")).unwrap_or_default();
         let acct = self.acct_mut(acct_id);
         let id = uuid();
         acct.packs.insert(
@@ -2071,13 +1955,7 @@ impl SimState {
             .ok_or_else(|| ctx.unknown(format!("Integration pack {id} does not exist.")))
     }
 
-    pub fn update_pack(
-        &mut self,
-        acct_id: &str,
-        id: &str,
-        body: &Value,
-        ctx: &Ctx<'_>,
-    ) -> ApiResult<Value> {
+    pub fn update_pack(&mut self, acct_id: &str, id: &str, body: &Value, ctx: &Ctx<'_>) -> ApiResult<Value> {
         let acct = self.acct_mut(acct_id);
         let pack = acct
             .packs
@@ -2087,15 +1965,11 @@ impl SimState {
         let ids = Self::pack_component_ids(body);
         let op = s(body, "operationType");
         if !ids.is_empty() && op.is_none() {
-            return Err(ApiErr::bad(
-                "operationType (ADD or DELETE) is required to change the packaged components.",
-            ));
+            return Err(ApiErr::bad("operationType (ADD or DELETE) is required to change the packaged components."));
         }
         if let Some(name) = s(body, "name").filter(|n| *n != pack.name) {
             if pack.installation_type != "SINGLE" {
-                return Err(ApiErr::bad(
-                    "The name can be changed only for SINGLE integration packs.",
-                ));
+                return Err(ApiErr::bad("The name can be changed only for SINGLE integration packs."));
             }
             acct.packs.get_mut(id).expect("exists").name = name;
         }
@@ -2129,10 +2003,7 @@ impl SimState {
 
     pub fn pack_rows(&self, acct_id: &str) -> Vec<Value> {
         let acct = self.acct(acct_id);
-        acct.packs
-            .values()
-            .map(|p| Self::pack_json(acct, p))
-            .collect()
+        acct.packs.values().map(|p| Self::pack_json(acct, p)).collect()
     }
 
     fn release_components_json(r: &ReleaseRec, released: bool) -> Value {
@@ -2150,25 +2021,15 @@ impl SimState {
         json!({"ReleasePackagedComponent": items})
     }
 
-    pub fn create_release(
-        &mut self,
-        acct_id: &str,
-        body: &Value,
-        base_url: &str,
-        ctx: &Ctx<'_>,
-    ) -> ApiResult<Value> {
-        let pack_id = s(body, "id")
-            .ok_or_else(|| ApiErr::bad("id (the integration pack id) is required."))?;
-        let schedule = s(body, "releaseSchedule")
-            .ok_or_else(|| ApiErr::bad("releaseSchedule is required."))?;
+    pub fn create_release(&mut self, acct_id: &str, body: &Value, base_url: &str, ctx: &Ctx<'_>) -> ApiResult<Value> {
+        let pack_id = s(body, "id").ok_or_else(|| ApiErr::bad("id (the integration pack id) is required."))?;
+        let schedule = s(body, "releaseSchedule").ok_or_else(|| ApiErr::bad("releaseSchedule is required."))?;
         let on_date = s(body, "releaseOnDate");
         match schedule.as_str() {
             "IMMEDIATELY" => {}
             "RELEASE_ON_SPECIFIED_DATE" if on_date.is_some() => {}
             "RELEASE_ON_SPECIFIED_DATE" => {
-                return Err(ApiErr::bad(
-                    "releaseOnDate is required for RELEASE_ON_SPECIFIED_DATE.",
-                ))
+                return Err(ApiErr::bad("releaseOnDate is required for RELEASE_ON_SPECIFIED_DATE."))
             }
             other => return Err(ApiErr::bad(format!("Unknown releaseSchedule {other}."))),
         }
@@ -2194,8 +2055,7 @@ impl SimState {
             }
         } else {
             for item in &requested {
-                let cid = s(item, "componentId")
-                    .ok_or_else(|| ApiErr::bad("componentId is required."))?;
+                let cid = s(item, "componentId").ok_or_else(|| ApiErr::bad("componentId is required."))?;
                 if !pack.components.contains_key(&cid) {
                     return Err(ApiErr::bad(format!(
                         "Component {cid} is not in integration pack {pack_id}."
@@ -2209,9 +2069,11 @@ impl SimState {
                         .or(pack.components[&cid].current_version.clone())
                         .ok_or_else(|| ApiErr::bad(format!("No version to release for {cid}.")))?,
                 };
-                if !acct.packages.values().any(|p| {
-                    !p.deleted && p.shareable && p.component_id == cid && p.package_version == v
-                }) {
+                if !acct
+                    .packages
+                    .values()
+                    .any(|p| !p.deleted && p.shareable && p.component_id == cid && p.package_version == v)
+                {
                     return Err(ApiErr::bad(format!(
                         "Component {cid} has no shareable packaged component with version {v}."
                     )));
@@ -2220,9 +2082,7 @@ impl SimState {
             }
         }
         if components.is_empty() {
-            return Err(ApiErr::bad(format!(
-                "Integration pack {pack_id} has nothing to release."
-            )));
+            return Err(ApiErr::bad(format!("Integration pack {pack_id} has nothing to release.")));
         }
         let request_id = format!("release-{}", uuid());
         let rec = ReleaseRec {
@@ -2232,12 +2092,7 @@ impl SimState {
             release_on_date: on_date.clone(),
             components,
             polls: 0,
-            status: if schedule == "IMMEDIATELY" {
-                "IN_PROGRESS"
-            } else {
-                "SCHEDULED"
-            }
-            .into(),
+            status: if schedule == "IMMEDIATELY" { "IN_PROGRESS" } else { "SCHEDULED" }.into(),
             created_date: now(),
         };
         let comps = Self::release_components_json(&rec, false);
@@ -2254,12 +2109,7 @@ impl SimState {
     }
 
     /// Poll a release: `(http status, body)`; 202 while in progress or scheduled, 200 when done.
-    pub fn release_status(
-        &mut self,
-        acct_id: &str,
-        id: &str,
-        ctx: &mut Ctx<'_>,
-    ) -> ApiResult<(u16, Value)> {
+    pub fn release_status(&mut self, acct_id: &str, id: &str, ctx: &mut Ctx<'_>) -> ApiResult<(u16, Value)> {
         let polls_needed = ctx.cfg.release_in_progress_polls;
         let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
         let acct = self.acct_mut(acct_id);
@@ -2270,10 +2120,7 @@ impl SimState {
         r.polls += 1;
         let due = match r.status.as_str() {
             "IN_PROGRESS" => r.polls > polls_needed,
-            "SCHEDULED" => r
-                .release_on_date
-                .as_deref()
-                .is_some_and(|d| d <= today.as_str()),
+            "SCHEDULED" => r.release_on_date.as_deref().is_some_and(|d| d <= today.as_str()),
             _ => false,
         };
         if due {
@@ -2297,11 +2144,7 @@ impl SimState {
         }
         let r = acct.releases[id].clone();
         let pack = acct.packs.get(&r.pack_id);
-        let code = if matches!(r.status.as_str(), "IN_PROGRESS" | "SCHEDULED") {
-            202
-        } else {
-            200
-        };
+        let code = if matches!(r.status.as_str(), "IN_PROGRESS" | "SCHEDULED") { 202 } else { 200 };
         let mut v = json!({"@type": "ReleaseIntegrationPackStatus", "requestId": r.request_id,
             "integrationPackId": r.pack_id,
             "name": pack.map(|p| p.name.clone()).unwrap_or_default(),
@@ -2326,14 +2169,8 @@ impl SimState {
             "active": d.active, "branchName": d.branch_name, "listenerStatus": d.listener_status})
     }
 
-    pub fn create_deployment(
-        &mut self,
-        acct_id: &str,
-        body: &Value,
-        ctx: &Ctx<'_>,
-    ) -> ApiResult<Value> {
-        let env =
-            s(body, "environmentId").ok_or_else(|| ApiErr::bad("environmentId is required."))?;
+    pub fn create_deployment(&mut self, acct_id: &str, body: &Value, ctx: &Ctx<'_>) -> ApiResult<Value> {
+        let env = s(body, "environmentId").ok_or_else(|| ApiErr::bad("environmentId is required."))?;
         let acct = self.acct_mut(acct_id);
         if !acct.environments.contains_key(&env) {
             return Err(ApiErr::bad(format!("Environment {env} does not exist.")));
@@ -2342,11 +2179,7 @@ impl SimState {
             Some(p) => {
                 match acct.packages.get(&p) {
                     Some(pk) if !pk.deleted => {}
-                    _ => {
-                        return Err(ApiErr::bad(format!(
-                            "Packaged component {p} does not exist."
-                        )))
-                    }
+                    _ => return Err(ApiErr::bad(format!("Packaged component {p} does not exist."))),
                 }
                 p
             }
@@ -2410,9 +2243,7 @@ impl SimState {
     pub fn deployment_rows(&self, acct_id: &str) -> Vec<Value> {
         let acct = self.acct(acct_id);
         let mut ds: Vec<&DeploymentRec> = acct.deployments.values().collect();
-        ds.sort_by(|a, b| {
-            (a.deployed_date.as_str(), a.version).cmp(&(b.deployed_date.as_str(), b.version))
-        });
+        ds.sort_by(|a, b| (a.deployed_date.as_str(), a.version).cmp(&(b.deployed_date.as_str(), b.version)));
         ds.into_iter().map(Self::deployment_json).collect()
     }
 
@@ -2453,13 +2284,7 @@ impl SimState {
         self.acct(acct_id).extensions.values().cloned().collect()
     }
 
-    pub fn update_extensions(
-        &mut self,
-        acct_id: &str,
-        id: &str,
-        body: &Value,
-        ctx: &Ctx<'_>,
-    ) -> ApiResult<Value> {
+    pub fn update_extensions(&mut self, acct_id: &str, id: &str, body: &Value, ctx: &Ctx<'_>) -> ApiResult<Value> {
         let acct = self.acct_mut(acct_id);
         let mut ext = acct
             .extensions
@@ -2507,11 +2332,7 @@ impl SimState {
     }
 
     pub fn map_summary_rows(&self, acct_id: &str) -> Vec<Value> {
-        self.acct(acct_id)
-            .map_extensions
-            .values()
-            .map(Self::map_summary_json)
-            .collect()
+        self.acct(acct_id).map_extensions.values().map(Self::map_summary_json).collect()
     }
 
     pub fn get_map_extension(&self, acct_id: &str, id: &str, ctx: &Ctx<'_>) -> ApiResult<Value> {
@@ -2522,47 +2343,24 @@ impl SimState {
             .ok_or_else(|| ctx.unknown(format!("Map extension {id} does not exist.")))
     }
 
-    pub fn update_map_extension(
-        &mut self,
-        acct_id: &str,
-        id: &str,
-        body: &Value,
-        ctx: &Ctx<'_>,
-    ) -> ApiResult<Value> {
+    pub fn update_map_extension(&mut self, acct_id: &str, id: &str, body: &Value, ctx: &Ctx<'_>) -> ApiResult<Value> {
         let m = self
             .acct_mut(acct_id)
             .map_extensions
             .get_mut(id)
             .ok_or_else(|| ctx.unknown(format!("Map extension {id} does not exist.")))?;
-        for (key, want) in [
-            ("mapId", &m.map_id),
-            ("processId", &m.process_id),
-            ("environmentId", &m.environment_id),
-        ] {
+        for (key, want) in [("mapId", &m.map_id), ("processId", &m.process_id), ("environmentId", &m.environment_id)] {
             if let Some(v) = s(body, key) {
                 if v != *want {
-                    return Err(ApiErr::bad(format!(
-                        "{key} {v} does not match map extension {id}."
-                    )));
+                    return Err(ApiErr::bad(format!("{key} {v} does not match map extension {id}.")));
                 }
             }
         }
-        let incoming = body
-            .get("Map")
-            .cloned()
-            .ok_or_else(|| ApiErr::bad("The Map element is required."))?;
+        let incoming = body.get("Map").cloned().ok_or_else(|| ApiErr::bad("The Map element is required."))?;
         // Profiles cannot be changed; extended functions, mappings and profile extensions are
         // replaced as a whole.
-        for key in [
-            "ExtendedFunctions",
-            "ExtendedMappings",
-            "SourceProfileExtensions",
-            "DestinationProfileExtensions",
-        ] {
-            m.map[key] = incoming
-                .get(key)
-                .cloned()
-                .unwrap_or_else(|| empty_map_section(key));
+        for key in ["ExtendedFunctions", "ExtendedMappings", "SourceProfileExtensions", "DestinationProfileExtensions"] {
+            m.map[key] = incoming.get(key).cloned().unwrap_or_else(|| empty_map_section(key));
         }
         m.map = complete_map(m.map.clone());
         Ok(Self::map_ext_json(m))
@@ -2651,9 +2449,7 @@ fn empty_map_section(key: &str) -> Value {
     match key {
         "ExtendedFunctions" => json!({"Function": []}),
         "ExtendedMappings" => json!({"Mapping": []}),
-        "BrowseSettings" => {
-            json!({"SourceBrowse": {"BrowseFields": []}, "DestinationBrowse": {"BrowseFields": []}})
-        }
+        "BrowseSettings" => json!({"SourceBrowse": {"BrowseFields": []}, "DestinationBrowse": {"BrowseFields": []}}),
         _ => json!({"Node": []}),
     }
 }
@@ -2686,12 +2482,7 @@ fn hash_secret(plain: &str) -> String {
 }
 
 /// Apply a field update (value/useDefault) to a stored field, keeping secrets out of it.
-fn apply_field(
-    stored: &mut Value,
-    incoming: &Value,
-    key: String,
-    secrets: &mut BTreeMap<String, String>,
-) {
+fn apply_field(stored: &mut Value, incoming: &Value, key: String, secrets: &mut BTreeMap<String, String>) {
     let encrypted = b(stored, "usesEncryption").unwrap_or(false);
     if let Some(ud) = b(incoming, "useDefault") {
         stored["useDefault"] = json!(ud);
@@ -2722,9 +2513,7 @@ fn apply_field(
 }
 
 fn find_by<'a>(items: &'a mut [Value], key: &str, want: &str) -> Option<&'a mut Value> {
-    items
-        .iter_mut()
-        .find(|i| s(i, key).as_deref() == Some(want))
+    items.iter_mut().find(|i| s(i, key).as_deref() == Some(want))
 }
 
 /// Merge an update body into stored extensions at Boomi's partial-update granularity.
@@ -2748,9 +2537,7 @@ fn merge_extensions(
         for inc in incoming {
             let id = s(&inc, "id").ok_or_else(|| ApiErr::bad(format!("A {item} needs an id.")))?;
             let target = find_by(&mut stored, "id", &id).ok_or_else(|| {
-                ApiErr::bad(format!(
-                    "{item} {id} is not extensible in environment {env}."
-                ))
+                ApiErr::bad(format!("{item} {id} is not extensible in environment {env}."))
             })?;
             let mut fields = list(target.get("field"));
             for f in list(inc.get("field")) {
@@ -2765,10 +2552,7 @@ fn merge_extensions(
         ext[section] = json!({ item: stored });
     }
     // trading partners: per field inside categories
-    let incoming = list(
-        body.get("tradingPartners")
-            .and_then(|x| x.get("tradingPartner")),
-    );
+    let incoming = list(body.get("tradingPartners").and_then(|x| x.get("tradingPartner")));
     if !incoming.is_empty() {
         let mut stored = list(ext["tradingPartners"].get("tradingPartner"));
         for inc in incoming {
@@ -2799,8 +2583,7 @@ fn merge_extensions(
         let mut stored = list(ext["properties"].get("property"));
         for inc in incoming {
             let name = s(&inc, "name").ok_or_else(|| ApiErr::bad("A property needs a name."))?;
-            let value = s(&inc, "value")
-                .ok_or_else(|| ApiErr::bad(format!("Property {name} needs a value.")))?;
+            let value = s(&inc, "value").ok_or_else(|| ApiErr::bad(format!("Property {name} needs a value.")))?;
             match find_by(&mut stored, "name", &name) {
                 Some(p) => p["value"] = json!(value),
                 None => stored.push(json!({"name": name, "value": value})),
@@ -2809,10 +2592,7 @@ fn merge_extensions(
         ext["properties"] = json!({"property": stored});
     }
     // cross references: per table, all rows
-    let incoming = list(
-        body.get("crossReferences")
-            .and_then(|x| x.get("crossReference")),
-    );
+    let incoming = list(body.get("crossReferences").and_then(|x| x.get("crossReference")));
     if !incoming.is_empty() {
         let mut stored = list(ext["crossReferences"].get("crossReference"));
         for inc in incoming {
@@ -2826,10 +2606,7 @@ fn merge_extensions(
         ext["crossReferences"] = json!({"crossReference": stored});
     }
     // PGP certificates: per certificate
-    let incoming = list(
-        body.get("PGPCertificates")
-            .and_then(|x| x.get("PGPCertificate")),
-    );
+    let incoming = list(body.get("PGPCertificates").and_then(|x| x.get("PGPCertificate")));
     if !incoming.is_empty() {
         let mut stored = list(ext["PGPCertificates"].get("PGPCertificate"));
         for inc in incoming {
@@ -2846,10 +2623,7 @@ fn merge_extensions(
         ext["PGPCertificates"] = json!({"PGPCertificate": stored});
     }
     // process-property components: per property value
-    let incoming = list(
-        body.get("processProperties")
-            .and_then(|x| x.get("ProcessProperty")),
-    );
+    let incoming = list(body.get("processProperties").and_then(|x| x.get("ProcessProperty")));
     if !incoming.is_empty() {
         let mut stored = list(ext["processProperties"].get("ProcessProperty"));
         for inc in incoming {
@@ -2858,11 +2632,9 @@ fn merge_extensions(
                 .ok_or_else(|| ApiErr::bad(format!("ProcessProperty {id} is not extensible.")))?;
             let mut values = list(target.get("ProcessPropertyValue"));
             for pv in list(inc.get("ProcessPropertyValue")) {
-                let key = s(&pv, "key")
-                    .ok_or_else(|| ApiErr::bad("A ProcessPropertyValue needs a key."))?;
-                let sv = find_by(&mut values, "key", &key).ok_or_else(|| {
-                    ApiErr::bad(format!("Process property {key} of {id} is not extensible."))
-                })?;
+                let key = s(&pv, "key").ok_or_else(|| ApiErr::bad("A ProcessPropertyValue needs a key."))?;
+                let sv = find_by(&mut values, "key", &key)
+                    .ok_or_else(|| ApiErr::bad(format!("Process property {key} of {id} is not extensible.")))?;
                 apply_field(sv, &pv, secret_key(env, &["pp", &id, &key]), secrets);
             }
             target["ProcessPropertyValue"] = Value::Array(values);
@@ -2946,11 +2718,7 @@ fn seed_extensions(acct: &mut AccountState, env: &str, ext: &mut Value, seeded: 
                     let mut fields = list(it.get("field"));
                     for f in &mut fields {
                         let fid = s(f, "id").unwrap_or_default();
-                        scrub(
-                            f,
-                            secret_key(env, &[section, &id, &fid]),
-                            &mut acct.extension_secrets,
-                        );
+                        scrub(f, secret_key(env, &[section, &id, &fid]), &mut acct.extension_secrets);
                     }
                     it["field"] = Value::Array(fields);
                 }
@@ -2958,11 +2726,7 @@ fn seed_extensions(acct: &mut AccountState, env: &str, ext: &mut Value, seeded: 
                     let mut values = list(it.get("ProcessPropertyValue"));
                     for f in &mut values {
                         let key = s(f, "key").unwrap_or_default();
-                        scrub(
-                            f,
-                            secret_key(env, &["pp", &id, &key]),
-                            &mut acct.extension_secrets,
-                        );
+                        scrub(f, secret_key(env, &["pp", &id, &key]), &mut acct.extension_secrets);
                     }
                     it["ProcessPropertyValue"] = Value::Array(values);
                 }

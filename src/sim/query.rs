@@ -19,11 +19,7 @@ pub enum Expr {
     /// `and` / `or` over nested expressions.
     Group { and: bool, nested: Vec<Expr> },
     /// `property OPERATOR argument...`.
-    Simple {
-        op: Op,
-        property: String,
-        args: Vec<String>,
-    },
+    Simple { op: Op, property: String, args: Vec<String> },
 }
 
 /// A simple-expression operator.
@@ -286,20 +282,16 @@ mod tests {
 
     #[test]
     fn grouping_and_or_with_string_booleans() {
-        let e = q(
-            json!({"QueryFilter": {"expression": {"operator": "and", "nestedExpression": [
+        let e = q(json!({"QueryFilter": {"expression": {"operator": "and", "nestedExpression": [
             {"operator": "EQUALS", "property": "currentVersion", "argument": ["true"]},
             {"operator": "EQUALS", "property": "deleted", "argument": [false]},
             {"operator": "or", "nestedExpression": [
                 {"operator": "EQUALS", "property": "type", "argument": ["process"]},
-                {"operator": "EQUALS", "property": "type", "argument": ["profile.json"]}]}]}}}),
-        );
+                {"operator": "EQUALS", "property": "type", "argument": ["profile.json"]}]}]}}}));
         let row = json!({"currentVersion": true, "deleted": false, "type": "process"});
         assert!(e.matches(&row));
         assert!(!e.matches(&json!({"currentVersion": false, "deleted": false, "type": "process"})));
-        assert!(
-            !e.matches(&json!({"currentVersion": true, "deleted": false, "type": "transform.map"}))
-        );
+        assert!(!e.matches(&json!({"currentVersion": true, "deleted": false, "type": "transform.map"})));
         assert_eq!(e.required_equals("currentVersion").as_deref(), Some("true"));
         assert!(e.mentions("TYPE"));
         assert!(!e.mentions("branchId"));

@@ -105,11 +105,7 @@ fn write_state(path: &std::path::Path, state: &SimState) -> std::io::Result<()> 
 impl Server {
     /// Start the emulator on `addr` (use `127.0.0.1:0` in tests). With a `state_file` that
     /// exists, the state is loaded from it instead of the seed.
-    pub async fn start(
-        seed: Seed,
-        config: SimConfig,
-        addr: SocketAddr,
-    ) -> Result<Server, SimError> {
+    pub async fn start(seed: Seed, config: SimConfig, addr: SocketAddr) -> Result<Server, SimError> {
         let state = match &config.state_file {
             Some(p) if p.exists() => {
                 let text = std::fs::read(p).map_err(|e| SimError::State {
@@ -267,8 +263,8 @@ async fn list_faults(State(shared): State<Arc<Shared>>) -> Response<Body> {
 }
 
 async fn add_faults(State(shared): State<Arc<Shared>>, body: Bytes) -> Response<Body> {
-    let parsed: Result<Vec<Fault>, _> =
-        serde_json::from_slice::<Value>(&body).and_then(|v| match v {
+    let parsed: Result<Vec<Fault>, _> = serde_json::from_slice::<Value>(&body)
+        .and_then(|v| match v {
             Value::Array(_) => serde_json::from_value(v),
             one => serde_json::from_value(one).map(|f| vec![f]),
         });
@@ -300,10 +296,8 @@ async fn clear_calls(State(shared): State<Arc<Shared>>) -> Response<Body> {
 fn json_response(status: u16, v: &Value) -> Response<Body> {
     let mut r = Response::new(Body::from(serde_json::to_vec(v).unwrap_or_default()));
     *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
-    r.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     r
 }
 
@@ -433,9 +427,7 @@ fn basic_user(headers: &HeaderMap, state: &SimState) -> Result<String, String> {
         .ok()
         .and_then(|b| String::from_utf8(b).ok())
         .ok_or("Malformed Basic credentials.")?;
-    let (user, token) = decoded
-        .split_once(':')
-        .ok_or("Malformed Basic credentials.")?;
+    let (user, token) = decoded.split_once(':').ok_or("Malformed Basic credentials.")?;
     let name = user
         .strip_prefix("BOOMI_TOKEN.")
         .filter(|n| !n.is_empty())
@@ -443,12 +435,7 @@ fn basic_user(headers: &HeaderMap, state: &SimState) -> Result<String, String> {
     if token.is_empty() {
         return Err("The API token is missing.".into());
     }
-    if !state.users.is_empty()
-        && !state
-            .users
-            .iter()
-            .any(|u| u.user == name && u.token == token)
-    {
+    if !state.users.is_empty() && !state.users.iter().any(|u| u.user == name && u.token == token) {
         return Err("Invalid credentials.".into());
     }
     Ok(name.to_string())
@@ -499,10 +486,7 @@ async fn api(
                 return r;
             }
         };
-        let account = match inner
-            .state
-            .effective_account(&route.account, over.as_deref())
-        {
+        let account = match inner.state.effective_account(&route.account, over.as_deref()) {
             Ok(a) => a,
             Err(e) => return error_response(e.status, &e.message, xml),
         };
@@ -531,8 +515,7 @@ async fn api(
     if let Some((status, message, retry_after)) = decision.fail {
         let mut r = error_response(status, &message, xml);
         if let Some(s) = retry_after {
-            r.headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(s));
+            r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(s));
         }
         return r;
     }
@@ -567,19 +550,9 @@ fn json_body(body: &Bytes, object: &str) -> ApiResult<Value> {
     Ok(v)
 }
 
-fn page(
-    inner: &mut Inner,
-    cfg: &SimConfig,
-    account: &str,
-    object: &str,
-    mut rows: Vec<Value>,
-) -> Value {
+fn page(inner: &mut Inner, cfg: &SimConfig, account: &str, object: &str, mut rows: Vec<Value>) -> Value {
     let size = cfg.page_size.max(1);
-    let rest = if rows.len() > size {
-        rows.split_off(size)
-    } else {
-        Vec::new()
-    };
+    let rest = if rows.len() > size { rows.split_off(size) } else { Vec::new() };
     let mut v = json!({"@type": "QueryResult", "numberOfResults": rows.len(), "result": rows});
     if !rest.is_empty() {
         let raw: Vec<u8> = uuid::Uuid::new_v4()
@@ -605,21 +578,11 @@ fn page(
     v
 }
 
-fn query_more(
-    inner: &mut Inner,
-    cfg: &SimConfig,
-    account: &str,
-    object: &str,
-    body: &Bytes,
-) -> ApiResult<Value> {
+fn query_more(inner: &mut Inner, cfg: &SimConfig, account: &str, object: &str, body: &Bytes) -> ApiResult<Value> {
     let text = String::from_utf8_lossy(body).trim().to_string();
     let token = serde_json::from_str::<Value>(&text)
         .ok()
-        .and_then(|v| {
-            v.get("queryToken")
-                .and_then(Value::as_str)
-                .map(str::to_string)
-        })
+        .and_then(|v| v.get("queryToken").and_then(Value::as_str).map(str::to_string))
         .unwrap_or(text);
     let p = inner
         .pages
@@ -684,17 +647,15 @@ fn dispatch(
             _ => Err(ApiErr::new(404, "No such endpoint.")),
         };
     }
-    let json = if is_post {
-        json_body(body, obj)?
-    } else {
-        Value::Null
-    };
+    let json = if is_post { json_body(body, obj)? } else { Value::Null };
     let expr = if is_post && rest.as_slice() == ["query"] {
         Some(parse_query_config(&json).map_err(ApiErr::bad)?)
     } else {
         None
     };
-    let Inner { state, faults, .. } = inner;
+    let Inner {
+        state, faults, ..
+    } = inner;
     let mut ctx = Ctx { cfg, user, faults };
     let reply = match (obj, rest.as_slice()) {
         // ---------------------------------------------------------- Account
@@ -897,17 +858,11 @@ mod tests {
         assert_eq!(r.object_tilde.as_deref(), Some("QjoyMQ"));
         assert_eq!(endpoint_key(&Method::POST, &r), "POST Component~{branchId}");
         let r = parse_route("/api/rest/v1/acc/MergeRequest/execute/TVI6MQ").unwrap();
-        assert_eq!(
-            endpoint_key(&Method::POST, &r),
-            "POST MergeRequest/execute/{id}"
-        );
+        assert_eq!(endpoint_key(&Method::POST, &r), "POST MergeRequest/execute/{id}");
         let r = parse_route("/api/rest/v1/acc/Branch/query").unwrap();
         assert_eq!(endpoint_key(&Method::POST, &r), "POST Branch/query");
         let r = parse_route("/api/rest/v1/acc/EnvironmentExtensions/e1/update").unwrap();
-        assert_eq!(
-            endpoint_key(&Method::POST, &r),
-            "POST EnvironmentExtensions/{id}/update"
-        );
+        assert_eq!(endpoint_key(&Method::POST, &r), "POST EnvironmentExtensions/{id}/update");
         assert!(parse_route("/other").is_none());
         assert!(parse_route("/api/rest/v1/acc").is_none());
         assert_eq!(percent_decode("a%7Eb%2"), "a~b%2");

@@ -417,10 +417,7 @@ mod tests {
     fn escapes_and_special_keys() {
         let x = r#"<p x="k$1" y='a'><![CDATA[a]]></p>"#;
         let o = rewrite_references(x, &map(&[("k$1", "v&\""), ("a", "z'")])).unwrap();
-        assert_eq!(
-            o.xml,
-            r#"<p x="v&amp;&quot;" y='z&apos;'><![CDATA[z']]></p>"#
-        );
+        assert_eq!(o.xml, r#"<p x="v&amp;&quot;" y='z&apos;'><![CDATA[z']]></p>"#);
     }
 
     #[test]

@@ -296,10 +296,7 @@ mod tests {
         let o = strip_env_config(&x, None).unwrap();
         assert_eq!(o.stripped, vec!["SecretToken", "bns:password"]);
         assert!(o.xml.contains("<routeKeys> </routeKeys>"));
-        assert!(
-            o.xml.contains("<hostname>h</hostname>"),
-            "hostname is not an exact match"
-        );
+        assert!(o.xml.contains("<hostname>h</hostname>"), "hostname is not an exact match");
     }
 
     #[test]
@@ -311,15 +308,9 @@ mod tests {
         let o = strip_env_config(&x, None).unwrap();
         assert_eq!(
             o.stripped,
-            vec![
-                "field[@id='host']",
-                "field[@id='port']",
-                "AuthSettings/@password"
-            ]
+            vec!["field[@id='host']", "field[@id='port']", "AuthSettings/@password"]
         );
-        assert!(o
-            .xml
-            .contains(r#"<field id="host" type="string" value=""/>"#));
+        assert!(o.xml.contains(r#"<field id="host" type="string" value=""/>"#));
         assert!(o.xml.contains(r#"<field id="port"></field>"#));
         assert!(o.xml.contains(r#"<AuthSettings user="u" password=''/>"#));
         assert!(o.xml.contains(r#"<field id="user">u</field>"#));
@@ -327,10 +318,7 @@ mod tests {
 
     #[test]
     fn other_types_untouched_and_type_override() {
-        let x = wrap(
-            "profile.json",
-            "<JSONProfile><password>x</password></JSONProfile>",
-        );
+        let x = wrap("profile.json", "<JSONProfile><password>x</password></JSONProfile>");
         let o = strip_env_config(&x, None).unwrap();
         assert_eq!(o.xml, x);
         assert!(!o.config_stripped);
@@ -349,10 +337,7 @@ mod tests {
 
     #[test]
     fn entity_text_counts_as_content() {
-        let x = wrap(
-            "process",
-            "<p><password>&amp;</password><token>&#32;</token></p>",
-        );
+        let x = wrap("process", "<p><password>&amp;</password><token>&#32;</token></p>");
         let o = strip_env_config(&x, None).unwrap();
         assert_eq!(o.stripped, vec!["password"]);
         assert!(o.xml.contains("<token>&#32;</token>"));
