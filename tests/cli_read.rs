@@ -567,9 +567,12 @@ struct Sim {
 
 impl Sim {
     fn start() -> Sim {
+        Sim::start_with(Seed::from_yaml_str(&seed_yaml()).expect("seed parses"))
+    }
+
+    fn start_with(seed: Seed) -> Sim {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let rt = tokio::runtime::Runtime::new().unwrap();
-        let seed = Seed::from_yaml_str(&seed_yaml()).expect("seed parses");
         let server = rt
             .block_on(Server::start(
                 seed,
@@ -787,6 +790,25 @@ fn deps_takes_verified_connection_mappings_from_the_repository() {
         r.stderr
     );
     assert!(r.stderr.contains("not used"), "{}", r.stderr);
+    assert!(r.stdout.contains("MISSING_CONNECTION_MAPPINGS"));
+}
+
+#[test]
+fn deps_stops_on_refused_credentials() {
+    let mut seed = Seed::from_yaml_str(&seed_yaml()).unwrap();
+    seed.users.push(boomi_promoter::sim::SeedUser {
+        user: "tester@example.com".into(),
+        token: "the-real-token".into(),
+    });
+    let sim = Sim::start_with(seed);
+    // `promoter()` sends `secret-token`: Boomi answers 401, resolution stops (no retry).
+    let r = run(deps_cmd(&sim).args(["-o", "json"]));
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    let v = json_of(&r);
+    assert_eq!(v["code"], "AUTH_FAILED", "{v}");
+    assert!(!r.stdout.contains("secret-token") && !r.stderr.contains("secret-token"));
+    let r = run(deps_cmd(&sim).env("BOOMI_TOKEN", "the-real-token"));
+    assert_eq!(r.code, 1, "connections still unmapped: {}", r.stdout);
     assert!(r.stdout.contains("MISSING_CONNECTION_MAPPINGS"));
 }
 
