@@ -14,6 +14,7 @@
 //! | [`reconcile`] | the reconciler: desired state from git → idempotent, journaled steps on Boomi |
 //! | [`store`] | SQLite state: promotion log, mappings, step journal, audit log |
 //! | [`source`] | git snapshots, change detection, watching and fetching the promotions repo |
+//! | [`server`] | the operator HTTP server: health, readiness, metrics, JSON API, webhook, dashboard |
 //! | [`cli`] | the `promoter` command line |
 
 pub mod boomi;
@@ -22,6 +23,7 @@ pub mod deps;
 pub mod model;
 pub mod policy;
 pub mod reconcile;
+pub mod server;
 pub mod sim;
 pub mod source;
 pub mod store;

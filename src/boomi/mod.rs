@@ -16,6 +16,7 @@ pub mod error;
 pub mod http;
 pub mod lenient;
 pub mod listing;
+pub mod source;
 pub mod wire;
 
 pub use credentials::Credentials;

@@ -2,7 +2,9 @@
 //! Exit codes: 0 success, 1 validation found problems / the command failed, 2 usage error.
 
 mod demo;
+mod deps;
 mod files;
+pub mod read;
 pub mod run;
 mod sign;
 pub mod boomi;
@@ -55,8 +57,19 @@ pub enum Command {
     AssignPack(write::AssignPackArgs),
     /// Process component XML files (strip, rewrite, normalize, references, production)
     Xml(xml::XmlArgs),
-    /// Diff two component XML files after normalising both
-    Diff(xml::DiffArgs),
+    /// Diff a promotion's branch against main (`diff ID`), or two XML files (`--left --right`)
+    Diff(read::DiffArgs),
+    /// All promotions, newest first, with status, target, branch and error code
+    Status(read::StatusArgs),
+    /// One promotion: the whole record, component results, journal and audit trail
+    Show(read::ShowArgs),
+    /// Promotions of a process or a component over time (action E)
+    History(read::HistoryArgs),
+    /// Component mappings (action F, read side; writes go through signed mappings/*.yaml)
+    #[command(subcommand)]
+    Mappings(read::MappingsCommand),
+    /// Resolve the dependency tree of a root process in a dev account (action B)
+    Deps(deps::DepsArgs),
     /// Reconcile once: drive every promotion as far as it can go, then exit
     Reconcile(run::ReconcileArgs),
     /// Run the reconciler continuously (watch the repository, serve health and metrics)
@@ -117,7 +130,12 @@ pub fn main() -> ExitCode {
         Command::CancelTest(a) => write::cancel_test(a),
         Command::AssignPack(a) => write::assign_pack(a),
         Command::Xml(a) => xml::run_xml(a),
-        Command::Diff(a) => xml::run_diff(a),
+        Command::Diff(a) => read::diff(a),
+        Command::Status(a) => read::status(a),
+        Command::Show(a) => read::show(a),
+        Command::History(a) => read::history(a),
+        Command::Mappings(c) => read::mappings(c),
+        Command::Deps(a) => deps::deps(a),
         Command::Sim(a) => Ok(sim::run(a)),
         Command::Accounts(a) => Ok(boomi::run_accounts(a)),
         Command::Packages(a) => Ok(boomi::run_packages(a)),

@@ -1,0 +1,867 @@
+//! The read-side commands over the state store: `status`, `show`, `history`, `mappings list`,
+//! `mappings export`, and `diff` (a promotion's components, branch against main, through
+//! the Boomi API; `diff --left/--right` still diffs two files).
+//!
+//! Every command takes `--state DIR` (env `PROMOTER_STATE`); the database is
+//! `DIR/state.db` ([`state_db`]). A missing database is an error (nothing is created).
+//! Human tables by default, `-o json` for scripts; exit 0 on success, 1 when the command
+//! failed (an unknown promotion is `PROMOTION_NOT_FOUND`).
+
+use super::{print_json, Output};
+use crate::boomi::{Credentials, HttpConfig, HttpPlatform};
+use crate::model::{ErrorCode, PromotionStatus};
+use crate::server::diff as diffs;
+use crate::store::{MappingFilter, MappingSource, PromotionFilter, PromotionRecord, Store};
+use crate::xml;
+use anyhow::{anyhow, bail, Context, Result};
+use chrono::{DateTime, NaiveDate, Utc};
+use clap::{ArgGroup, Args, Subcommand};
+use serde_json::json;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// The state database inside a state directory.
+pub fn state_db(dir: impl AsRef<Path>) -> PathBuf {
+    dir.as_ref().join("state.db")
+}
+
+/// Open the state database of `dir` for reading; it must exist already.
+pub fn open_state(dir: &Path) -> Result<Store> {
+    let db = state_db(dir);
+    if !db.is_file() {
+        bail!(
+            "no state database at {} (give the daemon's --state directory, or set PROMOTER_STATE)",
+            db.display()
+        );
+    }
+    Store::open(&db).with_context(|| format!("opening {}", db.display()))
+}
+
+/// `--state DIR`
+#[derive(Debug, Clone, Args)]
+pub struct StateArgs {
+    /// The daemon's state directory (holds state.db)
+    #[arg(long, env = "PROMOTER_STATE", value_name = "DIR")]
+    pub state: PathBuf,
+}
+
+/// The Boomi connection flags of the commands that read Boomi.
+#[derive(Debug, Clone, Args)]
+pub struct BoomiArgs {
+    /// Boomi API base URL (e.g. http://127.0.0.1:9090 for `promoter sim`)
+    #[arg(long = "boomi", env = "PROMOTER_BOOMI", value_name = "URL", default_value = crate::boomi::DEFAULT_BASE_URL)]
+    pub boomi_url: String,
+    /// The primary (production) account id
+    #[arg(long, env = "PROMOTER_PRIMARY_ACCOUNT", value_name = "ID")]
+    pub primary_account: Option<String>,
+    /// Token file (`user:token`); otherwise BOOMI_TOKEN_FILE, or BOOMI_USERNAME + BOOMI_TOKEN
+    #[arg(long, value_name = "FILE")]
+    pub token_file: Option<PathBuf>,
+    /// Client-side limit on Boomi calls per second
+    #[arg(long, default_value_t = 8, value_name = "N")]
+    pub rate_limit: u32,
+}
+
+impl BoomiArgs {
+    /// The HTTP client; `fallback_primary` is used when no primary account was given.
+    pub fn platform(&self, fallback_primary: Option<&str>) -> Result<HttpPlatform> {
+        let primary = self
+            .primary_account
+            .as_deref()
+            .or(fallback_primary)
+            .filter(|p| !p.trim().is_empty())
+            .ok_or_else(|| {
+                anyhow!(
+                    "give the primary account id (--primary-account or PROMOTER_PRIMARY_ACCOUNT)"
+                )
+            })?;
+        let credentials = Credentials::resolve(self.token_file.as_deref())?;
+        let mut cfg = HttpConfig::new(&self.boomi_url, primary, credentials);
+        cfg.requests_per_second = self.rate_limit;
+        Ok(HttpPlatform::new(cfg)?)
+    }
+}
+
+/// A single-threaded runtime for one command.
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
+}
+
+/// Report a failure with its code: JSON on stdout with `-o json`, a line on stderr otherwise.
+pub(crate) fn fail(output: Output, code: ErrorCode, message: &str) -> ExitCode {
+    match output {
+        Output::Json => print_json(&json!({"ok": false, "code": code, "message": message})),
+        Output::Human => eprintln!("error: {code}: {message}"),
+    }
+    ExitCode::from(1)
+}
+
+/// A plain-text table: columns padded to their widest cell, two spaces apart.
+pub(crate) fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
+    for r in rows {
+        for (i, c) in r.iter().enumerate() {
+            if i < widths.len() {
+                widths[i] = widths[i].max(c.chars().count());
+            }
+        }
+    }
+    let line = |cells: &mut dyn Iterator<Item = &str>| {
+        let mut s = String::new();
+        for (i, c) in cells.enumerate() {
+            if i > 0 {
+                s.push_str("  ");
+            }
+            s.push_str(c);
+            let pad = widths
+                .get(i)
+                .copied()
+                .unwrap_or(0)
+                .saturating_sub(c.chars().count());
+            s.push_str(&" ".repeat(pad));
+        }
+        s.trim_end().to_string()
+    };
+    let mut out = line(&mut headers.iter().copied());
+    out.push('\n');
+    for r in rows {
+        out.push_str(&line(&mut r.iter().map(String::as_str)));
+        out.push('\n');
+    }
+    out
+}
+
+fn dash(s: Option<&str>) -> String {
+    match s {
+        Some(v) if !v.is_empty() => v.to_string(),
+        _ => "-".into(),
+    }
+}
+
+fn when(t: &DateTime<Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M").to_string()
+}
+
+/// `TEST`, `PRODUCTION` or `HOTFIX`.
+pub fn mode(r: &PromotionRecord) -> &'static str {
+    crate::server::dashboard::mode(r)
+}
+
+fn wire<T: serde::Serialize>(v: &T) -> String {
+    match serde_json::to_value(v) {
+        Ok(serde_json::Value::String(s)) => s,
+        Ok(other) => other.to_string(),
+        Err(_) => String::new(),
+    }
+}
+
+fn parse_status(s: &str) -> Result<PromotionStatus, String> {
+    PromotionStatus::parse(&s.trim().to_ascii_uppercase().replace('-', "_")).ok_or_else(|| {
+        format!(
+            "unknown status {s:?}; one of: {}",
+            PromotionStatus::ALL
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    })
+}
+
+fn parse_source(s: &str) -> Result<MappingSource, String> {
+    MappingSource::parse(&s.trim().to_ascii_uppercase())
+        .ok_or_else(|| format!("unknown mapping source {s:?}: ENGINE or ADMIN"))
+}
+
+/// A start bound: `YYYY-MM-DD` (midnight UTC) or RFC 3339.
+fn parse_since(s: &str) -> Result<DateTime<Utc>, String> {
+    parse_date(s, false)
+}
+
+/// An end bound: `YYYY-MM-DD` (the whole day, UTC) or RFC 3339.
+fn parse_until(s: &str) -> Result<DateTime<Utc>, String> {
+    parse_date(s, true)
+}
+
+fn parse_date(s: &str, end_of_day: bool) -> Result<DateTime<Utc>, String> {
+    let s = s.trim();
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    let d = NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|_| format!("{s:?} is not a date (YYYY-MM-DD) or an RFC 3339 time"))?;
+    let t = if end_of_day {
+        d.and_hms_micro_opt(23, 59, 59, 999_999)
+    } else {
+        d.and_hms_opt(0, 0, 0)
+    }
+    .expect("valid time of day");
+    Ok(t.and_utc())
+}
+
+// ---- status -----------------------------------------------------------------------------------
+
+/// `promoter status`
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    #[command(flatten)]
+    pub state: StateArgs,
+    /// Only promotions in this status (repeatable, or comma-separated)
+    #[arg(long, value_parser = parse_status, value_delimiter = ',')]
+    pub status: Vec<PromotionStatus>,
+    /// Only promotions of this dev account
+    #[arg(long, value_name = "DEV")]
+    pub account: Option<String>,
+    /// At most this many (newest first)
+    #[arg(long)]
+    pub limit: Option<usize>,
+    /// Output format
+    #[arg(short = 'o', long, value_enum, default_value_t)]
+    pub output: Output,
+}
+
+fn status_rows(list: &[PromotionRecord]) -> Vec<Vec<String>> {
+    list.iter()
+        .map(|r| {
+            vec![
+                r.promotion_id.clone(),
+                r.status.as_str().to_string(),
+                r.target_environment.as_str().to_string(),
+                mode(r).to_string(),
+                r.dev_account_id.clone(),
+                dash(r.branch_name.as_deref().or(r.branch_id.as_deref())),
+                dash(r.package_version.as_deref()),
+                dash(r.error_code.map(|c| c.as_str())),
+                dash(r.waiting_reason.as_deref()),
+            ]
+        })
+        .collect()
+}
+
+/// Run `promoter status`.
+pub fn status(a: StatusArgs) -> Result<ExitCode> {
+    let store = open_state(&a.state.state)?;
+    let list = store.list(&PromotionFilter {
+        statuses: a.status.clone(),
+        dev_account_id: a.account.clone(),
+        limit: a.limit,
+        ..Default::default()
+    })?;
+    match a.output {
+        Output::Json => print_json(&json!({ "promotions": list })),
+        Output::Human => {
+            if list.is_empty() {
+                println!("No promotions.");
+            } else {
+                print!(
+                    "{}",
+                    table(
+                        &[
+                            "ID",
+                            "STATUS",
+                            "TARGET",
+                            "MODE",
+                            "DEV ACCOUNT",
+                            "BRANCH",
+                            "VERSION",
+                            "ERROR",
+                            "WAITING"
+                        ],
+                        &status_rows(&list)
+                    )
+                );
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+// ---- show -------------------------------------------------------------------------------------
+
+/// `promoter show ID`
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// The promotion id
+    pub id: String,
+    #[command(flatten)]
+    pub state: StateArgs,
+    /// Output format
+    #[arg(short = 'o', long, value_enum, default_value_t)]
+    pub output: Output,
+}
+
+/// Run `promoter show`.
+pub fn show(a: ShowArgs) -> Result<ExitCode> {
+    let store = open_state(&a.state.state)?;
+    let found = store.read(|tx| {
+        let Some(rec) = tx.get(&a.id)? else {
+            return Ok(None);
+        };
+        Ok(Some((rec, tx.audit(&a.id)?, tx.steps(&a.id)?)))
+    })?;
+    let Some((rec, audit, steps)) = found else {
+        return Ok(fail(
+            a.output,
+            ErrorCode::PromotionNotFound,
+            &format!("promotion {} not found", a.id),
+        ));
+    };
+    if a.output == Output::Json {
+        print_json(&json!({ "promotion": rec, "audit": audit, "steps": steps }));
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "Promotion {}  {}  {}  {}",
+        rec.promotion_id,
+        rec.status,
+        mode(&rec),
+        rec.process_name
+    )?;
+    writeln!(out)?;
+    let map = match serde_json::to_value(&rec)? {
+        serde_json::Value::Object(m) => m,
+        _ => Default::default(),
+    };
+    let width = map.keys().map(|k| k.len()).max().unwrap_or(0);
+    for (k, v) in &map {
+        if matches!(k.as_str(), "resultDetail" | "deployments") {
+            continue;
+        }
+        let text = match v {
+            serde_json::Value::Null => "-".to_string(),
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        writeln!(out, "  {k:<width$}  {text}")?;
+    }
+
+    writeln!(out, "\nComponents ({}):", rec.result_detail.len())?;
+    if !rec.result_detail.is_empty() {
+        let rows: Vec<Vec<String>> = rec
+            .result_detail
+            .iter()
+            .map(|c| {
+                vec![
+                    c.name.clone(),
+                    c.component_type.clone(),
+                    c.dev_component_id.clone(),
+                    dash(c.prod_component_id.as_deref()),
+                    wire(&c.action),
+                    wire(&c.status),
+                    c.version.map(|v| v.to_string()).unwrap_or("-".into()),
+                    if c.config_stripped { "yes" } else { "no" }.into(),
+                    dash(c.error_message.as_deref()),
+                ]
+            })
+            .collect();
+        write_indented(
+            &mut out,
+            &table(
+                &[
+                    "NAME", "TYPE", "DEV ID", "PROD ID", "ACTION", "STATUS", "VERSION", "STRIPPED",
+                    "ERROR",
+                ],
+                &rows,
+            ),
+        )?;
+    }
+
+    writeln!(out, "\nDeployments ({}):", rec.deployments.len())?;
+    if !rec.deployments.is_empty() {
+        let rows: Vec<Vec<String>> = rec
+            .deployments
+            .iter()
+            .map(|d| {
+                vec![
+                    d.environment_id.clone(),
+                    dash(d.deployment_id.as_deref()),
+                    wire(&d.status),
+                    dash(d.error.as_deref()),
+                ]
+            })
+            .collect();
+        write_indented(
+            &mut out,
+            &table(&["ENVIRONMENT", "DEPLOYMENT", "STATUS", "ERROR"], &rows),
+        )?;
+    }
+
+    writeln!(out, "\nJournal ({} steps):", steps.len())?;
+    for s in &steps {
+        writeln!(
+            out,
+            "  #{} {}  started {}  {}",
+            s.id.0,
+            s.step,
+            when(&s.started_at),
+            match &s.finished_at {
+                Some(t) => format!("finished {}", when(t)),
+                None => "OPEN (no result yet)".into(),
+            }
+        )?;
+        writeln!(out, "      intent: {}", s.intent)?;
+        if let Some(r) = &s.result {
+            writeln!(out, "      result: {r}")?;
+        }
+    }
+
+    writeln!(out, "\nAudit trail ({}):", audit.len())?;
+    if !audit.is_empty() {
+        let rows: Vec<Vec<String>> = audit
+            .iter()
+            .map(|e| {
+                vec![
+                    when(&e.at),
+                    e.from
+                        .map(|s| s.as_str().to_string())
+                        .unwrap_or("(created)".into()),
+                    e.to.as_str().to_string(),
+                    e.actor.clone(),
+                    dash(e.document.as_deref()),
+                    dash(
+                        e.commit
+                            .as_deref()
+                            .map(|c| c.chars().take(12).collect::<String>())
+                            .as_deref(),
+                    ),
+                    dash(e.reason.as_deref()),
+                ]
+            })
+            .collect();
+        write_indented(
+            &mut out,
+            &table(
+                &["AT", "FROM", "TO", "ACTOR", "DOCUMENT", "COMMIT", "REASON"],
+                &rows,
+            ),
+        )?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn write_indented(out: &mut impl Write, text: &str) -> std::io::Result<()> {
+    for l in text.lines() {
+        writeln!(out, "  {l}")?;
+    }
+    Ok(())
+}
+
+// ---- history ----------------------------------------------------------------------------------
+
+/// `promoter history --process NAME | --component ID`
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("subject").args(["process", "component"]).required(true)))]
+pub struct HistoryArgs {
+    /// The root process name (exact)
+    #[arg(long)]
+    pub process: Option<String>,
+    /// A dev or production component id promoted by the promotions
+    #[arg(long)]
+    pub component: Option<String>,
+    /// Only promotions initiated on or after this date (YYYY-MM-DD or RFC 3339)
+    #[arg(long, value_parser = parse_since)]
+    pub since: Option<DateTime<Utc>>,
+    /// Only promotions initiated on or before this date (YYYY-MM-DD: the whole day)
+    #[arg(long, value_parser = parse_until)]
+    pub until: Option<DateTime<Utc>>,
+    /// Only promotions in this status (repeatable, or comma-separated)
+    #[arg(long, value_parser = parse_status, value_delimiter = ',')]
+    pub status: Vec<PromotionStatus>,
+    /// At most this many (newest first)
+    #[arg(long)]
+    pub limit: Option<usize>,
+    #[command(flatten)]
+    pub state: StateArgs,
+    /// Output format
+    #[arg(short = 'o', long, value_enum, default_value_t)]
+    pub output: Output,
+}
+
+/// Run `promoter history`.
+pub fn history(a: HistoryArgs) -> Result<ExitCode> {
+    if let (Some(s), Some(u)) = (a.since, a.until) {
+        if s > u {
+            bail!("--since is after --until");
+        }
+    }
+    let store = open_state(&a.state.state)?;
+    let list = store.list(&PromotionFilter {
+        statuses: a.status.clone(),
+        process_name: a.process.clone(),
+        component_id: a.component.clone(),
+        since: a.since,
+        until: a.until,
+        limit: a.limit,
+        ..Default::default()
+    })?;
+    if a.output == Output::Json {
+        print_json(&json!({ "promotions": list }));
+        return Ok(ExitCode::SUCCESS);
+    }
+    if list.is_empty() {
+        println!("No promotions found.");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut headers = vec![
+        "ID",
+        "INITIATED",
+        "STATUS",
+        "MODE",
+        "PROCESS",
+        "BY",
+        "VERSION",
+        "CREATED/UPDATED/FAILED",
+    ];
+    if a.component.is_some() {
+        headers.extend(["COMPONENT", "ACTION", "PROD VERSION"]);
+    }
+    let rows: Vec<Vec<String>> = list
+        .iter()
+        .map(|r| {
+            let mut row = vec![
+                r.promotion_id.clone(),
+                when(&r.initiated_at),
+                r.status.as_str().to_string(),
+                mode(r).to_string(),
+                r.process_name.clone(),
+                r.initiated_by.clone(),
+                dash(r.package_version.as_deref()),
+                format!(
+                    "{}/{}/{}",
+                    r.components_created, r.components_updated, r.components_failed
+                ),
+            ];
+            if let Some(c) = &a.component {
+                let hit = r.result_detail.iter().find(|d| {
+                    &d.dev_component_id == c || d.prod_component_id.as_deref() == Some(c)
+                });
+                row.push(hit.map(|d| d.name.clone()).unwrap_or("-".into()));
+                row.push(hit.map(|d| wire(&d.action)).unwrap_or("-".into()));
+                row.push(
+                    hit.and_then(|d| d.version)
+                        .map(|v| v.to_string())
+                        .unwrap_or("-".into()),
+                );
+            }
+            row
+        })
+        .collect();
+    print!("{}", table(&headers, &rows));
+    Ok(ExitCode::SUCCESS)
+}
+
+// ---- mappings ---------------------------------------------------------------------------------
+
+/// `promoter mappings ...`
+#[derive(Debug, Subcommand)]
+pub enum MappingsCommand {
+    /// List component mappings (dev component -> production component)
+    List(MappingsListArgs),
+    /// Export component mappings as CSV
+    Export(MappingsExportArgs),
+}
+
+/// `promoter mappings list`
+#[derive(Debug, Args)]
+pub struct MappingsListArgs {
+    /// Only this dev account
+    #[arg(long, value_name = "DEV")]
+    pub account: Option<String>,
+    /// Only mappings written by the engine (ENGINE) or seeded by an admin (ADMIN)
+    #[arg(long, value_parser = parse_source)]
+    pub source: Option<MappingSource>,
+    #[command(flatten)]
+    pub state: StateArgs,
+    /// Output format
+    #[arg(short = 'o', long, value_enum, default_value_t)]
+    pub output: Output,
+}
+
+/// `promoter mappings export --csv`
+#[derive(Debug, Args)]
+pub struct MappingsExportArgs {
+    /// CSV (RFC 4180, header line first); the only export format
+    #[arg(long, default_value_t = true)]
+    pub csv: bool,
+    /// Only this dev account
+    #[arg(long, value_name = "DEV")]
+    pub account: Option<String>,
+    /// Only ENGINE or ADMIN mappings
+    #[arg(long, value_parser = parse_source)]
+    pub source: Option<MappingSource>,
+    /// Write to this file instead of stdout
+    #[arg(long, value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    #[command(flatten)]
+    pub state: StateArgs,
+}
+
+/// Run `promoter mappings ...`.
+pub fn mappings(c: MappingsCommand) -> Result<ExitCode> {
+    match c {
+        MappingsCommand::List(a) => {
+            let store = open_state(&a.state.state)?;
+            let list = store.mappings(&MappingFilter {
+                dev_account_id: a.account.clone(),
+                source: a.source,
+                ..Default::default()
+            })?;
+            match a.output {
+                Output::Json => print_json(&json!({ "mappings": list })),
+                Output::Human if list.is_empty() => println!("No mappings."),
+                Output::Human => {
+                    let rows: Vec<Vec<String>> = list
+                        .iter()
+                        .map(|m| {
+                            vec![
+                                m.dev_account_id.clone(),
+                                m.dev_component_id.clone(),
+                                m.prod_component_id.clone(),
+                                m.component_name.clone(),
+                                m.component_type.clone(),
+                                m.source.as_str().to_string(),
+                                m.prod_latest_version
+                                    .map(|v| v.to_string())
+                                    .unwrap_or("-".into()),
+                                m.last_promoted_at.as_ref().map(when).unwrap_or("-".into()),
+                                dash(m.last_promotion_id.as_deref()),
+                            ]
+                        })
+                        .collect();
+                    print!(
+                        "{}",
+                        table(
+                            &[
+                                "DEV ACCOUNT",
+                                "DEV COMPONENT",
+                                "PROD COMPONENT",
+                                "NAME",
+                                "TYPE",
+                                "SOURCE",
+                                "PROD VERSION",
+                                "LAST PROMOTED",
+                                "PROMOTION"
+                            ],
+                            &rows
+                        )
+                    );
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        MappingsCommand::Export(a) => {
+            if !a.csv {
+                bail!("CSV is the only export format");
+            }
+            let store = open_state(&a.state.state)?;
+            let csv = store.export_mappings_csv(&MappingFilter {
+                dev_account_id: a.account.clone(),
+                source: a.source,
+                ..Default::default()
+            })?;
+            match &a.file {
+                Some(p) => {
+                    std::fs::write(p, &csv).with_context(|| format!("writing {}", p.display()))?
+                }
+                None => std::io::stdout().lock().write_all(csv.as_bytes())?,
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+// ---- diff -------------------------------------------------------------------------------------
+
+/// `promoter diff ID` (a promotion's components, branch against main) or
+/// `promoter diff --left FILE --right FILE` (two component XML files).
+#[derive(Debug, Args)]
+#[command(
+    about = "Diff a promotion's components (branch against main), or two component XML files",
+    group(ArgGroup::new("what").args(["id", "left"]).required(true))
+)]
+pub struct DiffArgs {
+    /// The promotion whose components to diff (needs --state and the Boomi flags)
+    #[arg(conflicts_with_all = ["left", "right"])]
+    pub id: Option<String>,
+    /// Only this component (dev id, production id or name)
+    #[arg(long, requires = "id")]
+    pub component: Option<String>,
+    /// The old side file (e.g. main); an empty file means the component is new
+    #[arg(long, requires = "right")]
+    pub left: Option<PathBuf>,
+    /// The new side file (e.g. the promotion branch)
+    #[arg(long, requires = "left")]
+    pub right: Option<PathBuf>,
+    /// Show side-by-side rows instead of a unified diff
+    #[arg(long)]
+    pub side_by_side: bool,
+    /// The daemon's state directory (with a promotion id)
+    #[arg(long, env = "PROMOTER_STATE", value_name = "DIR")]
+    pub state: Option<PathBuf>,
+    #[command(flatten)]
+    pub boomi: BoomiArgs,
+    /// Output format
+    #[arg(short = 'o', long, value_enum, default_value_t)]
+    pub output: Output,
+}
+
+/// Run `promoter diff`.
+pub fn diff(a: DiffArgs) -> Result<ExitCode> {
+    let Some(id) = a.id.clone() else {
+        let (Some(left), Some(right)) = (a.left.clone(), a.right.clone()) else {
+            bail!("give a promotion id, or --left FILE and --right FILE");
+        };
+        return super::xml::run_diff(super::xml::DiffArgs {
+            left,
+            right,
+            side_by_side: a.side_by_side,
+            output: match a.output {
+                Output::Human => super::xml::Output::Human,
+                Output::Json => super::xml::Output::Json,
+            },
+        });
+    };
+    let state = a
+        .state
+        .as_deref()
+        .ok_or_else(|| anyhow!("give --state DIR (or PROMOTER_STATE) with a promotion id"))?;
+    let store = open_state(state)?;
+    let Some(rec) = store.get(&id)? else {
+        return Ok(fail(
+            a.output,
+            ErrorCode::PromotionNotFound,
+            &format!("promotion {id} not found"),
+        ));
+    };
+    let prod_account = (!rec.prod_account_id.is_empty()).then_some(rec.prod_account_id.as_str());
+    // Decide what there is to diff before asking for Boomi credentials.
+    if let Err(e) = diffs::check_diffable(&rec, a.component.as_deref()) {
+        return Ok(fail(a.output, e.code(), &e.to_string()));
+    }
+    let platform = a.boomi.platform(prod_account)?;
+    let outcome = runtime()?.block_on(diffs::promotion_diff(
+        &platform,
+        &rec,
+        a.component.as_deref(),
+    ));
+    let mut diffs = match outcome {
+        Ok(d) => d,
+        Err(e) => return Ok(fail(a.output, e.code(), &e.to_string())),
+    };
+    match a.output {
+        Output::Json => {
+            if !a.side_by_side {
+                for d in &mut diffs {
+                    d.rows = None;
+                }
+            }
+            print_json(&json!({
+                "ok": true,
+                "promotionId": rec.promotion_id,
+                "branchId": rec.branch_id,
+                "branchName": rec.branch_name,
+                "components": diffs,
+            }));
+        }
+        Output::Human => {
+            let mut out = std::io::stdout().lock();
+            for d in &diffs {
+                writeln!(
+                    out,
+                    "== {} ({}) {}  {}  main v{} -> branch v{}: {} added, {} removed, {} changed, {} unchanged",
+                    d.name,
+                    d.component_type,
+                    d.prod_component_id,
+                    d.component_action,
+                    d.main_version,
+                    d.branch_version.map(|v| v.to_string()).unwrap_or("?".into()),
+                    d.stats.added,
+                    d.stats.removed,
+                    d.stats.changed,
+                    d.stats.unchanged
+                )?;
+                if d.identical {
+                    writeln!(out, "(no difference)")?;
+                } else if a.side_by_side {
+                    write_side_by_side(&mut out, d.rows.as_deref().unwrap_or(&[]))?;
+                } else {
+                    out.write_all(d.unified.as_bytes())?;
+                }
+                writeln!(out)?;
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn write_side_by_side(out: &mut impl Write, rows: &[xml::DiffRow]) -> std::io::Result<()> {
+    let width = rows
+        .iter()
+        .filter_map(|r| r.left.as_ref())
+        .map(|l| l.chars().count())
+        .max()
+        .unwrap_or(0)
+        .min(100);
+    for r in rows {
+        let mark = match r.kind {
+            xml::RowKind::Equal => ' ',
+            xml::RowKind::Added => '>',
+            xml::RowKind::Removed => '<',
+            xml::RowKind::Changed => '|',
+        };
+        let l = r.left.as_deref().unwrap_or("");
+        let pad = width.saturating_sub(l.chars().count());
+        writeln!(
+            out,
+            "{:>5} {}{} {} {:>5} {}",
+            r.left_line.map(|n| n.to_string()).unwrap_or_default(),
+            l,
+            " ".repeat(pad),
+            mark,
+            r.right_line.map(|n| n.to_string()).unwrap_or_default(),
+            r.right.as_deref().unwrap_or("")
+        )?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates() {
+        assert_eq!(
+            parse_since("2026-11-01").unwrap().to_rfc3339(),
+            "2026-11-01T00:00:00+00:00"
+        );
+        let u = parse_until("2026-11-01").unwrap();
+        assert_eq!(u.format("%H:%M:%S").to_string(), "23:59:59");
+        assert!(parse_since("2026-11-01T10:00:00+02:00").is_ok());
+        assert!(parse_since("yesterday").is_err());
+    }
+
+    #[test]
+    fn statuses_parse_loosely() {
+        assert_eq!(
+            parse_status("test-deployed").unwrap(),
+            PromotionStatus::TestDeployed
+        );
+        assert!(parse_status("bogus").unwrap_err().contains("QUEUED"));
+    }
+
+    #[test]
+    fn tables_align() {
+        let t = table(
+            &["A", "LONG HEADER"],
+            &[vec!["xxxx".into(), "y".into()], vec!["z".into(), "".into()]],
+        );
+        assert_eq!(t, "A     LONG HEADER\nxxxx  y\nz\n");
+    }
+}

@@ -1,0 +1,269 @@
+//! The component diffs of a promotion (action G), shared by `promoter diff ID` and the
+//! dashboard's side-by-side page: for each component the promotion promoted (a `SUCCESS`
+//! `CREATED`/`UPDATED` item of `resultDetail` with a production id), the normalised XML on the
+//! promotion's branch (`Component/{id}~{branchId}`) against main (`Component/{id}`; empty for a
+//! create), with the §6.13 counts.
+
+use crate::boomi::{BoomiError, Platform};
+use crate::model::ErrorCode;
+use crate::store::{ComponentAction, ComponentResult, ComponentStatus, PromotionRecord};
+use crate::xml::{self, XmlError};
+use serde::Serialize;
+
+/// One component's diff (main on the left, the branch on the right).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ComponentDiff {
+    pub dev_component_id: String,
+    pub prod_component_id: String,
+    pub name: String,
+    #[serde(rename = "type")]
+    pub component_type: String,
+    /// `CREATE` or `UPDATE`.
+    pub component_action: &'static str,
+    /// 0 for a create.
+    pub main_version: i64,
+    pub branch_version: Option<i64>,
+    pub identical: bool,
+    pub stats: xml::DiffStats,
+    pub unified: String,
+    /// Side-by-side rows (`None` when the caller drops them).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rows: Option<Vec<xml::DiffRow>>,
+}
+
+/// Why a promotion cannot be diffed.
+#[derive(Debug, thiserror::Error)]
+pub enum DiffError {
+    /// The record has no branch any more (deleted on a terminal path).
+    #[error("the branch of promotion {id} is gone (status {status}): there is nothing to diff")]
+    NoBranch { id: String, status: String },
+    /// The record names a branch Boomi no longer has.
+    #[error("branch {branch_id} of promotion {id} is gone ({why} in Boomi)")]
+    BranchGone {
+        id: String,
+        branch_id: String,
+        why: &'static str,
+    },
+    /// No promoted component (matching the filter).
+    #[error("{0}")]
+    NothingToDiff(String),
+    #[error("component {name} ({prod}) not found in {side}")]
+    ComponentNotFound {
+        name: String,
+        prod: String,
+        side: &'static str,
+    },
+    #[error("component {name} on {side}: {source}")]
+    Xml {
+        name: String,
+        side: &'static str,
+        source: XmlError,
+    },
+    #[error(transparent)]
+    Boomi(#[from] BoomiError),
+}
+
+impl DiffError {
+    /// The catalogue code.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            DiffError::NoBranch { .. } | DiffError::BranchGone { .. } => {
+                ErrorCode::InvalidPromotionStatus
+            }
+            DiffError::NothingToDiff(_) | DiffError::ComponentNotFound { .. } => {
+                ErrorCode::ComponentNotFound
+            }
+            DiffError::Xml { .. } => ErrorCode::XmlParseError,
+            DiffError::Boomi(e) => e.code(),
+        }
+    }
+}
+
+/// The components of `rec` that can be diffed, optionally only the one whose dev id,
+/// production id or name (case-insensitive) is `component`.
+pub fn promoted_components<'r>(
+    rec: &'r PromotionRecord,
+    component: Option<&str>,
+) -> Vec<&'r ComponentResult> {
+    rec.result_detail
+        .iter()
+        .filter(|c| {
+            c.status == ComponentStatus::Success
+                && matches!(
+                    c.action,
+                    ComponentAction::Created | ComponentAction::Updated
+                )
+                && c.prod_component_id.is_some()
+        })
+        .filter(|c| match component {
+            None => true,
+            Some(want) => {
+                c.dev_component_id == want
+                    || c.prod_component_id.as_deref() == Some(want)
+                    || c.name.eq_ignore_ascii_case(want)
+            }
+        })
+        .collect()
+}
+
+/// What [`promotion_diff`] would diff, decided from the record alone: its branch id and the
+/// components. [`DiffError::NoBranch`] or [`DiffError::NothingToDiff`] otherwise.
+pub fn check_diffable<'r>(
+    rec: &'r PromotionRecord,
+    component: Option<&str>,
+) -> Result<(&'r str, Vec<&'r ComponentResult>), DiffError> {
+    let id = &rec.promotion_id;
+    let Some(branch_id) = rec.branch_id.as_deref().filter(|b| !b.is_empty()) else {
+        return Err(DiffError::NoBranch {
+            id: id.clone(),
+            status: rec.status.to_string(),
+        });
+    };
+    let selected = promoted_components(rec, component);
+    if selected.is_empty() {
+        return Err(DiffError::NothingToDiff(match component {
+            Some(c) => format!("promotion {id} promoted no component matching {c:?}"),
+            None => format!("promotion {id} has no promoted component yet"),
+        }));
+    }
+    Ok((branch_id, selected))
+}
+
+/// Diff the promoted components of `rec` (in the primary account), branch against main.
+pub async fn promotion_diff(
+    platform: &dyn Platform,
+    rec: &PromotionRecord,
+    component: Option<&str>,
+) -> Result<Vec<ComponentDiff>, DiffError> {
+    let (branch_id, selected) = check_diffable(rec, component)?;
+    let id = &rec.promotion_id;
+    match platform.get_branch(None, branch_id).await {
+        Ok(b) if b.deleted == Some(true) => {
+            return Err(DiffError::BranchGone {
+                id: id.clone(),
+                branch_id: branch_id.to_string(),
+                why: "deleted",
+            })
+        }
+        Ok(_) => {}
+        Err(e) if e.is_not_found() => {
+            return Err(DiffError::BranchGone {
+                id: id.clone(),
+                branch_id: branch_id.to_string(),
+                why: "not found",
+            })
+        }
+        Err(e) => return Err(e.into()),
+    }
+    let branch_label = rec.branch_name.as_deref().unwrap_or(branch_id);
+    let mut out = Vec::with_capacity(selected.len());
+    for c in selected {
+        let prod = c.prod_component_id.clone().unwrap_or_default();
+        let not_found = |side: &'static str, e: BoomiError| {
+            if e.is_not_found() {
+                DiffError::ComponentNotFound {
+                    name: c.name.clone(),
+                    prod: prod.clone(),
+                    side,
+                }
+            } else {
+                DiffError::Boomi(e)
+            }
+        };
+        let branch = platform
+            .get_component(None, &prod, Some(branch_id))
+            .await
+            .map_err(|e| not_found("the branch", e))?;
+        let create = c.action == ComponentAction::Created;
+        let (main_xml, main_version) = if create {
+            (String::new(), 0)
+        } else {
+            let m = platform
+                .get_component(None, &prod, None)
+                .await
+                .map_err(|e| not_found("main", e))?;
+            let v = m.version().unwrap_or(0);
+            (m.into_xml(), v)
+        };
+        let norm = |s: &str, side: &'static str| {
+            xml::normalize(s).map_err(|e| DiffError::Xml {
+                name: c.name.clone(),
+                side,
+                source: e,
+            })
+        };
+        let left = norm(&main_xml, "main")?;
+        let right = norm(branch.xml(), "the branch")?;
+        let branch_version = branch.version();
+        let d = xml::diff(
+            &left,
+            &right,
+            &format!("main/{prod} (v{main_version})"),
+            &format!("{branch_label}/{prod} (v{})", branch_version.unwrap_or(0)),
+        );
+        out.push(ComponentDiff {
+            dev_component_id: c.dev_component_id.clone(),
+            prod_component_id: prod.clone(),
+            name: c.name.clone(),
+            component_type: c.component_type.clone(),
+            component_action: if create { "CREATE" } else { "UPDATE" },
+            main_version,
+            branch_version,
+            identical: d.is_identical(),
+            stats: d.stats,
+            unified: d.unified,
+            rows: Some(d.rows),
+        });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{PromotionStatus, Target};
+
+    fn item(dev: &str, action: ComponentAction, status: ComponentStatus) -> ComponentResult {
+        ComponentResult {
+            dev_component_id: dev.into(),
+            prod_component_id: Some(format!("p-{dev}")),
+            name: format!("Name {dev}"),
+            component_type: "process".into(),
+            action,
+            status,
+            version: Some(1),
+            config_stripped: false,
+            error_message: None,
+        }
+    }
+
+    #[test]
+    fn only_successful_creates_and_updates_are_diffed() {
+        let mut r = PromotionRecord::new(
+            "p-1",
+            "dev",
+            "a@example.com",
+            "P",
+            Target::Test,
+            PromotionStatus::Completed,
+            chrono::Utc::now(),
+        );
+        r.result_detail = vec![
+            item("a", ComponentAction::Created, ComponentStatus::Success),
+            item("b", ComponentAction::Updated, ComponentStatus::Success),
+            item("c", ComponentAction::Skipped, ComponentStatus::Skipped),
+            item("d", ComponentAction::Failed, ComponentStatus::Failed),
+        ];
+        r.result_detail[1].prod_component_id = Some("prod-b".into());
+        let ids = |v: Vec<&ComponentResult>| {
+            v.iter()
+                .map(|c| c.dev_component_id.clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(ids(promoted_components(&r, None)), ["a", "b"]);
+        assert_eq!(ids(promoted_components(&r, Some("prod-b"))), ["b"]);
+        assert_eq!(ids(promoted_components(&r, Some("NAME A"))), ["a"]);
+        assert!(promoted_components(&r, Some("c")).is_empty());
+    }
+}
