@@ -354,6 +354,63 @@ impl Event {
         })
     }
 
+    /// The event to send now that `rec` has just entered its current status, from what the
+    /// record holds (`peerReviewedBy`, `peerReviewComments`, `adminApprovedBy`,
+    /// `adminComments`, the deployments):
+    ///
+    /// | status | event |
+    /// |---|---|
+    /// | `PENDING_PEER_REVIEW` (production) | #1, or #7 for a hotfix |
+    /// | `PENDING_ADMIN_REVIEW` | #2 |
+    /// | `PEER_REJECTED` | #3 |
+    /// | `DEPLOYED` (production) | #4 |
+    /// | `ADMIN_REJECTED` | #5 |
+    /// | `TEST_DEPLOYED` | #6 |
+    ///
+    /// Every other status — `WITHDRAWN`, `TEST_CANCELLED`, `FAILED`, `TEST_DEPLOY_FAILED`,
+    /// `PENDING_PACK_ASSIGNMENT`, the working states — sends nothing (`None`).
+    pub fn on_transition(rec: &PromotionRecord) -> Option<Event> {
+        let peer = rec.peer_reviewed_by.as_deref().unwrap_or("");
+        let admin = rec.admin_approved_by.as_deref().unwrap_or("");
+        match rec.status {
+            PromotionStatus::PendingPeerReview => Event::submitted_for_review(rec),
+            PromotionStatus::PendingAdminReview => Some(Event::peer_approved(
+                rec,
+                peer,
+                rec.peer_review_comments.as_deref(),
+            )),
+            PromotionStatus::PeerRejected => Some(Event::peer_rejected(
+                rec,
+                peer,
+                rec.peer_review_comments.as_deref(),
+            )),
+            PromotionStatus::Deployed => match rec.target_environment {
+                Target::Production => Some(Event::admin_approved_deployed(
+                    rec,
+                    admin,
+                    rec.admin_comments.as_deref(),
+                )),
+                Target::Test => None,
+            },
+            PromotionStatus::AdminRejected => Some(Event::admin_denied(
+                rec,
+                admin,
+                rec.admin_comments.as_deref(),
+            )),
+            PromotionStatus::TestDeployed => Event::test_deployed(rec),
+            PromotionStatus::Queued
+            | PromotionStatus::InProgress
+            | PromotionStatus::Completed
+            | PromotionStatus::Failed
+            | PromotionStatus::TestDeploying
+            | PromotionStatus::TestDeployFailed
+            | PromotionStatus::PendingPackAssignment
+            | PromotionStatus::TestCancelled
+            | PromotionStatus::Deploying
+            | PromotionStatus::Withdrawn => None,
+        }
+    }
+
     // -----------------------------------------------------------------------------------------
     // reading
 
@@ -1003,6 +1060,47 @@ mod tests {
         assert!(rc.to.is_empty());
         assert_eq!(rc.cc, ["alice@example.com"]);
         assert!(!rc.is_empty());
+    }
+
+    #[test]
+    fn transitions_map_to_events_and_exits_send_nothing() {
+        let mut r = record(Target::Production, PromotionStatus::PendingPeerReview);
+        r.peer_reviewed_by = Some("bob@example.com".into());
+        r.peer_review_comments = Some("looks fine".into());
+        r.admin_approved_by = Some("carol@example.com".into());
+        let expect = |r: &PromotionRecord| Event::on_transition(r).map(|e| e.kind());
+        assert_eq!(expect(&r), Some(EventKind::PeerReviewNeeded));
+        r.status = PromotionStatus::PendingAdminReview;
+        let e = Event::on_transition(&r).unwrap();
+        assert_eq!(e.kind(), EventKind::PeerApproved);
+        assert!(e.text_body().contains("looks fine"));
+        r.status = PromotionStatus::PeerRejected;
+        assert_eq!(expect(&r), Some(EventKind::PeerRejected));
+        r.status = PromotionStatus::Deployed;
+        assert_eq!(expect(&r), Some(EventKind::AdminApprovedDeployed));
+        r.status = PromotionStatus::AdminRejected;
+        assert_eq!(expect(&r), Some(EventKind::AdminDenied));
+        r.status = PromotionStatus::TestDeployed;
+        assert_eq!(expect(&r), Some(EventKind::TestDeployed));
+        for s in [
+            PromotionStatus::Withdrawn,
+            PromotionStatus::TestCancelled,
+            PromotionStatus::Failed,
+            PromotionStatus::TestDeployFailed,
+            PromotionStatus::PendingPackAssignment,
+            PromotionStatus::Queued,
+            PromotionStatus::InProgress,
+            PromotionStatus::Completed,
+            PromotionStatus::TestDeploying,
+            PromotionStatus::Deploying,
+        ] {
+            r.status = s;
+            assert_eq!(expect(&r), None, "{s:?}");
+        }
+        let mut t = record(Target::Test, PromotionStatus::Deployed);
+        assert_eq!(expect(&t), None);
+        t.status = PromotionStatus::PendingPeerReview;
+        assert_eq!(expect(&t), None);
     }
 
     #[test]
