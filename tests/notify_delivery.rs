@@ -151,7 +151,7 @@ fn cases() -> Vec<Case> {
                 "dep-prod-1234",
                 "pkg-prod-77",
                 "carol@example.com",
-                "2026-11-21T18:05:00",
+                "2026-11-21 18:05 UTC",
                 "Ship it tonight.",
             ],
         },
@@ -171,7 +171,7 @@ fn cases() -> Vec<Case> {
             to: &["alice@example.com"],
             cc: &[],
             subject: "Test Deployed: Order Processing Main v1.2.0",
-            body_has: &["orders-test-1", "Orders - TEST", "2026-11-21T08:20:00"],
+            body_has: &["orders-test-1", "Orders - TEST", "2026-11-21 08:20 UTC"],
         },
     ]
 }
@@ -630,6 +630,12 @@ async fn smtp_delivers_each_event_with_its_recipients_subject_and_body() {
         assert_eq!(m.addresses("Cc"), case.cc, "{what}: Cc");
         assert_eq!(m.header("Subject"), Some(case.subject), "{what}: Subject");
         assert_eq!(m.header("X-Promoter-Event"), Some(what.as_str()));
+        let mid = m.header("Message-ID").expect("a Message-ID");
+        assert!(
+            mid.starts_with('<') && mid.ends_with('>') && mid.contains('@'),
+            "{mid}"
+        );
+        assert!(m.header("Date").is_some());
         assert_eq!(
             m.header("X-Promoter-Promotion"),
             Some(case.event.promotion_id())
@@ -704,7 +710,7 @@ async fn smtp_relay_down_is_logged_and_send_returns() {
 
 #[tokio::test]
 async fn smtp_tls_modes_never_fall_back_to_plain_text() {
-    for mode in ["tls", "starttls"] {
+    for (mode, reason) in [("tls", "Connection error"), ("starttls", "STARTTLS")] {
         // the sink speaks plain SMTP and offers no STARTTLS
         let (addr, mut inbox) = smtp_sink(SinkOptions::default()).await;
         let (logs, _guard) = capture_logs();
@@ -717,7 +723,7 @@ async fn smtp_tls_modes_never_fall_back_to_plain_text() {
         assert!(inbox.try_recv().is_err(), "{mode}: sent in clear text");
         let text = logs.text();
         assert!(
-            text.contains("notification e-mail not sent"),
+            text.contains("notification e-mail not sent") && text.contains(reason),
             "{mode}: {text}"
         );
     }

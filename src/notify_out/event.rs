@@ -7,7 +7,7 @@
 //! sources never send anything for them.
 
 use crate::model::{PromotionStatus, Target};
-use crate::store::record::{format_ts, DeploymentStatus, PromotionRecord};
+use crate::store::record::{format_ts, parse_ts, DeploymentStatus, PromotionRecord};
 use chrono::Utc;
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -576,7 +576,7 @@ impl Event {
                 let _ = write!(s, ", pack \"{pack}\"");
             }
             if let Some(at) = &p.test_deployed_at {
-                let _ = write!(s, ", deployed {at}");
+                let _ = write!(s, ", deployed {}", human_ts(at));
             }
             field(&mut b, "Tested in", &s);
         }
@@ -603,7 +603,7 @@ impl Event {
                 if let Some(peer) = &decision.peer_reviewer {
                     field(&mut b, "Peer reviewer", peer);
                 }
-                field(&mut b, "Deployed at", &deployed.deployed_at);
+                field(&mut b, "Deployed at", &human_ts(&deployed.deployed_at));
                 field(
                     &mut b,
                     "Prod package",
@@ -636,7 +636,7 @@ impl Event {
                         .as_deref()
                         .unwrap_or("(unknown)"),
                 );
-                field(&mut b, "Deployed at", &deployed.deployed_at);
+                field(&mut b, "Deployed at", &human_ts(&deployed.deployed_at));
                 deployments_block(&mut b, &deployed.deployments);
             }
         }
@@ -753,6 +753,14 @@ fn deployments_block(b: &mut String, deployments: &[DeploymentInfo]) {
     }
 }
 
+/// `2026-11-21 18:05 UTC` from a stored RFC 3339 timestamp (unchanged when it does not parse).
+fn human_ts(s: &str) -> String {
+    match parse_ts(s) {
+        Ok(t) => t.format("%Y-%m-%d %H:%M UTC").to_string(),
+        Err(_) => s.to_owned(),
+    }
+}
+
 fn to_value<T: Serialize>(x: &T) -> Value {
     serde_json::to_value(x).unwrap_or(Value::Null)
 }
@@ -810,7 +818,7 @@ fn dedup(addrs: Vec<&str>, exclude: &[String]) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::record::{parse_ts, DeploymentResult};
+    use crate::store::record::DeploymentResult;
 
     fn record(target: Target, status: PromotionStatus) -> PromotionRecord {
         let t = parse_ts("2026-11-21T08:00:00Z").unwrap();
@@ -962,7 +970,7 @@ mod tests {
             "dep-42",
             "pkg-prod-9",
             "carol@example.com",
-            "2026-11-21T09:30:00",
+            "2026-11-21 09:30 UTC",
             NO_COMMENTS,
         ] {
             assert!(body.contains(needle), "{needle} missing from\n{body}");
@@ -1000,7 +1008,7 @@ mod tests {
         assert_eq!(e.subject(), "Test Deployed: Order Processing Main v1.2.0");
         let body = e.text_body();
         assert!(body.contains("Orders - TEST"));
-        assert!(body.contains("2026-11-21T08:10:00"));
+        assert!(body.contains("2026-11-21 08:10 UTC"), "{body}");
         assert_eq!(
             e.to_json()["deployment"]["integrationPackName"],
             "Orders - TEST"

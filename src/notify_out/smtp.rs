@@ -240,6 +240,7 @@ fn build_message(
     let mut b = Message::builder()
         .from(from.clone())
         .subject(event.subject())
+        .message_id(None)
         .header(ContentType::TEXT_PLAIN)
         .raw_header(HeaderValue::new(
             HeaderName::new_from_ascii_str("X-Promoter-Event"),
