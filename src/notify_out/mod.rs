@@ -5,18 +5,42 @@
 //! - [`event`]: the [`Event`]s, their recipients, subjects, bodies and JSON (pure).
 //! - [`smtp`]: [`SmtpNotifier`] (lettre over rustls; TLS modes `none`, `starttls`, `tls`).
 //! - [`webhook`]: [`WebhookNotifier`] (reqwest; `X-Promoter-Signature-256` HMAC-SHA256).
+//! - [`queue`]: [`QueuedNotifier`], delivery from a background task so `send` returns at once.
 //! - [`Notifier`]: what the reconciler calls. `send` never fails: a failed notification is
 //!   logged with `tracing::warn!` and dropped, so it never blocks or repeats a step.
+//!
+//! Wiring it into the daemon, and sending the event of a status change:
+//!
+//! ```no_run
+//! use boomi_promoter::model::Settings;
+//! use boomi_promoter::notify_out::{self, Event, Notifier, QueuedNotifier};
+//! use boomi_promoter::store::PromotionRecord;
+//! use std::sync::Arc;
+//!
+//! async fn wire(settings: &Settings, record: &PromotionRecord) {
+//!     let notifier = Arc::new(QueuedNotifier::spawn(
+//!         notify_out::from_optional_settings(settings.notifications.as_ref()),
+//!         notify_out::DEFAULT_QUEUE_CAPACITY,
+//!     ));
+//!     // after the transition is committed:
+//!     if let Some(event) = Event::on_transition(record) {
+//!         notifier.send(&event).await; // returns at once; never fails
+//!     }
+//!     notifier.close().await; // at shutdown: deliver what is queued
+//! }
+//! ```
 //!
 //! Withdrawal, test cancellation, promotion failure and pack assignment send nothing: there is
 //! no event for them.
 
 pub mod event;
+pub mod queue;
 pub mod secret;
 pub mod smtp;
 pub mod webhook;
 
 pub use event::{Event, EventKind, Lists, PromotionSummary, Recipients};
+pub use queue::{QueuedNotifier, DEFAULT_QUEUE_CAPACITY};
 pub use smtp::{SmtpNotifier, TlsMode};
 pub use webhook::{signature, verify_signature, WebhookNotifier};
 
