@@ -2,6 +2,7 @@
 //! Exit codes: 0 success, 1 validation found problems / the command failed, 2 usage error.
 
 mod files;
+mod notify;
 pub mod run;
 mod sign;
 pub mod sim;
@@ -61,6 +62,8 @@ pub enum Command {
     Daemon(run::DaemonArgs),
     /// Run the Boomi emulator (a local, faithful stand-in for the Platform API)
     Sim(sim::SimArgs),
+    /// Send sample notifications through the configured SMTP relay and webhook
+    NotifyTest(notify::NotifyTestArgs),
 }
 
 /// Output format shared by commands.
@@ -111,6 +114,7 @@ pub fn main() -> ExitCode {
         Command::Sim(a) => Ok(sim::run(a)),
         Command::Reconcile(a) => run::reconcile(a),
         Command::Daemon(a) => run::daemon(a),
+        Command::NotifyTest(a) => notify::notify_test(a),
     };
     match result {
         Ok(code) => code,
