@@ -992,3 +992,106 @@ async fn from_settings_notifies_by_mail_and_webhook_and_exits_send_nothing() {
     assert!(inbox.try_recv().is_err());
     assert_eq!(got.lock().unwrap().len(), 3);
 }
+
+// ---------------------------------------------------------------------------------------------
+// promoter notify-test
+
+fn settings_yaml(smtp_port: u16, webhook_url: &str, secret_file: &std::path::Path) -> String {
+    format!(
+        "apiVersion: promoter/v1\n\
+         kind: Settings\n\
+         primaryAccountId: primary-abc123\n\
+         notifications:\n\
+         \x20 developersList: dev@example.com\n\
+         \x20 adminsList: admins@example.com\n\
+         \x20 smtp:\n\
+         \x20   host: 127.0.0.1\n\
+         \x20   port: {smtp_port}\n\
+         \x20   from: promoter@example.com\n\
+         \x20   tls: none\n\
+         \x20 webhook:\n\
+         \x20   url: {webhook_url}\n\
+         \x20   secretFrom: {{file: {}}}\n",
+        secret_file.display()
+    )
+}
+
+async fn run_promoter(args: Vec<String>) -> std::process::Output {
+    tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_promoter"))
+            .args(&args)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn notify_test_command_sends_every_sample_and_reports_failures() {
+    let (addr, mut inbox) = smtp_sink(SinkOptions::default()).await;
+    let (url, got) = webhook_receiver(StatusCode::OK).await;
+    let dir = tempfile::tempdir().unwrap();
+    let secret = secret_file(&dir, "hook-secret", "cli-secret");
+    let secret_path = std::path::PathBuf::from(secret.file.unwrap());
+    let settings = dir.path().join("promoter.yaml");
+    std::fs::write(&settings, settings_yaml(addr.port(), &url, &secret_path)).unwrap();
+
+    let out = run_promoter(vec![
+        "notify-test".into(),
+        "--settings".into(),
+        settings.display().to_string(),
+        "--event".into(),
+        "all".into(),
+        "--submitter".into(),
+        "ops@example.com".into(),
+        "-o".into(),
+        "json".into(),
+    ])
+    .await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(report.as_array().unwrap().len(), 14, "{report}");
+    assert!(report.as_array().unwrap().iter().all(|d| d["ok"] == true));
+
+    let mut mails = Vec::new();
+    while let Ok(m) = inbox.try_recv() {
+        mails.push(m);
+    }
+    assert_eq!(mails.len(), 7);
+    // TEST_DEPLOYED goes to the submitter only
+    let test_mail = mails
+        .iter()
+        .find(|m| parse_mail(&m.data).header("X-Promoter-Event") == Some("TEST_DEPLOYED"))
+        .expect("the TEST_DEPLOYED sample");
+    assert_eq!(test_mail.rcpt_to, ["ops@example.com"]);
+    let posts = got.lock().unwrap().clone();
+    assert_eq!(posts.len(), 7);
+    for p in &posts {
+        let sig = p.headers["x-promoter-signature-256"].to_str().unwrap();
+        assert_eq!(sig, format!("sha256={}", hmac_hex("cli-secret", &p.body)));
+    }
+
+    // the relay is down: the webhook still gets its post, the command exits 1 naming SMTP
+    let down = closed_port().await;
+    std::fs::write(&settings, settings_yaml(down.port(), &url, &secret_path)).unwrap();
+    let out = run_promoter(vec![
+        "notify-test".into(),
+        "--settings".into(),
+        settings.display().to_string(),
+    ])
+    .await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("smtp") && stdout.contains("FAILED"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("1 of 2 deliveries succeeded"), "{stdout}");
+    assert_eq!(got.lock().unwrap().len(), 8);
+}
