@@ -128,6 +128,20 @@ mod tests {
     }
 
     #[test]
+    fn the_environment_wins_over_the_file() {
+        let var = "PROMOTER_TEST_NOTIFY_SECRET_4713";
+        std::env::set_var(var, "from-env");
+        let r = SecretRef {
+            env: Some(var.into()),
+            file: Some("/nonexistent/secret".into()),
+        };
+        assert_eq!(resolve("SMTP password", &r).unwrap().expose(), "from-env");
+        std::env::remove_var(var);
+        let e = resolve("SMTP password", &r).unwrap_err().to_string();
+        assert!(e.contains("/nonexistent/secret"), "{e}");
+    }
+
+    #[test]
     fn an_unset_variable_falls_back_to_the_file() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("pw");
