@@ -15,12 +15,14 @@
 //! | [`store`] | SQLite state: promotion log, mappings, step journal, audit log |
 //! | [`source`] | git snapshots, change detection, watching and fetching the promotions repo |
 //! | [`server`] | the operator HTTP server: health, readiness, metrics, JSON API, webhook, dashboard |
+//! | [`notify_out`] | notifications: the seven events by SMTP e-mail and a signed JSON webhook, never blocking |
 //! | [`cli`] | the `promoter` command line |
 
 pub mod boomi;
 pub mod cli;
 pub mod deps;
 pub mod model;
+pub mod notify_out;
 pub mod policy;
 pub mod reconcile;
 pub mod server;

@@ -4,6 +4,7 @@
 mod demo;
 mod deps;
 mod files;
+mod notify;
 pub mod read;
 pub mod run;
 mod sign;
@@ -82,6 +83,8 @@ pub enum Command {
     Packages(boomi::PackagesArgs),
     /// List the integration packs (action J); TEST packs end in " - TEST"
     Packs(boomi::PacksArgs),
+    /// Send sample notifications to the relay and webhook of promoter.yaml
+    NotifyTest(notify::NotifyTestArgs),
     /// Run the Boomi emulator (a local, faithful stand-in for the Platform API)
     Sim(sim::SimArgs),
 }
@@ -137,6 +140,7 @@ pub fn main() -> ExitCode {
         Command::Mappings(c) => read::mappings(c),
         Command::Deps(a) => deps::deps(a),
         Command::Sim(a) => Ok(sim::run(a)),
+        Command::NotifyTest(a) => notify::notify_test(a),
         Command::Accounts(a) => Ok(boomi::run_accounts(a)),
         Command::Packages(a) => Ok(boomi::run_packages(a)),
         Command::Packs(a) => Ok(boomi::run_packs(a)),
