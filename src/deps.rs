@@ -29,9 +29,7 @@
 //! configuration are pulled into its package) and `INDEPENDENT` for the root.
 
 use crate::model::ErrorCode;
-use crate::xml::{
-    self, ComponentInfo, ProductionTarget, Reference, StripOutcome, XmlError,
-};
+use crate::xml::{self, ComponentInfo, ProductionTarget, Reference, StripOutcome, XmlError};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BinaryHeap, HashMap, HashSet, VecDeque};
@@ -83,8 +81,11 @@ pub struct ApiReference {
 #[async_trait]
 pub trait ComponentSource: Send + Sync {
     /// `GET Component/{component_id}` in the dev account: the full `bns:Component` XML.
-    async fn component_xml(&self, dev_account: &str, component_id: &str)
-        -> Result<String, SourceError>;
+    async fn component_xml(
+        &self,
+        dev_account: &str,
+        component_id: &str,
+    ) -> Result<String, SourceError>;
 
     /// The components `parent_component_id` (at `parent_version`) uses, one level:
     /// `POST ComponentReference/query` filtered on `parentComponentId` + `parentVersion`.
@@ -237,7 +238,9 @@ pub struct Resolution {
 
 impl Resolution {
     pub fn component(&self, dev_id: &str) -> Option<&ResolvedComponent> {
-        self.components.iter().find(|c| c.dev_component_id == dev_id)
+        self.components
+            .iter()
+            .find(|c| c.dev_component_id == dev_id)
     }
 
     /// True when any connection lacks a mapping (`MISSING_CONNECTION_MAPPINGS`).
@@ -445,7 +448,10 @@ pub async fn resolve(
         let (info, refs) = match parsed {
             Ok(p) => p,
             Err(e) if is_root => {
-                return Err(DepsError::RootXml { id: v.id, source: e });
+                return Err(DepsError::RootXml {
+                    id: v.id,
+                    source: e,
+                });
             }
             Err(e) => {
                 partial = true;
@@ -591,7 +597,12 @@ pub async fn resolve(
     })
 }
 
-fn error_component(v: &Visit, code: ErrorCode, message: String, is_root: bool) -> ResolvedComponent {
+fn error_component(
+    v: &Visit,
+    code: ErrorCode,
+    message: String,
+    is_root: bool,
+) -> ResolvedComponent {
     ResolvedComponent {
         dev_component_id: v.id.clone(),
         name: String::new(),
@@ -655,10 +666,8 @@ pub fn promotion_order(
     let mut pending: Vec<usize> = deps.iter().map(Vec::len).collect();
     let mut done = vec![false; n];
     let mut ready: BinaryHeap<std::cmp::Reverse<((u32, usize), usize)>> = BinaryHeap::new();
-    for i in 0..n {
-        if pending[i] == 0 {
-            ready.push(std::cmp::Reverse((key(i), i)));
-        }
+    for (i, _) in pending.iter().enumerate().filter(|(_, &p)| p == 0) {
+        ready.push(std::cmp::Reverse((key(i), i)));
     }
     let mut order: Vec<usize> = Vec::with_capacity(n);
     while order.len() < n {

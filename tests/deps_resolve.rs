@@ -48,8 +48,18 @@ fn mapping(dev: &str, prod: &str, ty: &str, source: MappingSource) -> ExistingMa
 
 fn seeded_connections() -> Vec<ExistingMapping> {
     vec![
-        mapping(HTTP_CONN, "6d1b9f32-ae4c-4a8b-82d7-8f3eab5a4c12", "connection", MappingSource::Admin),
-        mapping(DB_CONN, "8f3dbc54-c06e-4cad-a4f9-ab50cd7c6e34", "connection", MappingSource::Admin),
+        mapping(
+            HTTP_CONN,
+            "6d1b9f32-ae4c-4a8b-82d7-8f3eab5a4c12",
+            "connection",
+            MappingSource::Admin,
+        ),
+        mapping(
+            DB_CONN,
+            "8f3dbc54-c06e-4cad-a4f9-ab50cd7c6e34",
+            "connection",
+            MappingSource::Admin,
+        ),
     ]
 }
 
@@ -68,7 +78,12 @@ fn comp(id: &str, ty: &str, refs: &[&str]) -> String {
 fn fixture_tree_resolves_with_statuses_depths_and_order() {
     let src = fixture_source();
     let mut mappings = seeded_connections();
-    mappings.push(mapping(SUB, "5c0a8e21-9d3b-4f7a-b1c6-7e2d9a4f3b01", "process", MappingSource::Engine));
+    mappings.push(mapping(
+        SUB,
+        "5c0a8e21-9d3b-4f7a-b1c6-7e2d9a4f3b01",
+        "process",
+        MappingSource::Engine,
+    ));
     let req = ResolveRequest::new(ACCOUNT, ROOT, mappings);
     let r = block_on(resolve(&src, &req)).unwrap();
 
@@ -101,7 +116,10 @@ fn fixture_tree_resolves_with_statuses_depths_and_order() {
     );
     let conn = r.component(DB_CONN).unwrap();
     assert!(conn.is_connection);
-    assert!(matches!(conn.status, MappingStatus::ConnectionMapped { .. }));
+    assert!(matches!(
+        conn.status,
+        MappingStatus::ConnectionMapped { .. }
+    ));
     // Profiles and scripts referenced by the map sit at depth 2.
     let crossref = r.component("6cdb102d-e4f0-4b7c-b9ea-bfc0d1e2f30c").unwrap();
     assert_eq!(crossref.depth, 2);
@@ -119,12 +137,19 @@ fn fixture_tree_resolves_with_statuses_depths_and_order() {
         }
         for dep in &c.references {
             if let Some(p) = r.order.iter().position(|x| *x == dep.id) {
-                assert!(p < pos(&c.dev_component_id), "{} before {}", dep.id, c.dev_component_id);
+                assert!(
+                    p < pos(&c.dev_component_id),
+                    "{} before {}",
+                    dep.id,
+                    c.dev_component_id
+                );
             }
         }
     }
     // Tie-break by type: the profiles come before the operations and maps.
-    assert!(pos("28f7dce9-a0bc-4d3e-b5a6-7b8c9daebfc8") < pos("d4b3f8a5-6c7e-4f9a-b1c2-3d4e5f6a7b84"));
+    assert!(
+        pos("28f7dce9-a0bc-4d3e-b5a6-7b8c9daebfc8") < pos("d4b3f8a5-6c7e-4f9a-b1c2-3d4e5f6a7b84")
+    );
     assert!(r.forward_references.is_empty());
 
     let json = serde_json::to_value(&r).unwrap();
@@ -153,11 +178,17 @@ fn three_missing_connection_mappings_are_all_reported() {
         .collect();
     assert_eq!(missing, vec!["c1", "c2", "c4"]);
     assert!(r.has_missing_connections());
-    assert!(r.missing_connections.iter().all(|m| m.dev_account_id == ACCOUNT));
+    assert!(r
+        .missing_connections
+        .iter()
+        .all(|m| m.dev_account_id == ACCOUNT));
     assert_eq!(r.missing_connections[1].name, "C c2");
-    assert_eq!(r.component("c3").unwrap().status, MappingStatus::ConnectionMapped {
-        prod_component_id: "prod-c3".into()
-    });
+    assert_eq!(
+        r.component("c3").unwrap().status,
+        MappingStatus::ConnectionMapped {
+            prod_component_id: "prod-c3".into()
+        }
+    );
     assert_eq!(r.order, vec!["p2", "root"]);
     let _ = ErrorCode::MissingConnectionMappings; // what the reconciler reports for this list
 }
@@ -198,7 +229,11 @@ fn traversal_stops_at_200_and_says_partial() {
     let r = block_on(resolve(&s, &ResolveRequest::new(ACCOUNT, "root", vec![]))).unwrap();
     assert_eq!(r.total_components, TRAVERSAL_LIMIT);
     assert!(r.partial);
-    assert_eq!(s.reads().len(), TRAVERSAL_LIMIT, "nothing read beyond the cap");
+    assert_eq!(
+        s.reads().len(),
+        TRAVERSAL_LIMIT,
+        "nothing read beyond the cap"
+    );
     // Exactly at the cap: not partial.
     let mut s = MemorySource::new();
     let refs: Vec<&str> = kids[..199].iter().map(String::as_str).collect();
@@ -214,28 +249,42 @@ fn traversal_stops_at_200_and_says_partial() {
 #[test]
 fn failures_unknown_root_and_fatal_errors() {
     let mut s = MemorySource::new();
-    s.insert(ACCOUNT, "root", comp("root", "process", &["gone", "bad", "ok"]));
+    s.insert(
+        ACCOUNT,
+        "root",
+        comp("root", "process", &["gone", "bad", "ok"]),
+    );
     s.insert(ACCOUNT, "bad", "<bns:Component><unclosed>".to_string());
     s.insert(ACCOUNT, "ok", comp("ok", "process", &[]));
     let r = block_on(resolve(&s, &ResolveRequest::new(ACCOUNT, "root", vec![]))).unwrap();
     assert!(r.partial);
     assert!(matches!(
         r.component("gone").unwrap().status,
-        MappingStatus::Error { code: ErrorCode::ComponentNotFound, .. }
+        MappingStatus::Error {
+            code: ErrorCode::ComponentNotFound,
+            ..
+        }
     ));
     assert!(matches!(
         r.component("bad").unwrap().status,
-        MappingStatus::Error { code: ErrorCode::XmlParseError, .. }
+        MappingStatus::Error {
+            code: ErrorCode::XmlParseError,
+            ..
+        }
     ));
     assert_eq!(r.order, vec!["ok", "root"]);
 
     let e = block_on(resolve(&s, &ResolveRequest::new(ACCOUNT, "nope", vec![]))).unwrap_err();
     assert_eq!(e.code(), ErrorCode::ComponentNotFound);
 
-    s.fail(ACCOUNT, "ok", SourceError::Fatal {
-        code: ErrorCode::AuthFailed,
-        message: "401".into(),
-    });
+    s.fail(
+        ACCOUNT,
+        "ok",
+        SourceError::Fatal {
+            code: ErrorCode::AuthFailed,
+            message: "401".into(),
+        },
+    );
     let e = block_on(resolve(&s, &ResolveRequest::new(ACCOUNT, "root", vec![]))).unwrap_err();
     assert_eq!(e.code(), ErrorCode::AuthFailed);
 }
@@ -251,10 +300,14 @@ fn check_references_reports_differences_and_takes_dependency_types() {
         component_id: c.into(),
         dependency_type: t,
     };
-    s.set_references(ACCOUNT, "root", vec![
-        edge("a", DependencyType::Independent),
-        edge("z", DependencyType::Dependent),
-    ]);
+    s.set_references(
+        ACCOUNT,
+        "root",
+        vec![
+            edge("a", DependencyType::Independent),
+            edge("z", DependencyType::Dependent),
+        ],
+    );
     let mut req = ResolveRequest::new(ACCOUNT, "root", vec![]);
     req.check_references = true;
     let r = block_on(resolve(&s, &req)).unwrap();
@@ -262,8 +315,14 @@ fn check_references_reports_differences_and_takes_dependency_types() {
     assert_eq!(r.reference_mismatches[0].component_id, "root");
     assert_eq!(r.reference_mismatches[0].only_in_xml, vec!["b"]);
     assert_eq!(r.reference_mismatches[0].only_in_api, vec!["z"]);
-    assert_eq!(r.component("a").unwrap().dependency_type, DependencyType::Independent);
-    assert_eq!(r.component("b").unwrap().dependency_type, DependencyType::Dependent);
+    assert_eq!(
+        r.component("a").unwrap().dependency_type,
+        DependencyType::Independent
+    );
+    assert_eq!(
+        r.component("b").unwrap().dependency_type,
+        DependencyType::Dependent
+    );
     // Without the flag nothing is checked.
     let r = block_on(resolve(&s, &ResolveRequest::new(ACCOUNT, "root", vec![]))).unwrap();
     assert!(r.reference_mismatches.is_empty());
@@ -295,7 +354,11 @@ fn whole_run_rewrites_every_reference() {
         written.push((dev.clone(), out.xml));
     }
     assert_eq!(src.reads().len(), 13, "nothing fetched twice");
-    let dev_ids: HashSet<&str> = r.components.iter().map(|c| c.dev_component_id.as_str()).collect();
+    let dev_ids: HashSet<&str> = r
+        .components
+        .iter()
+        .map(|c| c.dev_component_id.as_str())
+        .collect();
     for (dev, x) in &written {
         for reference in xml::references(x).unwrap() {
             assert!(

@@ -79,7 +79,10 @@ fn folder_path_with_and_without_leading_slash() {
     for (dev, want) in [
         ("DevTeamA/Orders", "/Promoted/DevTeamA/Orders"),
         ("/DevTeamA/Orders", "/Promoted/DevTeamA/Orders"),
-        ("/DevTeamARoot/Orders/MyProcess/", "/Promoted/DevTeamARoot/Orders/MyProcess/"),
+        (
+            "/DevTeamARoot/Orders/MyProcess/",
+            "/Promoted/DevTeamARoot/Orders/MyProcess/",
+        ),
     ] {
         let x = format!(
             r#"<bns:Component xmlns:bns="http://api.platform.boomi.com/" name="P" type="process" folderFullPath="{dev}"><bns:object/></bns:Component>"#
@@ -104,7 +107,10 @@ fn doctype_with_entities_is_refused_everywhere() {
     let pos = BOMB.find("<!DOCTYPE").unwrap();
     let want = XmlError::Doctype { position: pos };
     assert_eq!(xml::strip_env_config(BOMB, None).unwrap_err(), want);
-    assert_eq!(xml::rewrite_references(BOMB, &HashMap::new()).unwrap_err(), want);
+    assert_eq!(
+        xml::rewrite_references(BOMB, &HashMap::new()).unwrap_err(),
+        want
+    );
     assert_eq!(xml::references(BOMB).unwrap_err(), want);
     assert_eq!(xml::normalize(BOMB).unwrap_err(), want);
     assert_eq!(xml::ComponentInfo::parse(BOMB).unwrap_err(), want);
@@ -165,7 +171,9 @@ fn cli_strip_human_and_json() {
         .clone();
     let expected = std::fs::read_to_string(fixture("connection-db.expected.xml")).unwrap();
     assert_eq!(String::from_utf8(out.stdout).unwrap(), expected);
-    assert!(String::from_utf8(out.stderr).unwrap().contains("EncryptedValue"));
+    assert!(String::from_utf8(out.stderr)
+        .unwrap()
+        .contains("EncryptedValue"));
 
     let out = promoter()
         .args(["xml", "strip", "-o", "json"])
@@ -278,7 +286,11 @@ fn cli_normalize_and_diff() {
     let left = dir.path().join("main.xml");
     let right = dir.path().join("branch.xml");
     std::fs::write(&left, "<a y='1' x='2'><b>old</b><c/></a>").unwrap();
-    std::fs::write(&right, "<a x=\"2\" y=\"1\">\n  <b>new</b>\n  <c/>\n  <d/>\n</a>").unwrap();
+    std::fs::write(
+        &right,
+        "<a x=\"2\" y=\"1\">\n  <b>new</b>\n  <c/>\n  <d/>\n</a>",
+    )
+    .unwrap();
     promoter()
         .args(["xml", "normalize"])
         .arg(&left)
@@ -327,13 +339,23 @@ fn cli_normalize_and_diff() {
         .arg(&right)
         .assert()
         .success()
-        .stdout(predicates::str::contains("5 added, 0 removed, 0 changed, 0 unchanged"));
+        .stdout(predicates::str::contains(
+            "5 added, 0 removed, 0 changed, 0 unchanged",
+        ));
 }
 
 #[test]
 fn cli_production_create_and_update() {
     let out = promoter()
-        .args(["xml", "production", "-o", "json", "--branch", "QjoyMDI1OTk", "--mappings"])
+        .args([
+            "xml",
+            "production",
+            "-o",
+            "json",
+            "--branch",
+            "QjoyMDI1OTk",
+            "--mappings",
+        ])
         .arg(fixture("mappings.json"))
         .arg(fixture("process-orders.xml"))
         .assert()

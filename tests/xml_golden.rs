@@ -88,10 +88,19 @@ fn process_with_connector_map_and_subprocess_references() {
     // A create: no componentId, the promoted folder, the branch, no dev audit attributes.
     let info = ComponentInfo::parse(&out).unwrap();
     assert_eq!(info.id, None);
-    assert_eq!(info.folder_full_path.as_deref(), Some("/Promoted/DevTeamA/Orders"));
+    assert_eq!(
+        info.folder_full_path.as_deref(),
+        Some("/Promoted/DevTeamA/Orders")
+    );
     assert_eq!(info.branch_id.as_deref(), Some(BRANCH));
     assert_eq!(info.version, None);
-    for attr in ["createdBy=", "modifiedDate=", "folderId=", "currentVersion=", "branchName="] {
+    for attr in [
+        "createdBy=",
+        "modifiedDate=",
+        "folderId=",
+        "currentVersion=",
+        "branchName=",
+    ] {
         assert!(!out.contains(attr), "{attr} left in the production copy");
     }
     assert!(!out.contains("st_live_8f2K9xQ4mLz7Rt1v"));
@@ -167,7 +176,11 @@ fn connector_settings_with_encrypted_value() {
         ]
     );
     let out = read("connection-http.expected.xml");
-    for secret in ["s3cr3t-Sh0p!2026", "shop-api.dev.example.com", "AKIAIOSFODNN7EXAMPLE"] {
+    for secret in [
+        "s3cr3t-Sh0p!2026",
+        "shop-api.dev.example.com",
+        "AKIAIOSFODNN7EXAMPLE",
+    ] {
         assert!(!out.contains(secret), "{secret}");
     }
 }

@@ -7,21 +7,48 @@ use proptest::prelude::*;
 use std::collections::HashMap;
 
 const NAMES: &[&str] = &[
-    "process", "field", "password", "host", "url", "port", "EncryptedValue", "apiKey",
-    "connector", "map", "bns:password", "keyStore", "credentials", "shape", "x", "token",
+    "process",
+    "field",
+    "password",
+    "host",
+    "url",
+    "port",
+    "EncryptedValue",
+    "apiKey",
+    "connector",
+    "map",
+    "bns:password",
+    "keyStore",
+    "credentials",
+    "shape",
+    "x",
+    "token",
 ];
 const ATTRS: &[&str] = &[
-    "id", "value", "url", "password", "port", "connectionId", "mapId", "processId", "component",
-    "name", "type", "k",
+    "id",
+    "value",
+    "url",
+    "password",
+    "port",
+    "connectionId",
+    "mapId",
+    "processId",
+    "component",
+    "name",
+    "type",
+    "k",
 ];
-const IDS: &[&str] = &["id-a", "id-b", "id-c", "id-a1", "x", "a b", "host", "password"];
+const IDS: &[&str] = &[
+    "id-a", "id-b", "id-c", "id-a1", "x", "a b", "host", "password",
+];
 
 /// Values: ids, words, characters that need escaping.
 fn value() -> impl Strategy<Value = String> {
     prop_oneof![
         prop::sample::select(IDS).prop_map(str::to_string),
         "[a-zA-Z0-9 ._-]{0,12}",
-        prop::sample::select(vec!["&amp;", "&lt;x&gt;", "&#65;", "&quot;", " "]).prop_map(str::to_string),
+        prop::sample::select(vec!["&amp;", "&lt;x&gt;", "&#65;", "&quot;", " "])
+            .prop_map(str::to_string),
     ]
 }
 

@@ -291,7 +291,10 @@ pub fn run_xml(args: XmlArgs) -> Result<ExitCode> {
                 Ok(i) => i.id,
                 Err(e) => return Ok(xml_failure(&file, &e, output)),
             };
-            let prod_id = own.as_deref().and_then(|id| cache.get(id)).map(str::to_string);
+            let prod_id = own
+                .as_deref()
+                .and_then(|id| cache.get(id))
+                .map(str::to_string);
             let p = match build_production_xml(&src, None, &cache, prod_id.as_deref(), &branch) {
                 Ok(p) => p,
                 Err(e) => return Ok(xml_failure(&file, &e, output)),

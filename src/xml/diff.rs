@@ -90,7 +90,11 @@ pub fn diff(left: &str, right: &str, left_label: &str, right_label: &str) -> Dif
             } => {
                 stats.unchanged += len;
                 for k in 0..len {
-                    rows.push(row(RowKind::Equal, Some(old_index + k), Some(new_index + k)));
+                    rows.push(row(
+                        RowKind::Equal,
+                        Some(old_index + k),
+                        Some(new_index + k),
+                    ));
                 }
             }
             DiffOp::Delete {

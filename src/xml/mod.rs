@@ -249,7 +249,10 @@ mod tests {
     #[test]
     fn component_info_reads_root_attributes() {
         let i = ComponentInfo::parse(WRAPPED).unwrap();
-        assert_eq!(i.id.as_deref(), Some("0d3f6a1e-7b1c-4c7e-9a51-3f5d2c8b9e10"));
+        assert_eq!(
+            i.id.as_deref(),
+            Some("0d3f6a1e-7b1c-4c7e-9a51-3f5d2c8b9e10")
+        );
         assert_eq!(i.name.as_deref(), Some("Orders & Returns"));
         assert_eq!(i.component_type.as_deref(), Some("process"));
         assert_eq!(i.sub_type.as_deref(), Some("x"));
@@ -261,7 +264,10 @@ mod tests {
     #[test]
     fn component_info_requires_the_wrapper() {
         let e = ComponentInfo::parse("<process/>").unwrap_err();
-        assert!(matches!(e, XmlError::NotAComponent { position: 0, .. }), "{e}");
+        assert!(
+            matches!(e, XmlError::NotAComponent { position: 0, .. }),
+            "{e}"
+        );
         assert_eq!(e.code(), ErrorCode::XmlParseError);
     }
 

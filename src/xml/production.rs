@@ -203,8 +203,14 @@ mod tests {
 
     #[test]
     fn folder_paths() {
-        assert_eq!(promoted_folder_path("DevTeamA/Orders"), "/Promoted/DevTeamA/Orders");
-        assert_eq!(promoted_folder_path("/DevTeamA/Orders/"), "/Promoted/DevTeamA/Orders/");
+        assert_eq!(
+            promoted_folder_path("DevTeamA/Orders"),
+            "/Promoted/DevTeamA/Orders"
+        );
+        assert_eq!(
+            promoted_folder_path("/DevTeamA/Orders/"),
+            "/Promoted/DevTeamA/Orders/"
+        );
         assert_eq!(promoted_folder_path(""), "/Promoted");
     }
 

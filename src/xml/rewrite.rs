@@ -301,13 +301,11 @@ fn walk(xml: &str, matcher: Option<&Matcher<'_>>) -> Result<Walk, XmlError> {
                     }
                 }
             }
-            Event::End(_) => {
-                if captures.last().is_some_and(|c| c.depth == tok.depth) {
-                    let c = captures.pop().expect("checked");
-                    if !c.had_child {
-                        let loc = c.location;
-                        w.add_ref(&c.text, || loc);
-                    }
+            Event::End(_) if captures.last().is_some_and(|c| c.depth == tok.depth) => {
+                let c = captures.pop().expect("checked");
+                if !c.had_child {
+                    let loc = c.location;
+                    w.add_ref(&c.text, || loc);
                 }
             }
             Event::Text(t) => {
@@ -417,7 +415,10 @@ mod tests {
     fn escapes_and_special_keys() {
         let x = r#"<p x="k$1" y='a'><![CDATA[a]]></p>"#;
         let o = rewrite_references(x, &map(&[("k$1", "v&\""), ("a", "z'")])).unwrap();
-        assert_eq!(o.xml, r#"<p x="v&amp;&quot;" y='z&apos;'><![CDATA[z']]></p>"#);
+        assert_eq!(
+            o.xml,
+            r#"<p x="v&amp;&quot;" y='z&apos;'><![CDATA[z']]></p>"#
+        );
     }
 
     #[test]

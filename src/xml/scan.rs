@@ -114,7 +114,9 @@ impl<'a> Scanner<'a> {
             Event::Eof => {
                 self.finished = true;
                 if self.depth > 0 {
-                    return Err(self.err(self.src.len(), "unexpected end of input: unclosed element"));
+                    return Err(
+                        self.err(self.src.len(), "unexpected end of input: unclosed element")
+                    );
                 }
                 if !self.seen_root {
                     return Err(self.err(self.src.len(), "no root element"));

@@ -219,20 +219,18 @@ pub fn strip_env_config(xml: &str, component_type: Option<&str>) -> Result<Strip
                     }
                 }
             }
-            Event::Text(t) if open_targets > 0 => {
-                if !t.as_ref().trim().is_empty() {
-                    mark_text(&mut stack);
-                }
+            Event::Text(t) if open_targets > 0 && !t.as_ref().trim().is_empty() => {
+                mark_text(&mut stack);
             }
-            Event::CData(c) if open_targets > 0 => {
-                if !c.as_ref().trim().is_empty() {
-                    mark_text(&mut stack);
-                }
+            Event::CData(c) if open_targets > 0 && !c.as_ref().trim().is_empty() => {
+                mark_text(&mut stack);
             }
-            Event::GeneralRef(r) if open_targets > 0 => {
-                if !resolve_ref(r.as_ref(), tok.start)?.is_whitespace() {
-                    mark_text(&mut stack);
-                }
+            // The scanner has already refused an unresolvable reference.
+            Event::GeneralRef(r)
+                if open_targets > 0
+                    && resolve_ref(r.as_ref(), tok.start).is_ok_and(|c| !c.is_whitespace()) =>
+            {
+                mark_text(&mut stack);
             }
             _ => {}
         }
@@ -296,7 +294,10 @@ mod tests {
         let o = strip_env_config(&x, None).unwrap();
         assert_eq!(o.stripped, vec!["SecretToken", "bns:password"]);
         assert!(o.xml.contains("<routeKeys> </routeKeys>"));
-        assert!(o.xml.contains("<hostname>h</hostname>"), "hostname is not an exact match");
+        assert!(
+            o.xml.contains("<hostname>h</hostname>"),
+            "hostname is not an exact match"
+        );
     }
 
     #[test]
@@ -308,9 +309,15 @@ mod tests {
         let o = strip_env_config(&x, None).unwrap();
         assert_eq!(
             o.stripped,
-            vec!["field[@id='host']", "field[@id='port']", "AuthSettings/@password"]
+            vec![
+                "field[@id='host']",
+                "field[@id='port']",
+                "AuthSettings/@password"
+            ]
         );
-        assert!(o.xml.contains(r#"<field id="host" type="string" value=""/>"#));
+        assert!(o
+            .xml
+            .contains(r#"<field id="host" type="string" value=""/>"#));
         assert!(o.xml.contains(r#"<field id="port"></field>"#));
         assert!(o.xml.contains(r#"<AuthSettings user="u" password=''/>"#));
         assert!(o.xml.contains(r#"<field id="user">u</field>"#));
@@ -318,7 +325,10 @@ mod tests {
 
     #[test]
     fn other_types_untouched_and_type_override() {
-        let x = wrap("profile.json", "<JSONProfile><password>x</password></JSONProfile>");
+        let x = wrap(
+            "profile.json",
+            "<JSONProfile><password>x</password></JSONProfile>",
+        );
         let o = strip_env_config(&x, None).unwrap();
         assert_eq!(o.xml, x);
         assert!(!o.config_stripped);
@@ -337,7 +347,10 @@ mod tests {
 
     #[test]
     fn entity_text_counts_as_content() {
-        let x = wrap("process", "<p><password>&amp;</password><token>&#32;</token></p>");
+        let x = wrap(
+            "process",
+            "<p><password>&amp;</password><token>&#32;</token></p>",
+        );
         let o = strip_env_config(&x, None).unwrap();
         assert_eq!(o.stripped, vec!["password"]);
         assert!(o.xml.contains("<token>&#32;</token>"));
