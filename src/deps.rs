@@ -243,6 +243,29 @@ impl Resolution {
             .find(|c| c.dev_component_id == dev_id)
     }
 
+    /// Every component that references `dev_id` directly or transitively (the components to
+    /// mark `SKIPPED` when `dev_id` fails, §6.7), in breadth-first order.
+    pub fn dependents_of(&self, dev_id: &str) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        let mut frontier = vec![dev_id.to_string()];
+        while let Some(id) = frontier.pop() {
+            for c in &self.components {
+                let uses = c.references.iter().any(|r| r.id == id);
+                if uses && c.dev_component_id != dev_id && !out.contains(&c.dev_component_id) {
+                    out.push(c.dev_component_id.clone());
+                    frontier.push(c.dev_component_id.clone());
+                }
+            }
+        }
+        let pos = |id: &String| {
+            self.components
+                .iter()
+                .position(|c| &c.dev_component_id == id)
+        };
+        out.sort_by_key(pos);
+        out
+    }
+
     /// True when any connection lacks a mapping (`MISSING_CONNECTION_MAPPINGS`).
     pub fn has_missing_connections(&self) -> bool {
         !self.missing_connections.is_empty()
@@ -437,6 +460,7 @@ pub async fn resolve(
                 })
             }
             Err(e @ SourceError::Fatal { .. }) => return Err(DepsError::Source(e)),
+            Err(e) if is_root => return Err(DepsError::Source(e)),
             Err(e) => {
                 partial = true;
                 visited.push(error_component(&v, e.code(), e.to_string(), is_root));

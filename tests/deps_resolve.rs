@@ -15,6 +15,7 @@ const ROOT: &str = "a1e0c5d2-3f4b-4c6d-8e9f-0a1b2c3d4e51";
 const SUB: &str = "b2f1d6e3-4a5c-4d7e-9fa0-1b2c3d4e5f62";
 const HTTP_CONN: &str = "c3a2e7f4-5b6d-4e8f-a0b1-2c3d4e5f6a73";
 const DB_CONN: &str = "e5c4a9b6-7d8f-4a0b-82d3-4e5f6a7b8c95";
+const MAP: &str = "17e6cbd8-9fab-4c2d-a4f5-6a7b8c9daeb7";
 
 fn block_on<F: std::future::Future>(f: F) -> F::Output {
     tokio::runtime::Builder::new_current_thread()
@@ -151,6 +152,12 @@ fn fixture_tree_resolves_with_statuses_depths_and_order() {
         pos("28f7dce9-a0bc-4d3e-b5a6-7b8c9daebfc8") < pos("d4b3f8a5-6c7e-4f9a-b1c2-3d4e5f6a7b84")
     );
     assert!(r.forward_references.is_empty());
+
+    // When the JSON profile fails, everything using it directly or transitively is skipped.
+    assert_eq!(
+        r.dependents_of("28f7dce9-a0bc-4d3e-b5a6-7b8c9daebfc8"),
+        vec![ROOT, "d4b3f8a5-6c7e-4f9a-b1c2-3d4e5f6a7b84", MAP, SUB]
+    );
 
     let json = serde_json::to_value(&r).unwrap();
     assert_eq!(json["components"][0]["status"], "NEW");

@@ -78,7 +78,7 @@ impl<'a> Scanner<'a> {
                     self.seen_root = true;
                 }
                 // Attribute syntax and entity references inside values.
-                attr_spans(self.src, e, start)?;
+                validate_attrs(self.src, e, start)?;
                 if matches!(event, Event::Start(_)) {
                     self.depth += 1;
                 }
@@ -160,7 +160,8 @@ pub(crate) fn resolve_ref(name: &str, position: usize) -> Result<char, XmlError>
         })
 }
 
-/// Unescape raw text (or a raw attribute value): predefined entities and character references.
+/// Unescape raw text (or a raw attribute value) that starts at byte `position` of the input:
+/// predefined entities and character references. Errors point at the offending `&`.
 pub(crate) fn unescape(raw: &str, position: usize) -> Result<String, XmlError> {
     if !raw.contains('&') {
         return Ok(raw.to_string());
@@ -169,14 +170,15 @@ pub(crate) fn unescape(raw: &str, position: usize) -> Result<String, XmlError> {
     let mut rest = raw;
     while let Some(i) = rest.find('&') {
         out.push_str(&rest[..i]);
+        let at = position + (raw.len() - rest.len()) + i;
         let after = &rest[i + 1..];
         let Some(j) = after.find(';') else {
             return Err(XmlError::Parse {
-                position,
+                position: at,
                 message: "unterminated entity reference".into(),
             });
         };
-        out.push(resolve_ref(&after[..j], position)?);
+        out.push(resolve_ref(&after[..j], at)?);
         rest = &after[j + 1..];
     }
     out.push_str(rest);
@@ -211,6 +213,29 @@ fn offset_in(src: &str, part: &str) -> Option<usize> {
     let s = src.as_ptr() as usize;
     let p = part.as_ptr() as usize;
     (p >= s && p + part.len() <= s + src.len()).then(|| p - s)
+}
+
+/// Check a start tag's attributes without collecting them: syntax, duplicates, `<` in a value,
+/// undefined entities.
+fn validate_attrs(src: &str, e: &BytesStart<'_>, tag_start: usize) -> Result<(), XmlError> {
+    for a in e.attributes() {
+        let a = a.map_err(|err| XmlError::Parse {
+            position: tag_start,
+            message: format!("bad attribute: {err}"),
+        })?;
+        let v: &str = a.value.as_ref();
+        if v.contains('<') || v.contains('&') {
+            let at = offset_in(src, v).unwrap_or(tag_start);
+            if v.contains('<') {
+                return Err(XmlError::Parse {
+                    position: at,
+                    message: format!("`<` in the value of attribute `{}`", a.key.0),
+                });
+            }
+            unescape(v, at)?;
+        }
+    }
+    Ok(())
 }
 
 /// The attributes of a start tag read from `src` (the tag must borrow from `src`), with spans.
@@ -304,6 +329,13 @@ mod tests {
             XmlError::UndefinedEntity {
                 name: "lol".into(),
                 position: 3
+            }
+        );
+        assert_eq!(
+            run("<a x='ok &amp; &lol;'/>").unwrap_err(),
+            XmlError::UndefinedEntity {
+                name: "lol".into(),
+                position: 15
             }
         );
     }
