@@ -154,6 +154,17 @@ fn strip_keeps_everything_else_byte_for_byte() {
     let o = xml::strip_env_config(x, None).unwrap();
     assert_eq!(o.xml, x.replace("<![CDATA[p&ss]]>", ""));
     assert_eq!(o.stripped, vec!["password"]);
+    // A leading byte-order mark is kept and does not shift the edits.
+    let bom = format!("\u{feff}{x}");
+    let o = xml::strip_env_config(&bom, None).unwrap();
+    assert_eq!(o.xml, bom.replace("<![CDATA[p&ss]]>", ""));
+    let t = ProductionTarget {
+        prod_component_id: Some("p"),
+        branch_id: "b",
+    };
+    let out = xml::to_production(&bom, &t).unwrap();
+    assert!(out.starts_with("\u{feff}<?xml"));
+    assert!(out.contains(r#"name="n" componentId="p" folderFullPath="/Promoted" branchId="b">"#));
 }
 
 fn promoter() -> Command {

@@ -22,11 +22,16 @@ pub(crate) struct Scanner<'a> {
     depth: usize,
     seen_root: bool,
     finished: bool,
+    /// Bytes skipped before the reader's input (a UTF-8 byte-order mark).
+    base: usize,
 }
 
 impl<'a> Scanner<'a> {
     pub fn new(src: &'a str) -> Self {
-        let mut reader = Reader::from_str(src);
+        // quick-xml skips a byte-order mark and counts positions after it; hand it the text
+        // after the BOM and add the BOM's length back, so positions are offsets into `src`.
+        let base = if src.starts_with('\u{feff}') { 3 } else { 0 };
+        let mut reader = Reader::from_str(&src[base..]);
         let cfg = reader.config_mut();
         cfg.check_end_names = true;
         cfg.allow_unmatched_ends = false;
@@ -39,11 +44,12 @@ impl<'a> Scanner<'a> {
             depth: 0,
             seen_root: false,
             finished: false,
+            base,
         }
     }
 
     fn pos(&self) -> usize {
-        self.reader.buffer_position() as usize
+        self.base + self.reader.buffer_position() as usize
     }
 
     fn err(&self, position: usize, message: impl Into<String>) -> XmlError {
@@ -62,7 +68,7 @@ impl<'a> Scanner<'a> {
         let event = match self.reader.read_event() {
             Ok(ev) => ev,
             Err(e) => {
-                let position = self.reader.error_position() as usize;
+                let position = self.base + self.reader.error_position() as usize;
                 return Err(self.err(position, e.to_string()));
             }
         };
@@ -106,7 +112,7 @@ impl<'a> Scanner<'a> {
                 resolve_ref(r.as_ref(), start)?;
             }
             Event::Decl(_) => {
-                if start != 0 {
+                if start != self.base {
                     return Err(self.err(start, "XML declaration not at the start of the input"));
                 }
             }
@@ -338,6 +344,20 @@ mod tests {
                 position: 15
             }
         );
+    }
+
+    #[test]
+    fn leading_bom_is_accepted() {
+        assert_eq!(run("\u{feff}<?xml version=\"1.0\"?><a/>").unwrap(), 2);
+        assert_eq!(run("\u{feff}<a/>").unwrap(), 1);
+        // Spans stay offsets into the input, BOM included.
+        let src = "\u{feff}<a x='1'>t</a>";
+        let mut sc = Scanner::new(src);
+        let t = sc.next().unwrap().unwrap();
+        assert_eq!(&src[t.start..t.end], "<a x='1'>");
+        let Event::Start(e) = &t.event else { panic!() };
+        let spans = attr_spans(src, e, t.start).unwrap();
+        assert_eq!(spans[0].value_start, 9);
     }
 
     #[test]
