@@ -95,6 +95,23 @@ fn bench_promote(c: &mut Criterion) {
     let doc = component(1 << 20, 0);
     let mut g = c.benchmark_group("single_pass");
     g.throughput(Throughput::Bytes(doc.len() as u64));
+    // The ceiling: quick-xml reading every event, attributes included, doing nothing else.
+    g.bench_function("quick_xml_events_1MB", |b| {
+        b.iter(|| {
+            let mut r = quick_xml::Reader::from_str(black_box(&doc));
+            let mut n = 0usize;
+            loop {
+                match r.read_event().unwrap() {
+                    quick_xml::events::Event::Eof => break,
+                    quick_xml::events::Event::Start(e) | quick_xml::events::Event::Empty(e) => {
+                        n += e.attributes().count()
+                    }
+                    _ => n += 1,
+                }
+            }
+            black_box(n)
+        })
+    });
     g.bench_function("strip_1MB", |b| {
         b.iter(|| {
             black_box(

@@ -19,7 +19,7 @@ use super::scan::{attr_spans, resolve_ref, unescape, Scanner};
 use super::{apply_edits, escape_attr, escape_text, local_name, Edit, XmlError};
 use quick_xml::events::Event;
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// Attributes whose value is a component id.
 pub const REFERENCE_ATTRIBUTES: &[&str] = &[
@@ -190,14 +190,17 @@ struct Capture {
 
 struct Walk {
     refs: Vec<Reference>,
+    seen_refs: HashSet<String>,
     edits: Vec<Edit>,
     rewritten: Vec<(String, String)>,
+    seen_rewritten: HashSet<String>,
 }
 
 impl Walk {
     fn add_ref(&mut self, id: &str, location: impl FnOnce() -> String) {
         let id = id.trim();
-        if looks_like_id(id) && !self.refs.iter().any(|r| r.id == id) {
+        if looks_like_id(id) && !self.seen_refs.contains(id) {
+            self.seen_refs.insert(id.to_string());
             self.refs.push(Reference {
                 id: id.to_string(),
                 location: location(),
@@ -232,7 +235,8 @@ impl Walk {
                 end: base + e,
                 text,
             });
-            if !self.rewritten.iter().any(|(d, _)| d == dev) {
+            if !self.seen_rewritten.contains(dev) {
+                self.seen_rewritten.insert(dev.to_string());
                 self.rewritten.push((dev.to_string(), prod.to_string()));
             }
         }
@@ -244,8 +248,10 @@ fn walk(xml: &str, matcher: Option<&Matcher<'_>>) -> Result<Walk, XmlError> {
     let mut sc = Scanner::new(xml);
     let mut w = Walk {
         refs: Vec::new(),
+        seen_refs: HashSet::new(),
         edits: Vec::new(),
         rewritten: Vec::new(),
+        seen_rewritten: HashSet::new(),
     };
     let mut captures: Vec<Capture> = Vec::new();
     while let Some(tok) = sc.next()? {
@@ -272,8 +278,12 @@ fn walk(xml: &str, matcher: Option<&Matcher<'_>>) -> Result<Walk, XmlError> {
                 };
                 for a in &spans {
                     if REFERENCE_ATTRIBUTES.contains(&a.key) {
-                        let v = unescape(a.value, a.value_start)?;
-                        w.add_ref(&v, || format!("{lname}/@{}", a.key));
+                        if a.value.contains('&') {
+                            let v = unescape(a.value, a.value_start)?;
+                            w.add_ref(&v, || format!("{lname}/@{}", a.key));
+                        } else {
+                            w.add_ref(a.value, || format!("{lname}/@{}", a.key));
+                        }
                     } else if field_ref.is_some() && a.key == "value" {
                         let v = unescape(a.value, a.value_start)?;
                         let id = field_ref.clone().unwrap_or_default();

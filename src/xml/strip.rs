@@ -27,6 +27,7 @@ use super::scan::{attr_spans, resolve_ref, Scanner};
 use super::{apply_edits, local_name, Edit, XmlError};
 use quick_xml::events::Event;
 use serde::Serialize;
+use std::collections::HashSet;
 
 /// Element names blanked on an exact (case-sensitive) match (§6.1 rule 2).
 pub const SENSITIVE_ELEMENTS: &[&str] = &[
@@ -238,8 +239,9 @@ pub fn strip_env_config(xml: &str, component_type: Option<&str>) -> Result<Strip
 
     found.sort_by_key(|(o, _)| *o);
     let mut stripped: Vec<String> = Vec::new();
+    let mut seen: HashSet<String> = HashSet::new();
     for (_, n) in found {
-        if !stripped.contains(&n) {
+        if seen.insert(n.clone()) {
             stripped.push(n);
         }
     }
