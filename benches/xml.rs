@@ -112,6 +112,20 @@ fn bench_promote(c: &mut Criterion) {
             black_box(n)
         })
     });
+    g.bench_function("promote_1MB", |b| {
+        let t = xml::ProductionTarget {
+            prod_component_id: None,
+            branch_id: "QjoyMDI1OTk",
+        };
+        b.iter(|| {
+            black_box(
+                xml::promote(black_box(&doc), None, cache.as_map(), &t)
+                    .unwrap()
+                    .xml
+                    .len(),
+            )
+        })
+    });
     g.bench_function("strip_1MB", |b| {
         b.iter(|| {
             black_box(

@@ -29,7 +29,7 @@
 //! configuration are pulled into its package) and `INDEPENDENT` for the root.
 
 use crate::model::ErrorCode;
-use crate::xml::{self, ComponentInfo, ProductionTarget, Reference, StripOutcome, XmlError};
+use crate::xml::{self, ComponentInfo, ProductionTarget, Reference, XmlError};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BinaryHeap, HashMap, HashSet, VecDeque};
@@ -384,7 +384,7 @@ pub struct ProductionXml {
 }
 
 /// Build the production XML of one component: strip → rewrite (with the run's id cache) →
-/// production root element. `prod_component_id` `None` = create, `Some` = update. Any failure
+/// production root element, in one pass ([`xml::promote`]). `prod_component_id` `None` = create, `Some` = update. Any failure
 /// fails the component (fail closed).
 pub fn build_production_xml(
     dev_xml: &str,
@@ -393,27 +393,22 @@ pub fn build_production_xml(
     prod_component_id: Option<&str>,
     branch_id: &str,
 ) -> Result<ProductionXml, XmlError> {
-    let StripOutcome {
-        xml: stripped_xml,
-        config_stripped,
-        stripped,
-        ..
-    } = xml::strip_env_config(dev_xml, component_type)?;
-    let rw = xml::rewrite_references(&stripped_xml, cache.as_map())?;
-    let out = xml::to_production(
-        &rw.xml,
+    let out = xml::promote(
+        dev_xml,
+        component_type,
+        cache.as_map(),
         &ProductionTarget {
             prod_component_id,
             branch_id,
         },
     )?;
     Ok(ProductionXml {
-        xml: out,
-        config_stripped,
-        stripped,
-        rewritten: rw.rewritten,
-        references_rewritten: rw.references_rewritten,
-        unmapped: rw.unmapped,
+        xml: out.xml,
+        config_stripped: out.config_stripped,
+        stripped: out.stripped,
+        rewritten: out.rewritten,
+        references_rewritten: out.references_rewritten,
+        unmapped: out.unmapped,
     })
 }
 

@@ -209,6 +209,26 @@ proptest! {
         prop_assert!(d.is_identical());
     }
 
+    /// The one-pass promotion equals strip, then rewrite, then the production root.
+    #[test]
+    fn fused_pass_equals_the_three_steps((_ty, doc) in document(), update in any::<bool>()) {
+        let m: HashMap<String, String> = [
+            ("id-a", "P#1"), ("id-b", "id-c"), ("id-c", "Q&2"), ("host", "H#"), ("password", "W#"),
+        ].iter().map(|(a, b)| (a.to_string(), b.to_string())).collect();
+        let t = ProductionTarget {
+            prod_component_id: update.then_some("prod-self"),
+            branch_id: "QjoyMDI1OTk",
+        };
+        let s = xml::strip_env_config(&doc, None).unwrap();
+        let r = xml::rewrite_references(&s.xml, &m).unwrap();
+        let p = xml::to_production(&r.xml, &t).unwrap();
+        let f = xml::promote(&doc, None, &m, &t).unwrap();
+        prop_assert_eq!(&f.xml, &p);
+        prop_assert_eq!(&f.stripped, &s.stripped);
+        prop_assert_eq!(&f.rewritten, &r.rewritten);
+        prop_assert_eq!(&f.unmapped, &r.unmapped);
+    }
+
     #[test]
     fn production_keeps_the_body((_ty, doc) in document()) {
         let t = ProductionTarget { prod_component_id: None, branch_id: "QjoyMDI1OTk" };

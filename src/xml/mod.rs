@@ -8,6 +8,7 @@
 //! | [`strip_env_config`] | blank environment configuration (§6.1 plus the hardening below) |
 //! | [`rewrite_references`] | dev ids → production ids, whole ids only, one pass (§6.2) |
 //! | [`to_production`] | the production copy's root element (create / update, `/Promoted` folder, branch) |
+//! | [`promote`] | strip → rewrite → production root in one pass (what a promotion uses) |
 //! | [`normalize`] | stable pretty form for diffs, attributes sorted (§6.3) |
 //! | [`diff`] | unified and side-by-side diff of two normalised documents, with counts |
 //!
@@ -31,6 +32,7 @@
 mod diff;
 mod normalize;
 mod production;
+mod promote;
 mod rewrite;
 mod scan;
 mod strip;
@@ -38,6 +40,7 @@ mod strip;
 pub use diff::{diff, diff_xml, DiffResult, DiffRow, DiffStats, RowKind};
 pub use normalize::normalize;
 pub use production::{promoted_folder_path, to_production, ProductionTarget};
+pub use promote::{promote, PromoteOutcome};
 pub use rewrite::{references, rewrite_references, Reference, RewriteOutcome};
 pub use strip::{
     is_stripped_type, strip_env_config, StripOutcome, SENSITIVE_ATTRIBUTES, SENSITIVE_ELEMENTS,

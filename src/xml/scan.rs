@@ -24,6 +24,9 @@ pub(crate) struct Scanner<'a> {
     finished: bool,
     /// Bytes skipped before the reader's input (a UTF-8 byte-order mark).
     base: usize,
+    /// Check every start tag's attributes. A caller that runs [`attr_spans`] (which makes the
+    /// same checks) on every start tag turns this off to parse attributes once.
+    pub check_attrs: bool,
 }
 
 impl<'a> Scanner<'a> {
@@ -45,6 +48,7 @@ impl<'a> Scanner<'a> {
             seen_root: false,
             finished: false,
             base,
+            check_attrs: true,
         }
     }
 
@@ -84,7 +88,9 @@ impl<'a> Scanner<'a> {
                     self.seen_root = true;
                 }
                 // Attribute syntax and entity references inside values.
-                validate_attrs(self.src, e, start)?;
+                if self.check_attrs {
+                    validate_attrs(self.src, e, start)?;
+                }
                 if matches!(event, Event::Start(_)) {
                     self.depth += 1;
                 }
