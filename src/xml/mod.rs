@@ -170,15 +170,26 @@ pub(crate) fn local_name(qname: &str) -> &str {
 
 /// One replacement of the byte range `start..end` of the input by `text`.
 #[derive(Debug, Clone)]
-pub(crate) struct Edit {
+pub(crate) struct Edit<'a> {
     pub start: usize,
     pub end: usize,
-    pub text: String,
+    pub text: std::borrow::Cow<'a, str>,
+}
+
+impl Edit<'_> {
+    /// Remove `start..end`.
+    pub fn delete(start: usize, end: usize) -> Self {
+        Edit {
+            start,
+            end,
+            text: std::borrow::Cow::Borrowed(""),
+        }
+    }
 }
 
 /// Splice edits into `src`. Edits are applied in order of their start; an edit that overlaps
 /// one already applied (a nested blanking inside a blanked parent) is skipped.
-pub(crate) fn apply_edits(src: &str, mut edits: Vec<Edit>) -> String {
+pub(crate) fn apply_edits(src: &str, mut edits: Vec<Edit<'_>>) -> String {
     if edits.is_empty() {
         return src.to_string();
     }
@@ -199,6 +210,17 @@ pub(crate) fn apply_edits(src: &str, mut edits: Vec<Edit>) -> String {
 
 /// Escape a value for a double- or single-quoted attribute.
 pub(crate) fn escape_attr(v: &str) -> String {
+    escape_attr_cow(v).into_owned()
+}
+
+/// [`escape_attr`] without allocating when nothing needs escaping.
+pub(crate) fn escape_attr_cow(v: &str) -> std::borrow::Cow<'_, str> {
+    if !v
+        .bytes()
+        .any(|b| matches!(b, b'&' | b'<' | b'>' | b'"' | b'\'' | b'\t' | b'\n' | b'\r'))
+    {
+        return std::borrow::Cow::Borrowed(v);
+    }
     let mut s = String::with_capacity(v.len());
     for c in v.chars() {
         match c {
@@ -213,11 +235,19 @@ pub(crate) fn escape_attr(v: &str) -> String {
             c => s.push(c),
         }
     }
-    s
+    std::borrow::Cow::Owned(s)
 }
 
 /// Escape a value for element text.
 pub(crate) fn escape_text(v: &str) -> String {
+    escape_text_cow(v).into_owned()
+}
+
+/// [`escape_text`] without allocating when nothing needs escaping.
+pub(crate) fn escape_text_cow(v: &str) -> std::borrow::Cow<'_, str> {
+    if !v.bytes().any(|b| matches!(b, b'&' | b'<' | b'>')) {
+        return std::borrow::Cow::Borrowed(v);
+    }
     let mut s = String::with_capacity(v.len());
     for c in v.chars() {
         match c {
@@ -227,7 +257,7 @@ pub(crate) fn escape_text(v: &str) -> String {
             c => s.push(c),
         }
     }
-    s
+    std::borrow::Cow::Owned(s)
 }
 
 /// Does `s` look like a Boomi component id (a GUID, 8-4-4-4-12 hex)?

@@ -61,7 +61,7 @@ pub(crate) fn root_edits(
     qname: &str,
     spans: &[AttrSpan<'_>],
     target: &ProductionTarget<'_>,
-) -> Result<Vec<Edit>, XmlError> {
+) -> Result<Vec<Edit<'static>>, XmlError> {
     if local_name(qname) != "Component" {
         return Err(XmlError::NotAComponent {
             found: qname.to_string(),
@@ -88,18 +88,14 @@ pub(crate) fn root_edits(
         while ws > tok_start && bytes[ws - 1].is_ascii_whitespace() {
             ws -= 1;
         }
-        let remove = Edit {
-            start: ws,
-            end: a.end,
-            text: String::new(),
-        };
+        let remove = Edit::delete(ws, a.end);
         match a.key {
             "componentId" => match target.prod_component_id {
                 Some(id) => {
                     edits.push(Edit {
                         start: a.value_start,
                         end: a.value_end(),
-                        text: escape_attr(id),
+                        text: escape_attr(id).into(),
                     });
                     set_id = true;
                 }
@@ -126,7 +122,7 @@ pub(crate) fn root_edits(
     edits.push(Edit {
         start: insert_after,
         end: insert_after,
-        text: added,
+        text: added.into(),
     });
     Ok(edits)
 }

@@ -39,10 +39,12 @@ pub fn promote(
     let mut sc = Scanner::new(xml);
     sc.check_attrs = false; // attr_spans runs on every start tag
     let mut st = Stripper::new(component_type);
-    let mut rw = Rewriter::new(Some(map), true);
-    let mut root: Vec<super::Edit> = Vec::new();
+    let mut rw = Rewriter::new(Some(map));
+    let mut root: Vec<super::Edit<'static>> = Vec::new();
     let mut seen_root = false;
     while let Some(tok) = sc.next()? {
+        // References met inside content that may yet be blanked are only provisional.
+        rw.provisional = st.in_target();
         match &tok.event {
             Event::Start(e) | Event::Empty(e) => {
                 let is_empty = matches!(tok.event, Event::Empty(_));

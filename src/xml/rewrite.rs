@@ -16,7 +16,7 @@
 //! byte; a replacement is escaped for where it lands.
 
 use super::scan::{attr_spans, resolve_ref, unescape, AttrSpan, Scanner, Tok};
-use super::{apply_edits, escape_attr, escape_text, local_name, Edit, XmlError};
+use super::{apply_edits, escape_attr_cow, escape_text_cow, local_name, Edit, XmlError};
 use quick_xml::events::Event;
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
@@ -191,7 +191,7 @@ struct Capture {
 
 /// One replacement: the edit and the dev id it replaces.
 struct Hit<'m> {
-    edit: Edit,
+    edit: Edit<'m>,
     dev: &'m str,
     prod: &'m str,
 }
@@ -205,19 +205,20 @@ pub(crate) struct Rewriter<'m> {
     seen_refs: HashSet<String>,
     hits: Vec<Hit<'m>>,
     captures: Vec<Capture>,
-    /// Keep every occurrence (needed when some may fall inside blanked content).
-    keep_all_refs: bool,
+    /// Set by the fused pass while inside content that may still be blanked: references found
+    /// then are kept provisionally (every occurrence) and filtered in [`Rewriter::finish`].
+    pub provisional: bool,
 }
 
 impl<'m> Rewriter<'m> {
-    pub fn new(map: Option<&'m HashMap<String, String>>, keep_all_refs: bool) -> Self {
+    pub fn new(map: Option<&'m HashMap<String, String>>) -> Self {
         Rewriter {
             matcher: map.map(Matcher::new),
             refs: Vec::new(),
             seen_refs: HashSet::new(),
             hits: Vec::new(),
             captures: Vec::new(),
-            keep_all_refs,
+            provisional: false,
         }
     }
 
@@ -226,10 +227,10 @@ impl<'m> Rewriter<'m> {
         if !looks_like_id(id) {
             return;
         }
-        if !self.keep_all_refs {
-            if self.seen_refs.contains(id) {
-                return;
-            }
+        if self.seen_refs.contains(id) {
+            return;
+        }
+        if !self.provisional {
             self.seen_refs.insert(id.to_string());
         }
         self.refs.push((
@@ -247,8 +248,8 @@ impl<'m> Rewriter<'m> {
         };
         for (s, e, dev, prod) in m.find(raw) {
             let text = match ctx {
-                Ctx::Attr => escape_attr(prod),
-                Ctx::Text => escape_text(prod),
+                Ctx::Attr => escape_attr_cow(prod),
+                Ctx::Text => escape_text_cow(prod),
                 Ctx::CData => {
                     if prod.contains("]]>") {
                         return Err(XmlError::Unrepresentable {
@@ -257,7 +258,7 @@ impl<'m> Rewriter<'m> {
                             reason: "`]]>` cannot appear inside CDATA".into(),
                         });
                     }
-                    prod.to_string()
+                    std::borrow::Cow::Borrowed(prod)
                 }
             };
             self.hits.push(Hit {
@@ -406,7 +407,7 @@ impl<'m> Rewriter<'m> {
     pub fn finish(
         self,
         blanked: &[(usize, usize)],
-    ) -> (Vec<Reference>, Vec<Edit>, Vec<(String, String)>) {
+    ) -> (Vec<Reference>, Vec<Edit<'m>>, Vec<(String, String)>) {
         let mut ranges = blanked.to_vec();
         ranges.sort();
         let inside = |p: usize| {
@@ -465,7 +466,7 @@ fn feed(xml: &str, rw: &mut Rewriter<'_>, tok: &Tok<'_>) -> Result<(), XmlError>
 pub fn references(xml: &str) -> Result<Vec<Reference>, XmlError> {
     let mut sc = Scanner::new(xml);
     sc.check_attrs = false; // `feed` runs attr_spans on every start tag
-    let mut rw = Rewriter::new(None, false);
+    let mut rw = Rewriter::new(None);
     while let Some(tok) = sc.next()? {
         feed(xml, &mut rw, &tok)?;
     }
@@ -480,7 +481,7 @@ pub fn rewrite_references(
 ) -> Result<RewriteOutcome, XmlError> {
     let mut sc = Scanner::new(xml);
     sc.check_attrs = false; // `feed` runs attr_spans on every start tag
-    let mut rw = Rewriter::new(Some(map), false);
+    let mut rw = Rewriter::new(Some(map));
     while let Some(tok) = sc.next()? {
         feed(xml, &mut rw, &tok)?;
     }

@@ -116,7 +116,7 @@ struct Frame {
 pub(crate) struct Stripper {
     ty: Option<String>,
     active: Option<bool>,
-    pub edits: Vec<Edit>,
+    pub edits: Vec<Edit<'static>>,
     /// Element contents blanked (`start..end`), in the order they were closed.
     pub blanked: Vec<(usize, usize)>,
     found: Vec<(usize, String)>,
@@ -193,11 +193,7 @@ impl Stripper {
             let blank_it =
                 SENSITIVE_ATTRIBUTES.contains(&a.key) || (field_id.is_some() && a.key == "value");
             if blank_it && !a.value.trim().is_empty() {
-                self.edits.push(Edit {
-                    start: a.value_start,
-                    end: a.value_end(),
-                    text: String::new(),
-                });
+                self.edits.push(Edit::delete(a.value_start, a.value_end()));
                 blanked_attrs.push(i);
                 let name = match (&field_id, a.key) {
                     (Some(id), "value") => format!("field[@id='{id}']"),
@@ -237,11 +233,7 @@ impl Stripper {
         if let Some(name) = f.target {
             self.open_targets -= 1;
             if f.has_text {
-                self.edits.push(Edit {
-                    start: f.content_start,
-                    end: tok_start,
-                    text: String::new(),
-                });
+                self.edits.push(Edit::delete(f.content_start, tok_start));
                 self.blanked.push((f.content_start, tok_start));
                 self.found.push((f.order, name));
             }
@@ -256,7 +248,7 @@ impl Stripper {
     }
 
     /// The edits and the outcome fields (`xml` left empty for the caller to fill).
-    pub fn finish(self) -> (Vec<Edit>, Vec<(usize, usize)>, StripOutcome) {
+    pub fn finish(self) -> (Vec<Edit<'static>>, Vec<(usize, usize)>, StripOutcome) {
         let mut found = self.found;
         found.sort_by_key(|(o, _)| *o);
         let mut stripped: Vec<String> = Vec::new();
