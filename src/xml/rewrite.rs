@@ -408,12 +408,20 @@ impl<'m> Rewriter<'m> {
         self,
         blanked: &[(usize, usize)],
     ) -> (Vec<Reference>, Vec<Edit<'m>>, Vec<(String, String)>) {
-        let mut ranges = blanked.to_vec();
-        ranges.sort();
+        // Blanked ranges may nest: merge them into sorted disjoint ranges, then one binary
+        // search answers "is this position blanked?".
+        let mut sorted = blanked.to_vec();
+        sorted.sort_unstable();
+        let mut ranges: Vec<(usize, usize)> = Vec::with_capacity(sorted.len());
+        for r in sorted {
+            match ranges.last_mut() {
+                Some(last) if r.0 < last.1 => last.1 = last.1.max(r.1),
+                _ => ranges.push(r),
+            }
+        }
         let inside = |p: usize| {
-            // Ranges may nest; a position is blanked when any range holds it.
             let i = ranges.partition_point(|r| r.0 <= p);
-            ranges[..i].iter().rev().any(|r| p < r.1)
+            i > 0 && p < ranges[i - 1].1
         };
         let mut refs = Vec::new();
         let mut seen: HashSet<String> = HashSet::new();
