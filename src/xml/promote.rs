@@ -8,7 +8,7 @@
 
 use super::production::root_edits;
 use super::rewrite::{unmapped, Rewriter};
-use super::scan::{attr_spans, resolve_ref, Scanner};
+use super::scan::{attr_spans_into, resolve_ref, Scanner};
 use super::strip::Stripper;
 use super::{apply_edits, ProductionTarget, Reference, XmlError};
 use quick_xml::events::Event;
@@ -42,6 +42,7 @@ pub fn promote(
     let mut rw = Rewriter::new(Some(map));
     let mut root: Vec<super::Edit<'static>> = Vec::new();
     let mut seen_root = false;
+    let mut spans = Vec::new();
     while let Some(tok) = sc.next()? {
         // References met inside content that may yet be blanked are only provisional.
         rw.provisional = st.in_target();
@@ -49,7 +50,7 @@ pub fn promote(
             Event::Start(e) | Event::Empty(e) => {
                 let is_empty = matches!(tok.event, Event::Empty(_));
                 let qname = e.name().0;
-                let spans = attr_spans(xml, e, tok.start)?;
+                attr_spans_into(xml, e, tok.start, &mut spans)?;
                 let skip = st.on_start(tok.start, tok.end, qname, is_empty, &spans)?;
                 if !seen_root {
                     seen_root = true;

@@ -15,7 +15,7 @@
 //! `b`). When two ids match at the same place the longer wins. Everything else stays byte for
 //! byte; a replacement is escaped for where it lands.
 
-use super::scan::{attr_spans, resolve_ref, unescape, AttrSpan, Scanner, Tok};
+use super::scan::{attr_spans_into, resolve_ref, unescape, AttrSpan, Scanner, Tok};
 use super::{apply_edits, escape_attr_cow, escape_text_cow, local_name, Edit, XmlError};
 use quick_xml::events::Event;
 use serde::Serialize;
@@ -446,13 +446,19 @@ impl<'m> Rewriter<'m> {
     }
 }
 
-/// Feed one scanner token to a rewriter on its own (no strip).
-fn feed(xml: &str, rw: &mut Rewriter<'_>, tok: &Tok<'_>) -> Result<(), XmlError> {
+/// Feed one scanner token to a rewriter on its own (no strip); `spans` is a reused buffer.
+fn feed<'a>(
+    xml: &'a str,
+    rw: &mut Rewriter<'_>,
+    tok: &Tok<'_>,
+    spans: &mut Vec<AttrSpan<'a>>,
+) -> Result<(), XmlError> {
     match &tok.event {
         Event::Start(e) | Event::Empty(e) => {
-            let spans = attr_spans(xml, e, tok.start)?;
+            attr_spans_into(xml, e, tok.start, spans)?;
+            let spans = &spans[..];
             let is_empty = matches!(tok.event, Event::Empty(_));
-            rw.on_start(tok.start, tok.depth, e.name().0, is_empty, &spans, &[])
+            rw.on_start(tok.start, tok.depth, e.name().0, is_empty, spans, &[])
         }
         Event::End(_) => {
             rw.on_end(tok.depth);
@@ -475,8 +481,9 @@ pub fn references(xml: &str) -> Result<Vec<Reference>, XmlError> {
     let mut sc = Scanner::new(xml);
     sc.check_attrs = false; // `feed` runs attr_spans on every start tag
     let mut rw = Rewriter::new(None);
+    let mut spans = Vec::new();
     while let Some(tok) = sc.next()? {
-        feed(xml, &mut rw, &tok)?;
+        feed(xml, &mut rw, &tok, &mut spans)?;
     }
     Ok(rw.finish(&[]).0)
 }
@@ -490,8 +497,9 @@ pub fn rewrite_references(
     let mut sc = Scanner::new(xml);
     sc.check_attrs = false; // `feed` runs attr_spans on every start tag
     let mut rw = Rewriter::new(Some(map));
+    let mut spans = Vec::new();
     while let Some(tok) = sc.next()? {
-        feed(xml, &mut rw, &tok)?;
+        feed(xml, &mut rw, &tok, &mut spans)?;
     }
     let (refs, edits, rewritten) = rw.finish(&[]);
     Ok(RewriteOutcome {

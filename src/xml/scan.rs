@@ -258,7 +258,21 @@ pub(crate) fn attr_spans<'a>(
     tag_start: usize,
 ) -> Result<Vec<AttrSpan<'a>>, XmlError> {
     let mut out = Vec::new();
-    for a in e.attributes() {
+    attr_spans_into(src, e, tag_start, &mut out)?;
+    Ok(out)
+}
+
+/// [`attr_spans`] into a reused buffer (cleared first): the hot loops parse attributes once per
+/// tag without allocating.
+pub(crate) fn attr_spans_into<'a>(
+    src: &'a str,
+    e: &BytesStart<'_>,
+    tag_start: usize,
+    out: &mut Vec<AttrSpan<'a>>,
+) -> Result<(), XmlError> {
+    out.clear();
+    // Duplicates are checked below on the spans (no per-tag allocation in quick-xml).
+    for a in e.attributes().with_checks(false) {
         let a = a.map_err(|err| XmlError::Parse {
             position: tag_start,
             message: format!("bad attribute: {err}"),
@@ -283,6 +297,12 @@ pub(crate) fn attr_spans<'a>(
         if value.contains('&') {
             unescape(value, value_start)?;
         }
+        if out.iter().any(|o| o.key == key) {
+            return Err(XmlError::Parse {
+                position: key_start,
+                message: format!("duplicate attribute `{key}`"),
+            });
+        }
         out.push(AttrSpan {
             key,
             value,
@@ -291,7 +311,7 @@ pub(crate) fn attr_spans<'a>(
             end: value_start + value.len() + 1,
         });
     }
-    Ok(out)
+    Ok(())
 }
 
 #[cfg(test)]
