@@ -74,8 +74,22 @@ pub struct RewriteOutcome {
     pub unmapped: Vec<Reference>,
 }
 
+/// Id characters: ASCII letters and digits, `-`, `_`, `.` (a lookup table: this is the
+/// innermost loop of the rewrite).
+static ID_BYTES: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        t[i] = b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.';
+        i += 1;
+    }
+    t
+};
+
+#[inline]
 pub(crate) fn is_id_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.'
+    ID_BYTES[b as usize]
 }
 
 fn looks_like_id(v: &str) -> bool {

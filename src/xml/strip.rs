@@ -90,16 +90,22 @@ pub struct StripOutcome {
     pub component_type: String,
 }
 
-fn ascii_contains_ci(hay: &str, needle: &str) -> bool {
-    let (h, n) = (hay.as_bytes(), needle.as_bytes());
-    h.len() >= n.len() && h.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n))
-}
-
 fn is_sensitive_element(qname: &str) -> bool {
-    SENSITIVE_ELEMENTS.contains(&qname)
-        || SENSITIVE_NAME_PARTS
-            .iter()
-            .any(|p| ascii_contains_ci(qname, p))
+    if SENSITIVE_ELEMENTS.contains(&qname) {
+        return true;
+    }
+    // Lower-case into a stack buffer once, then plain substring searches.
+    let mut buf = [0u8; 128];
+    let lower: std::borrow::Cow<'_, str> = if qname.len() <= buf.len() {
+        let b = &mut buf[..qname.len()];
+        b.copy_from_slice(qname.as_bytes());
+        b.make_ascii_lowercase();
+        // ASCII lower-casing keeps UTF-8 valid.
+        std::borrow::Cow::Borrowed(std::str::from_utf8(b).unwrap_or(""))
+    } else {
+        std::borrow::Cow::Owned(qname.to_ascii_lowercase())
+    };
+    SENSITIVE_NAME_PARTS.iter().any(|p| lower.contains(p))
 }
 
 struct Frame {
