@@ -29,7 +29,7 @@
 //! configuration are pulled into its package) and `INDEPENDENT` for the root.
 
 use crate::model::ErrorCode;
-use crate::xml::{self, ComponentInfo, ProductionTarget, Reference, StripOutcome, XmlError};
+use crate::xml::{self, ComponentInfo, ProductionTarget, Reference, XmlError};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BinaryHeap, HashMap, HashSet, VecDeque};
@@ -243,6 +243,29 @@ impl Resolution {
             .find(|c| c.dev_component_id == dev_id)
     }
 
+    /// Every component that references `dev_id` directly or transitively (the components to
+    /// mark `SKIPPED` when `dev_id` fails, §6.7), in breadth-first order.
+    pub fn dependents_of(&self, dev_id: &str) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        let mut frontier = vec![dev_id.to_string()];
+        while let Some(id) = frontier.pop() {
+            for c in &self.components {
+                let uses = c.references.iter().any(|r| r.id == id);
+                if uses && c.dev_component_id != dev_id && !out.contains(&c.dev_component_id) {
+                    out.push(c.dev_component_id.clone());
+                    frontier.push(c.dev_component_id.clone());
+                }
+            }
+        }
+        let pos = |id: &String| {
+            self.components
+                .iter()
+                .position(|c| &c.dev_component_id == id)
+        };
+        out.sort_by_key(pos);
+        out
+    }
+
     /// True when any connection lacks a mapping (`MISSING_CONNECTION_MAPPINGS`).
     pub fn has_missing_connections(&self) -> bool {
         !self.missing_connections.is_empty()
@@ -361,7 +384,7 @@ pub struct ProductionXml {
 }
 
 /// Build the production XML of one component: strip → rewrite (with the run's id cache) →
-/// production root element. `prod_component_id` `None` = create, `Some` = update. Any failure
+/// production root element, in one pass ([`xml::promote`]). `prod_component_id` `None` = create, `Some` = update. Any failure
 /// fails the component (fail closed).
 pub fn build_production_xml(
     dev_xml: &str,
@@ -370,27 +393,22 @@ pub fn build_production_xml(
     prod_component_id: Option<&str>,
     branch_id: &str,
 ) -> Result<ProductionXml, XmlError> {
-    let StripOutcome {
-        xml: stripped_xml,
-        config_stripped,
-        stripped,
-        ..
-    } = xml::strip_env_config(dev_xml, component_type)?;
-    let rw = xml::rewrite_references(&stripped_xml, cache.as_map())?;
-    let out = xml::to_production(
-        &rw.xml,
+    let out = xml::promote(
+        dev_xml,
+        component_type,
+        cache.as_map(),
         &ProductionTarget {
             prod_component_id,
             branch_id,
         },
     )?;
     Ok(ProductionXml {
-        xml: out,
-        config_stripped,
-        stripped,
-        rewritten: rw.rewritten,
-        references_rewritten: rw.references_rewritten,
-        unmapped: rw.unmapped,
+        xml: out.xml,
+        config_stripped: out.config_stripped,
+        stripped: out.stripped,
+        rewritten: out.rewritten,
+        references_rewritten: out.references_rewritten,
+        unmapped: out.unmapped,
     })
 }
 
@@ -437,6 +455,7 @@ pub async fn resolve(
                 })
             }
             Err(e @ SourceError::Fatal { .. }) => return Err(DepsError::Source(e)),
+            Err(e) if is_root => return Err(DepsError::Source(e)),
             Err(e) => {
                 partial = true;
                 visited.push(error_component(&v, e.code(), e.to_string(), is_root));
@@ -666,10 +685,8 @@ pub fn promotion_order(
     let mut pending: Vec<usize> = deps.iter().map(Vec::len).collect();
     let mut done = vec![false; n];
     let mut ready: BinaryHeap<std::cmp::Reverse<((u32, usize), usize)>> = BinaryHeap::new();
-    for i in 0..n {
-        if pending[i] == 0 {
-            ready.push(std::cmp::Reverse((key(i), i)));
-        }
+    for (i, _) in pending.iter().enumerate().filter(|(_, &p)| p == 0) {
+        ready.push(std::cmp::Reverse((key(i), i)));
     }
     let mut order: Vec<usize> = Vec::with_capacity(n);
     while order.len() < n {

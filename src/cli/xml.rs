@@ -18,6 +18,19 @@ or the ConnectionMappings document shape:
   mappings:
     - {devComponentId: <dev id>, prodComponentId: <prod id>}";
 
+const STRIP_HELP: &str = "\
+Stripped types: process, operation, connector-action, connection and connector-settings; every
+other type passes through byte-identical. What is blanked (the value goes, the element or
+attribute stays; everything else stays byte for byte):
+  - elements named password, host, url, port, EncryptedValue, apiKey, apiToken, secretKey,
+    clientSecret, connectionString, jdbcUrl, privateKey, keystorePassword, proxyPassword, or whose
+    name contains password, secret, key, token or credential (any case): all their content;
+  - hardening beyond the original rule: <field id=\"X\"> with X in password, host, url, port, apiKey,
+    apiToken, secretKey, clientSecret, connectionString, jdbcUrl, privateKey, keystorePassword,
+    proxyPassword (its content and its value attribute), and attributes with those names.
+A DOCTYPE, an undefined entity or malformed XML fails the command (exit 1): unstripped XML is
+never written.";
+
 /// Output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
 pub enum Output {
@@ -39,6 +52,7 @@ pub enum XmlCommand {
     /// Blank environment configuration (passwords, hosts, URLs, ports, keys) of a process,
     /// operation or connection; other types pass through unchanged. Everything outside the
     /// blanked values stays byte for byte.
+    #[command(after_help = STRIP_HELP)]
     Strip {
         /// The component XML file (`-` for stdin).
         file: PathBuf,

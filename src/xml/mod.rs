@@ -8,6 +8,7 @@
 //! | [`strip_env_config`] | blank environment configuration (§6.1 plus the hardening below) |
 //! | [`rewrite_references`] | dev ids → production ids, whole ids only, one pass (§6.2) |
 //! | [`to_production`] | the production copy's root element (create / update, `/Promoted` folder, branch) |
+//! | [`promote`] | strip → rewrite → production root in one pass (what a promotion uses) |
 //! | [`normalize`] | stable pretty form for diffs, attributes sorted (§6.3) |
 //! | [`diff`] | unified and side-by-side diff of two normalised documents, with counts |
 //!
@@ -31,6 +32,7 @@
 mod diff;
 mod normalize;
 mod production;
+mod promote;
 mod rewrite;
 mod scan;
 mod strip;
@@ -38,6 +40,7 @@ mod strip;
 pub use diff::{diff, diff_xml, DiffResult, DiffRow, DiffStats, RowKind};
 pub use normalize::normalize;
 pub use production::{promoted_folder_path, to_production, ProductionTarget};
+pub use promote::{promote, PromoteOutcome};
 pub use rewrite::{references, rewrite_references, Reference, RewriteOutcome};
 pub use strip::{
     is_stripped_type, strip_env_config, StripOutcome, SENSITIVE_ATTRIBUTES, SENSITIVE_ELEMENTS,
@@ -167,15 +170,26 @@ pub(crate) fn local_name(qname: &str) -> &str {
 
 /// One replacement of the byte range `start..end` of the input by `text`.
 #[derive(Debug, Clone)]
-pub(crate) struct Edit {
+pub(crate) struct Edit<'a> {
     pub start: usize,
     pub end: usize,
-    pub text: String,
+    pub text: std::borrow::Cow<'a, str>,
+}
+
+impl Edit<'_> {
+    /// Remove `start..end`.
+    pub fn delete(start: usize, end: usize) -> Self {
+        Edit {
+            start,
+            end,
+            text: std::borrow::Cow::Borrowed(""),
+        }
+    }
 }
 
 /// Splice edits into `src`. Edits are applied in order of their start; an edit that overlaps
 /// one already applied (a nested blanking inside a blanked parent) is skipped.
-pub(crate) fn apply_edits(src: &str, mut edits: Vec<Edit>) -> String {
+pub(crate) fn apply_edits(src: &str, mut edits: Vec<Edit<'_>>) -> String {
     if edits.is_empty() {
         return src.to_string();
     }
@@ -196,6 +210,17 @@ pub(crate) fn apply_edits(src: &str, mut edits: Vec<Edit>) -> String {
 
 /// Escape a value for a double- or single-quoted attribute.
 pub(crate) fn escape_attr(v: &str) -> String {
+    escape_attr_cow(v).into_owned()
+}
+
+/// [`escape_attr`] without allocating when nothing needs escaping.
+pub(crate) fn escape_attr_cow(v: &str) -> std::borrow::Cow<'_, str> {
+    if !v
+        .bytes()
+        .any(|b| matches!(b, b'&' | b'<' | b'>' | b'"' | b'\'' | b'\t' | b'\n' | b'\r'))
+    {
+        return std::borrow::Cow::Borrowed(v);
+    }
     let mut s = String::with_capacity(v.len());
     for c in v.chars() {
         match c {
@@ -210,11 +235,19 @@ pub(crate) fn escape_attr(v: &str) -> String {
             c => s.push(c),
         }
     }
-    s
+    std::borrow::Cow::Owned(s)
 }
 
 /// Escape a value for element text.
 pub(crate) fn escape_text(v: &str) -> String {
+    escape_text_cow(v).into_owned()
+}
+
+/// [`escape_text`] without allocating when nothing needs escaping.
+pub(crate) fn escape_text_cow(v: &str) -> std::borrow::Cow<'_, str> {
+    if !v.bytes().any(|b| matches!(b, b'&' | b'<' | b'>')) {
+        return std::borrow::Cow::Borrowed(v);
+    }
     let mut s = String::with_capacity(v.len());
     for c in v.chars() {
         match c {
@@ -224,7 +257,7 @@ pub(crate) fn escape_text(v: &str) -> String {
             c => s.push(c),
         }
     }
-    s
+    std::borrow::Cow::Owned(s)
 }
 
 /// Does `s` look like a Boomi component id (a GUID, 8-4-4-4-12 hex)?

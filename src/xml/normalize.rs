@@ -65,6 +65,7 @@ pub fn normalize(xml: &str) -> Result<String, XmlError> {
         return Ok(String::new());
     }
     let mut sc = Scanner::new(xml);
+    sc.check_attrs = false; // attr_spans runs on every start tag
     let mut lines: Vec<String> = Vec::new();
     let mut stack: Vec<Frame> = Vec::new();
     while let Some(tok) = sc.next()? {

@@ -10,7 +10,7 @@
 //! - The dev account's version, audit and placement attributes are dropped
 //!   ([`DROPPED_ATTRIBUTES`]): the platform assigns them in production.
 
-use super::scan::{attr_spans, Scanner};
+use super::scan::{attr_spans, AttrSpan, Scanner};
 use super::{apply_edits, escape_attr, local_name, Edit, XmlError};
 use quick_xml::events::Event;
 
@@ -53,6 +53,80 @@ pub fn promoted_folder_path(dev_path: &str) -> String {
     }
 }
 
+/// The edits that turn the root start tag (at `tok_start`, name `qname`, attributes `spans`)
+/// into the production root element.
+pub(crate) fn root_edits(
+    xml: &str,
+    tok_start: usize,
+    qname: &str,
+    spans: &[AttrSpan<'_>],
+    target: &ProductionTarget<'_>,
+) -> Result<Vec<Edit<'static>>, XmlError> {
+    if local_name(qname) != "Component" {
+        return Err(XmlError::NotAComponent {
+            found: qname.to_string(),
+            position: tok_start,
+        });
+    }
+    for key in ["name", "type"] {
+        if !spans.iter().any(|a| a.key == key) {
+            return Err(XmlError::MissingAttribute {
+                name: key.into(),
+                position: tok_start,
+            });
+        }
+    }
+    let mut edits = Vec::new();
+    let mut dev_folder = String::new();
+    let mut insert_after = tok_start + 1 + qname.len();
+    let mut set_id = false;
+    let bytes = xml.as_bytes();
+    for a in spans {
+        insert_after = insert_after.max(a.end);
+        // Start of the attribute including the whitespace before it.
+        let mut ws = a.key_start;
+        while ws > tok_start && bytes[ws - 1].is_ascii_whitespace() {
+            ws -= 1;
+        }
+        let remove = Edit::delete(ws, a.end);
+        match a.key {
+            "componentId" => match target.prod_component_id {
+                Some(id) => {
+                    edits.push(Edit {
+                        start: a.value_start,
+                        end: a.value_end(),
+                        text: escape_attr(id).into(),
+                    });
+                    set_id = true;
+                }
+                None => edits.push(remove),
+            },
+            "folderFullPath" => {
+                dev_folder = a.unescaped(tok_start)?;
+                edits.push(remove);
+            }
+            "branchId" => edits.push(remove),
+            k if DROPPED_ATTRIBUTES.contains(&k) => edits.push(remove),
+            _ => {}
+        }
+    }
+    let mut added = String::new();
+    if let (Some(id), false) = (target.prod_component_id, set_id) {
+        added.push_str(&format!(" componentId=\"{}\"", escape_attr(id)));
+    }
+    added.push_str(&format!(
+        " folderFullPath=\"{}\" branchId=\"{}\"",
+        escape_attr(&promoted_folder_path(&dev_folder)),
+        escape_attr(target.branch_id)
+    ));
+    edits.push(Edit {
+        start: insert_after,
+        end: insert_after,
+        text: added.into(),
+    });
+    Ok(edits)
+}
+
 /// Rewrite the root element for production (see the module documentation).
 pub fn to_production(xml: &str, target: &ProductionTarget<'_>) -> Result<String, XmlError> {
     let mut sc = Scanner::new(xml);
@@ -66,74 +140,8 @@ pub fn to_production(xml: &str, target: &ProductionTarget<'_>) -> Result<String,
             continue; // keep scanning: the whole document must be well-formed
         }
         root_done = true;
-        let qname: &str = e.name().0;
-        if local_name(qname) != "Component" {
-            return Err(XmlError::NotAComponent {
-                found: qname.to_string(),
-                position: tok.start,
-            });
-        }
         let spans = attr_spans(xml, e, tok.start)?;
-        let mut dev_folder = String::new();
-        for key in ["name", "type"] {
-            if !spans.iter().any(|a| a.key == key) {
-                return Err(XmlError::MissingAttribute {
-                    name: key.into(),
-                    position: tok.start,
-                });
-            }
-        }
-        let mut insert_after = tok.start + 1 + qname.len();
-        let mut set_id = false;
-        for a in &spans {
-            insert_after = insert_after.max(a.end);
-            // Start of the attribute including the whitespace before it.
-            let bytes = xml.as_bytes();
-            let mut ws = a.key_start;
-            while ws > tok.start && bytes[ws - 1].is_ascii_whitespace() {
-                ws -= 1;
-            }
-            let remove = Edit {
-                start: ws,
-                end: a.end,
-                text: String::new(),
-            };
-            let set = |v: &str| Edit {
-                start: a.value_start,
-                end: a.value_end(),
-                text: escape_attr(v),
-            };
-            match a.key {
-                "componentId" => match target.prod_component_id {
-                    Some(id) => {
-                        edits.push(set(id));
-                        set_id = true;
-                    }
-                    None => edits.push(remove),
-                },
-                "folderFullPath" => {
-                    dev_folder = a.unescaped(tok.start)?;
-                    edits.push(remove);
-                }
-                "branchId" => edits.push(remove),
-                k if DROPPED_ATTRIBUTES.contains(&k) => edits.push(remove),
-                _ => {}
-            }
-        }
-        let mut added = String::new();
-        if let (Some(id), false) = (target.prod_component_id, set_id) {
-            added.push_str(&format!(" componentId=\"{}\"", escape_attr(id)));
-        }
-        added.push_str(&format!(
-            " folderFullPath=\"{}\" branchId=\"{}\"",
-            escape_attr(&promoted_folder_path(&dev_folder)),
-            escape_attr(target.branch_id)
-        ));
-        edits.push(Edit {
-            start: insert_after,
-            end: insert_after,
-            text: added,
-        });
+        edits = root_edits(xml, tok.start, e.name().0, &spans, target)?;
     }
     Ok(apply_edits(xml, edits))
 }

@@ -15,11 +15,11 @@
 //! `b`). When two ids match at the same place the longer wins. Everything else stays byte for
 //! byte; a replacement is escaped for where it lands.
 
-use super::scan::{attr_spans, resolve_ref, unescape, Scanner};
-use super::{apply_edits, escape_attr, escape_text, local_name, Edit, XmlError};
+use super::scan::{attr_spans_into, resolve_ref, unescape, AttrSpan, Scanner, Tok};
+use super::{apply_edits, escape_attr_cow, escape_text_cow, local_name, Edit, XmlError};
 use quick_xml::events::Event;
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// Attributes whose value is a component id.
 pub const REFERENCE_ATTRIBUTES: &[&str] = &[
@@ -74,8 +74,22 @@ pub struct RewriteOutcome {
     pub unmapped: Vec<Reference>,
 }
 
+/// Id characters: ASCII letters and digits, `-`, `_`, `.` (a lookup table: this is the
+/// innermost loop of the rewrite).
+static ID_BYTES: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        t[i] = b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.';
+        i += 1;
+    }
+    t
+};
+
+#[inline]
 pub(crate) fn is_id_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.'
+    ID_BYTES[b as usize]
 }
 
 fn looks_like_id(v: &str) -> bool {
@@ -186,36 +200,70 @@ struct Capture {
     location: String,
     text: String,
     had_child: bool,
+    start: usize,
 }
 
-struct Walk {
-    refs: Vec<Reference>,
-    edits: Vec<Edit>,
-    rewritten: Vec<(String, String)>,
+/// One replacement: the edit and the dev id it replaces.
+struct Hit<'m> {
+    edit: Edit<'m>,
+    dev: &'m str,
+    prod: &'m str,
 }
 
-impl Walk {
-    fn add_ref(&mut self, id: &str, location: impl FnOnce() -> String) {
-        let id = id.trim();
-        if looks_like_id(id) && !self.refs.iter().any(|r| r.id == id) {
-            self.refs.push(Reference {
-                id: id.to_string(),
-                location: location(),
-            });
+/// Reference finding and id rewriting as a state machine over the scanner's events, so the
+/// fused promotion pass ([`super::promote`]) can run it together with the strip.
+pub(crate) struct Rewriter<'m> {
+    matcher: Option<Matcher<'m>>,
+    /// Every reference occurrence with its byte position (deduplicated at the end).
+    refs: Vec<(usize, Reference)>,
+    seen_refs: HashSet<String>,
+    hits: Vec<Hit<'m>>,
+    captures: Vec<Capture>,
+    /// Set by the fused pass while inside content that may still be blanked: references found
+    /// then are kept provisionally (every occurrence) and filtered in [`Rewriter::finish`].
+    pub provisional: bool,
+}
+
+impl<'m> Rewriter<'m> {
+    pub fn new(map: Option<&'m HashMap<String, String>>) -> Self {
+        Rewriter {
+            matcher: map.map(Matcher::new),
+            refs: Vec::new(),
+            seen_refs: HashSet::new(),
+            hits: Vec::new(),
+            captures: Vec::new(),
+            provisional: false,
         }
     }
 
-    fn rewrite(
-        &mut self,
-        m: &Matcher<'_>,
-        raw: &str,
-        base: usize,
-        ctx: Ctx,
-    ) -> Result<(), XmlError> {
+    fn add_ref(&mut self, pos: usize, id: &str, location: impl FnOnce() -> String) {
+        let id = id.trim();
+        if !looks_like_id(id) {
+            return;
+        }
+        if self.seen_refs.contains(id) {
+            return;
+        }
+        if !self.provisional {
+            self.seen_refs.insert(id.to_string());
+        }
+        self.refs.push((
+            pos,
+            Reference {
+                id: id.to_string(),
+                location: location(),
+            },
+        ));
+    }
+
+    fn rewrite(&mut self, raw: &str, base: usize, ctx: Ctx) -> Result<(), XmlError> {
+        let Some(m) = &self.matcher else {
+            return Ok(());
+        };
         for (s, e, dev, prod) in m.find(raw) {
             let text = match ctx {
-                Ctx::Attr => escape_attr(prod),
-                Ctx::Text => escape_text(prod),
+                Ctx::Attr => escape_attr_cow(prod),
+                Ctx::Text => escape_text_cow(prod),
                 Ctx::CData => {
                     if prod.contains("]]>") {
                         return Err(XmlError::Unrepresentable {
@@ -224,135 +272,234 @@ impl Walk {
                             reason: "`]]>` cannot appear inside CDATA".into(),
                         });
                     }
-                    prod.to_string()
+                    std::borrow::Cow::Borrowed(prod)
                 }
             };
-            self.edits.push(Edit {
-                start: base + s,
-                end: base + e,
-                text,
+            self.hits.push(Hit {
+                edit: Edit {
+                    start: base + s,
+                    end: base + e,
+                    text,
+                },
+                dev,
+                prod,
             });
-            if !self.rewritten.iter().any(|(d, _)| d == dev) {
-                self.rewritten.push((dev.to_string(), prod.to_string()));
+        }
+        Ok(())
+    }
+
+    /// A start (or empty) tag at `depth`; attributes listed in `skip` are left alone (they are
+    /// being blanked).
+    pub fn on_start(
+        &mut self,
+        tok_start: usize,
+        depth: usize,
+        qname: &str,
+        is_empty: bool,
+        spans: &[AttrSpan<'_>],
+        skip: &[usize],
+    ) -> Result<(), XmlError> {
+        if let Some(c) = self.captures.last_mut() {
+            c.had_child = true;
+        }
+        let lname = local_name(qname);
+        if depth == 1 && lname == "Component" {
+            return Ok(()); // the wrapper describes the component itself
+        }
+        let field_ref = if lname == "field" {
+            spans
+                .iter()
+                .find(|a| a.key == "id")
+                .map(|a| a.unescaped(tok_start))
+                .transpose()?
+                .filter(|id| REFERENCE_FIELDS.contains(&id.as_str()))
+        } else {
+            None
+        };
+        for (i, a) in spans.iter().enumerate() {
+            if skip.contains(&i) {
+                continue;
+            }
+            let is_ref =
+                REFERENCE_ATTRIBUTES.contains(&a.key) || (field_ref.is_some() && a.key == "value");
+            if is_ref {
+                let location = || match &field_ref {
+                    Some(id) if a.key == "value" => format!("field[@id='{id}']"),
+                    _ => format!("{lname}/@{}", a.key),
+                };
+                if a.value.contains('&') {
+                    let v = unescape(a.value, a.value_start)?;
+                    self.add_ref(a.value_start, &v, location);
+                } else {
+                    self.add_ref(a.value_start, a.value, location);
+                }
+            }
+            self.rewrite(a.value, a.value_start, Ctx::Attr)?;
+        }
+        if !is_empty {
+            let location = if let Some(id) = field_ref {
+                Some(format!("field[@id='{id}']"))
+            } else if REFERENCE_ELEMENTS.contains(&lname) {
+                Some(lname.to_string())
+            } else {
+                None
+            };
+            if let Some(location) = location {
+                self.captures.push(Capture {
+                    depth,
+                    location,
+                    text: String::new(),
+                    had_child: false,
+                    start: tok_start,
+                });
             }
         }
         Ok(())
     }
-}
 
-fn walk(xml: &str, matcher: Option<&Matcher<'_>>) -> Result<Walk, XmlError> {
-    let mut sc = Scanner::new(xml);
-    let mut w = Walk {
-        refs: Vec::new(),
-        edits: Vec::new(),
-        rewritten: Vec::new(),
-    };
-    let mut captures: Vec<Capture> = Vec::new();
-    while let Some(tok) = sc.next()? {
-        match &tok.event {
-            Event::Start(e) | Event::Empty(e) => {
-                if let Some(c) = captures.last_mut() {
-                    c.had_child = true;
-                }
-                let qname: &str = e.name().0;
-                let lname = local_name(qname);
-                if tok.depth == 1 && lname == "Component" {
-                    continue; // the wrapper describes the component itself
-                }
-                let spans = attr_spans(xml, e, tok.start)?;
-                let field_ref = if lname == "field" {
-                    spans
-                        .iter()
-                        .find(|a| a.key == "id")
-                        .map(|a| a.unescaped(tok.start))
-                        .transpose()?
-                        .filter(|id| REFERENCE_FIELDS.contains(&id.as_str()))
-                } else {
-                    None
-                };
-                for a in &spans {
-                    if REFERENCE_ATTRIBUTES.contains(&a.key) {
-                        let v = unescape(a.value, a.value_start)?;
-                        w.add_ref(&v, || format!("{lname}/@{}", a.key));
-                    } else if field_ref.is_some() && a.key == "value" {
-                        let v = unescape(a.value, a.value_start)?;
-                        let id = field_ref.clone().unwrap_or_default();
-                        w.add_ref(&v, || format!("field[@id='{id}']"));
-                    }
-                    if let Some(m) = matcher {
-                        w.rewrite(m, a.value, a.value_start, Ctx::Attr)?;
-                    }
-                }
-                if matches!(tok.event, Event::Start(_)) {
-                    let location = if let Some(id) = field_ref {
-                        Some(format!("field[@id='{id}']"))
-                    } else if REFERENCE_ELEMENTS.contains(&lname) {
-                        Some(lname.to_string())
-                    } else {
-                        None
-                    };
-                    if let Some(location) = location {
-                        captures.push(Capture {
-                            depth: tok.depth,
-                            location,
-                            text: String::new(),
-                            had_child: false,
-                        });
-                    }
-                }
+    pub fn on_end(&mut self, depth: usize) {
+        if self.captures.last().is_some_and(|c| c.depth == depth) {
+            let c = self.captures.pop().expect("checked");
+            if !c.had_child {
+                let loc = c.location;
+                self.add_ref(c.start, &c.text.clone(), || loc);
             }
-            Event::End(_) => {
-                if captures.last().is_some_and(|c| c.depth == tok.depth) {
-                    let c = captures.pop().expect("checked");
-                    if !c.had_child {
-                        let loc = c.location;
-                        w.add_ref(&c.text, || loc);
-                    }
-                }
-            }
-            Event::Text(t) => {
-                let raw: &str = t.as_ref();
-                if let Some(c) = captures.last_mut() {
-                    if c.depth == tok.depth {
-                        c.text.push_str(&unescape(raw, tok.start)?);
-                    }
-                }
-                if let Some(m) = matcher {
-                    if tok.depth > 0 {
-                        w.rewrite(m, raw, tok.start, Ctx::Text)?;
-                    }
-                }
-            }
-            Event::CData(cd) => {
-                let raw: &str = cd.as_ref();
-                if let Some(c) = captures.last_mut() {
-                    if c.depth == tok.depth {
-                        c.text.push_str(raw);
-                    }
-                }
-                if let Some(m) = matcher {
-                    // `<![CDATA[` is 9 bytes.
-                    w.rewrite(m, raw, tok.start + 9, Ctx::CData)?;
-                }
-            }
-            Event::GeneralRef(r) => {
-                let ch = resolve_ref(r.as_ref(), tok.start)?;
-                if let Some(c) = captures.last_mut() {
-                    if c.depth == tok.depth {
-                        c.text.push(ch);
-                    }
-                }
-            }
-            _ => {}
         }
     }
-    Ok(w)
+
+    fn capture(&mut self, depth: usize) -> Option<&mut String> {
+        self.captures
+            .last_mut()
+            .filter(|c| c.depth == depth)
+            .map(|c| &mut c.text)
+    }
+
+    /// Text (raw, escaped) at `depth`; `rewrite` false inside content that will be blanked.
+    pub fn on_text(
+        &mut self,
+        raw: &str,
+        start: usize,
+        depth: usize,
+        rewrite: bool,
+    ) -> Result<(), XmlError> {
+        if self.captures.last().is_some_and(|c| c.depth == depth) {
+            let t = unescape(raw, start)?;
+            if let Some(c) = self.capture(depth) {
+                c.push_str(&t);
+            }
+        }
+        if rewrite && depth > 0 {
+            self.rewrite(raw, start, Ctx::Text)?;
+        }
+        Ok(())
+    }
+
+    pub fn on_cdata(
+        &mut self,
+        raw: &str,
+        start: usize,
+        depth: usize,
+        rewrite: bool,
+    ) -> Result<(), XmlError> {
+        if let Some(c) = self.capture(depth) {
+            c.push_str(raw);
+        }
+        if rewrite {
+            // `<![CDATA[` is 9 bytes.
+            self.rewrite(raw, start + 9, Ctx::CData)?;
+        }
+        Ok(())
+    }
+
+    pub fn on_ref(&mut self, ch: char, depth: usize) {
+        if let Some(c) = self.capture(depth) {
+            c.push(ch);
+        }
+    }
+
+    /// References and replacements outside the `blanked` ranges (sorted or not).
+    pub fn finish(
+        self,
+        blanked: &[(usize, usize)],
+    ) -> (Vec<Reference>, Vec<Edit<'m>>, Vec<(String, String)>) {
+        // Blanked ranges may nest: merge them into sorted disjoint ranges, then one binary
+        // search answers "is this position blanked?".
+        let mut sorted = blanked.to_vec();
+        sorted.sort_unstable();
+        let mut ranges: Vec<(usize, usize)> = Vec::with_capacity(sorted.len());
+        for r in sorted {
+            match ranges.last_mut() {
+                Some(last) if r.0 < last.1 => last.1 = last.1.max(r.1),
+                _ => ranges.push(r),
+            }
+        }
+        let inside = |p: usize| {
+            let i = ranges.partition_point(|r| r.0 <= p);
+            i > 0 && p < ranges[i - 1].1
+        };
+        let mut refs = Vec::new();
+        let mut seen: HashSet<String> = HashSet::new();
+        for (pos, r) in self.refs {
+            if (ranges.is_empty() || !inside(pos)) && seen.insert(r.id.clone()) {
+                refs.push(r);
+            }
+        }
+        let mut edits = Vec::with_capacity(self.hits.len());
+        let mut rewritten = Vec::new();
+        let mut seen_dev: HashSet<&str> = HashSet::new();
+        for h in self.hits {
+            if !ranges.is_empty() && inside(h.edit.start) {
+                continue;
+            }
+            if seen_dev.insert(h.dev) {
+                rewritten.push((h.dev.to_string(), h.prod.to_string()));
+            }
+            edits.push(h.edit);
+        }
+        (refs, edits, rewritten)
+    }
+}
+
+/// Feed one scanner token to a rewriter on its own (no strip); `spans` is a reused buffer.
+fn feed<'a>(
+    xml: &'a str,
+    rw: &mut Rewriter<'_>,
+    tok: &Tok<'_>,
+    spans: &mut Vec<AttrSpan<'a>>,
+) -> Result<(), XmlError> {
+    match &tok.event {
+        Event::Start(e) | Event::Empty(e) => {
+            attr_spans_into(xml, e, tok.start, spans)?;
+            let spans = &spans[..];
+            let is_empty = matches!(tok.event, Event::Empty(_));
+            rw.on_start(tok.start, tok.depth, e.name().0, is_empty, spans, &[])
+        }
+        Event::End(_) => {
+            rw.on_end(tok.depth);
+            Ok(())
+        }
+        Event::Text(t) => rw.on_text(t.as_ref(), tok.start, tok.depth, true),
+        Event::CData(c) => rw.on_cdata(c.as_ref(), tok.start, tok.depth, true),
+        Event::GeneralRef(r) => {
+            let ch = resolve_ref(r.as_ref(), tok.start)?;
+            rw.on_ref(ch, tok.depth);
+            Ok(())
+        }
+        _ => Ok(()),
+    }
 }
 
 /// The distinct component ids this component refers to, in document order (the root
 /// element's own `componentId` excluded).
 pub fn references(xml: &str) -> Result<Vec<Reference>, XmlError> {
-    Ok(walk(xml, None)?.refs)
+    let mut sc = Scanner::new(xml);
+    sc.check_attrs = false; // `feed` runs attr_spans on every start tag
+    let mut rw = Rewriter::new(None);
+    let mut spans = Vec::new();
+    while let Some(tok) = sc.next()? {
+        feed(xml, &mut rw, &tok, &mut spans)?;
+    }
+    Ok(rw.finish(&[]).0)
 }
 
 /// Replace every whole-token occurrence of a dev id (a key of `map`) by its production id, in
@@ -361,19 +508,27 @@ pub fn rewrite_references(
     xml: &str,
     map: &HashMap<String, String>,
 ) -> Result<RewriteOutcome, XmlError> {
-    let matcher = Matcher::new(map);
-    let w = walk(xml, Some(&matcher))?;
-    let unmapped = w
-        .refs
-        .into_iter()
-        .filter(|r| !map.contains_key(&r.id))
-        .collect();
+    let mut sc = Scanner::new(xml);
+    sc.check_attrs = false; // `feed` runs attr_spans on every start tag
+    let mut rw = Rewriter::new(Some(map));
+    let mut spans = Vec::new();
+    while let Some(tok) = sc.next()? {
+        feed(xml, &mut rw, &tok, &mut spans)?;
+    }
+    let (refs, edits, rewritten) = rw.finish(&[]);
     Ok(RewriteOutcome {
-        xml: apply_edits(xml, w.edits),
-        references_rewritten: w.rewritten.len(),
-        rewritten: w.rewritten,
-        unmapped,
+        xml: apply_edits(xml, edits),
+        references_rewritten: rewritten.len(),
+        rewritten,
+        unmapped: unmapped(refs, map),
     })
+}
+
+/// The references that have no mapping.
+pub(crate) fn unmapped(refs: Vec<Reference>, map: &HashMap<String, String>) -> Vec<Reference> {
+    refs.into_iter()
+        .filter(|r| !map.contains_key(&r.id))
+        .collect()
 }
 
 #[cfg(test)]

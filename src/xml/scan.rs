@@ -22,11 +22,19 @@ pub(crate) struct Scanner<'a> {
     depth: usize,
     seen_root: bool,
     finished: bool,
+    /// Bytes skipped before the reader's input (a UTF-8 byte-order mark).
+    base: usize,
+    /// Check every start tag's attributes. A caller that runs [`attr_spans`] (which makes the
+    /// same checks) on every start tag turns this off to parse attributes once.
+    pub check_attrs: bool,
 }
 
 impl<'a> Scanner<'a> {
     pub fn new(src: &'a str) -> Self {
-        let mut reader = Reader::from_str(src);
+        // quick-xml skips a byte-order mark and counts positions after it; hand it the text
+        // after the BOM and add the BOM's length back, so positions are offsets into `src`.
+        let base = if src.starts_with('\u{feff}') { 3 } else { 0 };
+        let mut reader = Reader::from_str(&src[base..]);
         let cfg = reader.config_mut();
         cfg.check_end_names = true;
         cfg.allow_unmatched_ends = false;
@@ -39,11 +47,13 @@ impl<'a> Scanner<'a> {
             depth: 0,
             seen_root: false,
             finished: false,
+            base,
+            check_attrs: true,
         }
     }
 
     fn pos(&self) -> usize {
-        self.reader.buffer_position() as usize
+        self.base + self.reader.buffer_position() as usize
     }
 
     fn err(&self, position: usize, message: impl Into<String>) -> XmlError {
@@ -62,7 +72,7 @@ impl<'a> Scanner<'a> {
         let event = match self.reader.read_event() {
             Ok(ev) => ev,
             Err(e) => {
-                let position = self.reader.error_position() as usize;
+                let position = self.base + self.reader.error_position() as usize;
                 return Err(self.err(position, e.to_string()));
             }
         };
@@ -78,7 +88,9 @@ impl<'a> Scanner<'a> {
                     self.seen_root = true;
                 }
                 // Attribute syntax and entity references inside values.
-                attr_spans(self.src, e, start)?;
+                if self.check_attrs {
+                    validate_attrs(self.src, e, start)?;
+                }
                 if matches!(event, Event::Start(_)) {
                     self.depth += 1;
                 }
@@ -106,7 +118,7 @@ impl<'a> Scanner<'a> {
                 resolve_ref(r.as_ref(), start)?;
             }
             Event::Decl(_) => {
-                if start != 0 {
+                if start != self.base {
                     return Err(self.err(start, "XML declaration not at the start of the input"));
                 }
             }
@@ -160,7 +172,8 @@ pub(crate) fn resolve_ref(name: &str, position: usize) -> Result<char, XmlError>
         })
 }
 
-/// Unescape raw text (or a raw attribute value): predefined entities and character references.
+/// Unescape raw text (or a raw attribute value) that starts at byte `position` of the input:
+/// predefined entities and character references. Errors point at the offending `&`.
 pub(crate) fn unescape(raw: &str, position: usize) -> Result<String, XmlError> {
     if !raw.contains('&') {
         return Ok(raw.to_string());
@@ -169,14 +182,15 @@ pub(crate) fn unescape(raw: &str, position: usize) -> Result<String, XmlError> {
     let mut rest = raw;
     while let Some(i) = rest.find('&') {
         out.push_str(&rest[..i]);
+        let at = position + (raw.len() - rest.len()) + i;
         let after = &rest[i + 1..];
         let Some(j) = after.find(';') else {
             return Err(XmlError::Parse {
-                position,
+                position: at,
                 message: "unterminated entity reference".into(),
             });
         };
-        out.push(resolve_ref(&after[..j], position)?);
+        out.push(resolve_ref(&after[..j], at)?);
         rest = &after[j + 1..];
     }
     out.push_str(rest);
@@ -213,6 +227,29 @@ fn offset_in(src: &str, part: &str) -> Option<usize> {
     (p >= s && p + part.len() <= s + src.len()).then(|| p - s)
 }
 
+/// Check a start tag's attributes without collecting them: syntax, duplicates, `<` in a value,
+/// undefined entities.
+fn validate_attrs(src: &str, e: &BytesStart<'_>, tag_start: usize) -> Result<(), XmlError> {
+    for a in e.attributes() {
+        let a = a.map_err(|err| XmlError::Parse {
+            position: tag_start,
+            message: format!("bad attribute: {err}"),
+        })?;
+        let v: &str = a.value.as_ref();
+        if v.contains('<') || v.contains('&') {
+            let at = offset_in(src, v).unwrap_or(tag_start);
+            if v.contains('<') {
+                return Err(XmlError::Parse {
+                    position: at,
+                    message: format!("`<` in the value of attribute `{}`", a.key.0),
+                });
+            }
+            unescape(v, at)?;
+        }
+    }
+    Ok(())
+}
+
 /// The attributes of a start tag read from `src` (the tag must borrow from `src`), with spans.
 /// Refuses malformed attributes, duplicates, `<` in a value and undefined entities.
 pub(crate) fn attr_spans<'a>(
@@ -221,7 +258,21 @@ pub(crate) fn attr_spans<'a>(
     tag_start: usize,
 ) -> Result<Vec<AttrSpan<'a>>, XmlError> {
     let mut out = Vec::new();
-    for a in e.attributes() {
+    attr_spans_into(src, e, tag_start, &mut out)?;
+    Ok(out)
+}
+
+/// [`attr_spans`] into a reused buffer (cleared first): the hot loops parse attributes once per
+/// tag without allocating.
+pub(crate) fn attr_spans_into<'a>(
+    src: &'a str,
+    e: &BytesStart<'_>,
+    tag_start: usize,
+    out: &mut Vec<AttrSpan<'a>>,
+) -> Result<(), XmlError> {
+    out.clear();
+    // Duplicates are checked below on the spans (no per-tag allocation in quick-xml).
+    for a in e.attributes().with_checks(false) {
         let a = a.map_err(|err| XmlError::Parse {
             position: tag_start,
             message: format!("bad attribute: {err}"),
@@ -246,6 +297,12 @@ pub(crate) fn attr_spans<'a>(
         if value.contains('&') {
             unescape(value, value_start)?;
         }
+        if out.iter().any(|o| o.key == key) {
+            return Err(XmlError::Parse {
+                position: key_start,
+                message: format!("duplicate attribute `{key}`"),
+            });
+        }
         out.push(AttrSpan {
             key,
             value,
@@ -254,7 +311,7 @@ pub(crate) fn attr_spans<'a>(
             end: value_start + value.len() + 1,
         });
     }
-    Ok(out)
+    Ok(())
 }
 
 #[cfg(test)]
@@ -306,6 +363,27 @@ mod tests {
                 position: 3
             }
         );
+        assert_eq!(
+            run("<a x='ok &amp; &lol;'/>").unwrap_err(),
+            XmlError::UndefinedEntity {
+                name: "lol".into(),
+                position: 15
+            }
+        );
+    }
+
+    #[test]
+    fn leading_bom_is_accepted() {
+        assert_eq!(run("\u{feff}<?xml version=\"1.0\"?><a/>").unwrap(), 2);
+        assert_eq!(run("\u{feff}<a/>").unwrap(), 1);
+        // Spans stay offsets into the input, BOM included.
+        let src = "\u{feff}<a x='1'>t</a>";
+        let mut sc = Scanner::new(src);
+        let t = sc.next().unwrap().unwrap();
+        assert_eq!(&src[t.start..t.end], "<a x='1'>");
+        let Event::Start(e) = &t.event else { panic!() };
+        let spans = attr_spans(src, e, t.start).unwrap();
+        assert_eq!(spans[0].value_start, 9);
     }
 
     #[test]

@@ -23,10 +23,11 @@
 //!
 //! Blank (whitespace-only) values are left alone and not reported. Nothing else changes.
 
-use super::scan::{attr_spans, resolve_ref, Scanner};
+use super::scan::{attr_spans, resolve_ref, AttrSpan, Scanner};
 use super::{apply_edits, local_name, Edit, XmlError};
 use quick_xml::events::Event;
 use serde::Serialize;
+use std::collections::HashSet;
 
 /// Element names blanked on an exact (case-sensitive) match (§6.1 rule 2).
 pub const SENSITIVE_ELEMENTS: &[&str] = &[
@@ -89,16 +90,22 @@ pub struct StripOutcome {
     pub component_type: String,
 }
 
-fn ascii_contains_ci(hay: &str, needle: &str) -> bool {
-    let (h, n) = (hay.as_bytes(), needle.as_bytes());
-    h.len() >= n.len() && h.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n))
-}
-
 fn is_sensitive_element(qname: &str) -> bool {
-    SENSITIVE_ELEMENTS.contains(&qname)
-        || SENSITIVE_NAME_PARTS
-            .iter()
-            .any(|p| ascii_contains_ci(qname, p))
+    if SENSITIVE_ELEMENTS.contains(&qname) {
+        return true;
+    }
+    // Lower-case into a stack buffer once, then plain substring searches.
+    let mut buf = [0u8; 128];
+    let lower: std::borrow::Cow<'_, str> = if qname.len() <= buf.len() {
+        let b = &mut buf[..qname.len()];
+        b.copy_from_slice(qname.as_bytes());
+        b.make_ascii_lowercase();
+        // ASCII lower-casing keeps UTF-8 valid.
+        std::borrow::Cow::Borrowed(std::str::from_utf8(b).unwrap_or(""))
+    } else {
+        std::borrow::Cow::Owned(qname.to_ascii_lowercase())
+    };
+    SENSITIVE_NAME_PARTS.iter().any(|p| lower.contains(p))
 }
 
 struct Frame {
@@ -110,147 +117,195 @@ struct Frame {
     has_text: bool,
 }
 
+/// The strip rules as a state machine over the scanner's events, so the fused promotion pass
+/// ([`super::promote`]) can run them together with the rewrite.
+pub(crate) struct Stripper {
+    ty: Option<String>,
+    active: Option<bool>,
+    pub edits: Vec<Edit<'static>>,
+    /// Element contents blanked (`start..end`), in the order they were closed.
+    pub blanked: Vec<(usize, usize)>,
+    found: Vec<(usize, String)>,
+    stack: Vec<Frame>,
+    open_targets: usize,
+    order: usize,
+}
+
+impl Stripper {
+    pub fn new(component_type: Option<&str>) -> Self {
+        Stripper {
+            ty: component_type.map(str::to_string),
+            active: component_type.map(is_stripped_type),
+            edits: Vec::new(),
+            blanked: Vec::new(),
+            found: Vec::new(),
+            stack: Vec::new(),
+            open_targets: 0,
+            order: 0,
+        }
+    }
+
+    /// True while inside an element whose content will be blanked if it has any text.
+    pub fn in_target(&self) -> bool {
+        self.open_targets > 0
+    }
+
+    /// A start (or empty) tag. Returns the indices of the attributes whose value is blanked.
+    pub fn on_start(
+        &mut self,
+        tok_start: usize,
+        tok_end: usize,
+        qname: &str,
+        is_empty: bool,
+        spans: &[AttrSpan<'_>],
+    ) -> Result<Vec<usize>, XmlError> {
+        let mut blanked_attrs = Vec::new();
+        if self.active.is_none() {
+            // Root element: take the type from the wrapper.
+            let t = spans
+                .iter()
+                .find(|a| a.key == "type")
+                .map(|a| a.unescaped(tok_start))
+                .transpose()?;
+            match t {
+                Some(t) if local_name(qname) == "Component" => {
+                    self.active = Some(is_stripped_type(&t));
+                    self.ty = Some(t);
+                }
+                _ => {
+                    return Err(XmlError::MissingAttribute {
+                        name: "type".into(),
+                        position: tok_start,
+                    })
+                }
+            }
+        }
+        if self.active != Some(true) {
+            return Ok(blanked_attrs);
+        }
+        self.order += 1;
+        let my_order = self.order;
+        let field_id = if local_name(qname) == "field" {
+            spans
+                .iter()
+                .find(|a| a.key == "id")
+                .map(|a| a.unescaped(tok_start))
+                .transpose()?
+                .filter(|id| SENSITIVE_ATTRIBUTES.contains(&id.as_str()))
+        } else {
+            None
+        };
+        for (i, a) in spans.iter().enumerate() {
+            let blank_it =
+                SENSITIVE_ATTRIBUTES.contains(&a.key) || (field_id.is_some() && a.key == "value");
+            if blank_it && !a.value.trim().is_empty() {
+                self.edits.push(Edit::delete(a.value_start, a.value_end()));
+                blanked_attrs.push(i);
+                let name = match (&field_id, a.key) {
+                    (Some(id), "value") => format!("field[@id='{id}']"),
+                    _ => format!("{qname}/@{}", a.key),
+                };
+                self.found.push((my_order, name));
+            }
+        }
+        if is_empty {
+            return Ok(blanked_attrs);
+        }
+        let target = if let Some(id) = field_id {
+            Some(format!("field[@id='{id}']"))
+        } else if is_sensitive_element(qname) {
+            Some(qname.to_string())
+        } else {
+            None
+        };
+        if target.is_some() {
+            self.open_targets += 1;
+        }
+        self.stack.push(Frame {
+            target,
+            order: my_order,
+            content_start: tok_end,
+            has_text: false,
+        });
+        Ok(blanked_attrs)
+    }
+
+    /// An end tag starting at `tok_start`.
+    pub fn on_end(&mut self, tok_start: usize) {
+        if self.active != Some(true) {
+            return;
+        }
+        let Some(f) = self.stack.pop() else { return };
+        if let Some(name) = f.target {
+            self.open_targets -= 1;
+            if f.has_text {
+                self.edits.push(Edit::delete(f.content_start, tok_start));
+                self.blanked.push((f.content_start, tok_start));
+                self.found.push((f.order, name));
+            }
+        }
+    }
+
+    /// Text, CDATA or a reference inside the current element; `blank` when whitespace only.
+    pub fn on_text(&mut self, blank: bool) {
+        if self.open_targets > 0 && !blank {
+            mark_text(&mut self.stack);
+        }
+    }
+
+    /// The edits and the outcome fields (`xml` left empty for the caller to fill).
+    pub fn finish(self) -> (Vec<Edit<'static>>, Vec<(usize, usize)>, StripOutcome) {
+        let mut found = self.found;
+        found.sort_by_key(|(o, _)| *o);
+        let mut stripped: Vec<String> = Vec::new();
+        let mut seen: HashSet<String> = HashSet::new();
+        for (_, n) in found {
+            if seen.insert(n.clone()) {
+                stripped.push(n);
+            }
+        }
+        (
+            self.edits,
+            self.blanked,
+            StripOutcome {
+                xml: String::new(),
+                config_stripped: !stripped.is_empty(),
+                stripped,
+                component_type: self.ty.unwrap_or_default(),
+            },
+        )
+    }
+}
+
 /// Blank the environment configuration of a component.
 ///
 /// `component_type`: the component's type; `None` reads it from the root `bns:Component`
 /// element's `type` attribute (an error when there is none — fail closed).
 pub fn strip_env_config(xml: &str, component_type: Option<&str>) -> Result<StripOutcome, XmlError> {
     let mut sc = Scanner::new(xml);
-    let mut ty: Option<String> = component_type.map(str::to_string);
-    let mut active: Option<bool> = ty.as_deref().map(is_stripped_type);
-    let mut edits: Vec<Edit> = Vec::new();
-    let mut found: Vec<(usize, String)> = Vec::new();
-    let mut stack: Vec<Frame> = Vec::new();
-    let mut open_targets = 0usize;
-    let mut order = 0usize;
-
+    let mut st = Stripper::new(component_type);
     while let Some(tok) = sc.next()? {
         match &tok.event {
             Event::Start(e) | Event::Empty(e) => {
+                if st.active == Some(false) {
+                    continue; // a type that is not stripped: only check well-formedness
+                }
                 let is_empty = matches!(tok.event, Event::Empty(_));
-                let qname: &str = e.name().0;
-                if active.is_none() {
-                    // Root element: take the type from the wrapper.
-                    let t = attr_spans(xml, e, tok.start)?
-                        .iter()
-                        .find(|a| a.key == "type")
-                        .map(|a| a.unescaped(tok.start))
-                        .transpose()?;
-                    match t {
-                        Some(t) if local_name(qname) == "Component" => {
-                            active = Some(is_stripped_type(&t));
-                            ty = Some(t);
-                        }
-                        _ => {
-                            return Err(XmlError::MissingAttribute {
-                                name: "type".into(),
-                                position: tok.start,
-                            })
-                        }
-                    }
-                }
-                if active != Some(true) {
-                    continue;
-                }
-                order += 1;
-                let my_order = order;
-                let is_field = local_name(qname) == "field";
                 let spans = attr_spans(xml, e, tok.start)?;
-                let field_id = if is_field {
-                    spans
-                        .iter()
-                        .find(|a| a.key == "id")
-                        .map(|a| a.unescaped(tok.start))
-                        .transpose()?
-                        .filter(|id| SENSITIVE_ATTRIBUTES.contains(&id.as_str()))
-                } else {
-                    None
-                };
-                for a in &spans {
-                    let blank_it = SENSITIVE_ATTRIBUTES.contains(&a.key)
-                        || (field_id.is_some() && a.key == "value");
-                    if blank_it && !a.value.trim().is_empty() {
-                        edits.push(Edit {
-                            start: a.value_start,
-                            end: a.value_end(),
-                            text: String::new(),
-                        });
-                        let name = match (&field_id, a.key) {
-                            (Some(id), "value") => format!("field[@id='{id}']"),
-                            _ => format!("{qname}/@{}", a.key),
-                        };
-                        found.push((my_order, name));
-                    }
-                }
-                if is_empty {
-                    continue;
-                }
-                let target = if let Some(id) = field_id {
-                    Some(format!("field[@id='{id}']"))
-                } else if is_sensitive_element(qname) {
-                    Some(qname.to_string())
-                } else {
-                    None
-                };
-                if target.is_some() {
-                    open_targets += 1;
-                }
-                stack.push(Frame {
-                    target,
-                    order: my_order,
-                    content_start: tok.end,
-                    has_text: false,
-                });
+                st.on_start(tok.start, tok.end, e.name().0, is_empty, &spans)?;
             }
-            Event::End(_) => {
-                if active != Some(true) {
-                    continue;
-                }
-                let Some(f) = stack.pop() else { continue };
-                if let Some(name) = f.target {
-                    open_targets -= 1;
-                    if f.has_text {
-                        edits.push(Edit {
-                            start: f.content_start,
-                            end: tok.start,
-                            text: String::new(),
-                        });
-                        found.push((f.order, name));
-                    }
-                }
-            }
-            Event::Text(t) if open_targets > 0 => {
-                if !t.as_ref().trim().is_empty() {
-                    mark_text(&mut stack);
-                }
-            }
-            Event::CData(c) if open_targets > 0 => {
-                if !c.as_ref().trim().is_empty() {
-                    mark_text(&mut stack);
-                }
-            }
-            Event::GeneralRef(r) if open_targets > 0 => {
-                if !resolve_ref(r.as_ref(), tok.start)?.is_whitespace() {
-                    mark_text(&mut stack);
-                }
+            Event::End(_) => st.on_end(tok.start),
+            Event::Text(t) if st.in_target() => st.on_text(t.as_ref().trim().is_empty()),
+            Event::CData(c) if st.in_target() => st.on_text(c.as_ref().trim().is_empty()),
+            Event::GeneralRef(r) if st.in_target() => {
+                st.on_text(resolve_ref(r.as_ref(), tok.start)?.is_whitespace())
             }
             _ => {}
         }
     }
-
-    found.sort_by_key(|(o, _)| *o);
-    let mut stripped: Vec<String> = Vec::new();
-    for (_, n) in found {
-        if !stripped.contains(&n) {
-            stripped.push(n);
-        }
-    }
-    Ok(StripOutcome {
-        xml: apply_edits(xml, edits),
-        config_stripped: !stripped.is_empty(),
-        stripped,
-        component_type: ty.unwrap_or_default(),
-    })
+    let (edits, _, mut out) = st.finish();
+    out.xml = apply_edits(xml, edits);
+    Ok(out)
 }
 
 fn mark_text(stack: &mut [Frame]) {
