@@ -151,9 +151,15 @@ async fn re_promotion_updates_in_place() {
             r.prod_component_id, before.prod_component_id,
             "same production component"
         );
-        assert!(
-            r.version.unwrap() > before.version.unwrap(),
-            "{} version goes up",
+        let main_then = main_before
+            .iter()
+            .find(|(id, _)| Some(id) == r.prod_component_id.as_ref())
+            .unwrap()
+            .1;
+        assert_eq!(
+            r.version.unwrap() as u64,
+            main_then + 1,
+            "{}: version + 1",
             r.name
         );
     }

@@ -542,7 +542,7 @@ async fn run(a: DemoArgs) -> Result<ExitCode> {
         "ID", "STATUS", "TARGET", "VERSION", "COMPONENTS"
     );
     let mut recs = d.store.list(&Default::default())?;
-    recs.sort_by(|a, b| a.initiated_at.cmp(&b.initiated_at));
+    recs.sort_by_key(|r| r.initiated_at);
     for rec in &recs {
         println!(
             "{:<16} {:<20} {:<11} {:<9} {:<10} {}",

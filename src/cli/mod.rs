@@ -1,6 +1,7 @@
 //! The `promoter` command line: one file per command group, `main` dispatches.
 //! Exit codes: 0 success, 1 validation found problems / the command failed, 2 usage error.
 
+pub mod boomi;
 mod demo;
 mod deps;
 mod files;
@@ -8,7 +9,6 @@ mod notify;
 pub mod read;
 pub mod run;
 mod sign;
-pub mod boomi;
 pub mod sim;
 mod validate;
 mod write;

@@ -65,7 +65,7 @@ pub fn window(windows: &[DeployWindow], now: DateTime<Utc>) -> Result<(), DateTi
         let local = now.with_timezone(&tz);
         let duration = chrono::Duration::minutes(w.duration_minutes as i64);
         if let Ok(prev) = cron.find_previous_occurrence(&local, true) {
-            if local < prev.clone() + duration {
+            if local < prev + duration {
                 return Ok(());
             }
         }
