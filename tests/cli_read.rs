@@ -751,7 +751,16 @@ fn deps_flags_missing_connection_mappings_then_passes_with_store_mappings() {
 
 #[test]
 fn deps_takes_verified_connection_mappings_from_the_repository() {
-    let sim = Sim::start();
+    // The demo repository names the example seed's ids.
+    let sim = Sim::start_with(Seed::from_yaml_file(root().join("examples/sim-seed.yaml")).unwrap());
+    const SEED_ROOT: &str = "3f1c9a52-6a0e-4d2b-9b1e-0a7d5c2e8f11";
+    const SEED_API_CONN: &str = "d5f6a7b8-3c4d-4e5f-8a91-2b3c4d5e6f14";
+    const SEED_PROD_API_CONN: &str = "2d3e4f50-6172-4839-a4b5-c6d7e8f90a03";
+    let deps_cmd = |sim: &Sim| {
+        let mut c = sim.cmd("deps");
+        c.args(["--account", DEV, "--root", SEED_ROOT]);
+        c
+    };
     let repo = root().join("examples/demo-repo");
     let trust = root().join("examples/trust/allowed_signers");
     let r = run(deps_cmd(&sim)
@@ -766,10 +775,10 @@ fn deps_takes_verified_connection_mappings_from_the_repository() {
         .as_array()
         .unwrap()
         .iter()
-        .find(|c| c["devComponentId"] == API_CONN)
+        .find(|c| c["devComponentId"] == SEED_API_CONN)
         .unwrap();
     assert_eq!(conn["status"], "CONNECTION_MAPPED");
-    assert_eq!(conn["prodComponentId"], PROD_API_CONN);
+    assert_eq!(conn["prodComponentId"], SEED_PROD_API_CONN);
 
     // A tampered copy of the mappings file is not used.
     let dir = tempfile::tempdir().unwrap();

@@ -593,3 +593,72 @@ async fn an_approval_outside_the_deploy_window_waits_for_it() {
     w.converge().await;
     assert_eq!(w.record("fix-1").status, PromotionStatus::Deployed);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn notifications_follow_the_lifecycle_and_a_dead_endpoint_changes_nothing() {
+    use boomi_promoter::notify_out::{EventKind, RecordingNotifier};
+    let recorder = Arc::new(RecordingNotifier::new());
+    let mut w = World::new().await;
+    w.reconciler.ctx.notifier = recorder.clone();
+    tested(&w).await;
+    w.request_prod("prd-1", "tst-1", "2.0.0");
+    w.commit("production request");
+    w.converge().await;
+    w.write_as("bob", &["review", "prd-1", "--approve"]);
+    w.commit("peer review");
+    w.converge().await;
+    w.write_as(
+        "carol",
+        &[
+            "decide",
+            "prd-1",
+            "--approve",
+            "--pack-id",
+            "6b728394-a5b6-4c7d-a8f9-0a1b2c3d4e07",
+        ],
+    );
+    w.commit("admin approval");
+    w.converge().await;
+    let kinds: Vec<EventKind> = recorder.events().iter().map(|e| e.kind()).collect();
+    assert_eq!(
+        kinds,
+        vec![
+            EventKind::TestDeployed,
+            EventKind::PeerReviewNeeded,
+            EventKind::PeerApproved,
+            EventKind::AdminApprovedDeployed
+        ],
+        "one event per step, in order"
+    );
+    assert!(recorder
+        .events()
+        .iter()
+        .all(|e| e.text_body().contains(e.promotion_id())));
+
+    // The same path with a webhook nobody listens on: same outcome.
+    let mut dead = World::new().await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    dead.reconciler.ctx.notifier =
+        boomi_promoter::notify_out::from_settings(&boomi_promoter::model::Notifications {
+            developers_list: Some("dev@example.com".into()),
+            admins_list: Some("admins@example.com".into()),
+            smtp: None,
+            webhook: Some(boomi_promoter::model::WebhookSettings {
+                url: format!("http://127.0.0.1:{port}/hook"),
+                secret_from: None,
+            }),
+        });
+    tested(&dead).await;
+    dead.request_hotfix("fix-1", "9.0.1");
+    dead.commit("hotfix");
+    dead.converge().await;
+    assert_eq!(
+        dead.record("fix-1").status,
+        PromotionStatus::PendingPeerReview
+    );
+    assert_eq!(dead.record("tst-1").status, PromotionStatus::TestDeployed);
+}

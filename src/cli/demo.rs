@@ -305,6 +305,7 @@ async fn run(a: DemoArgs) -> Result<ExitCode> {
         bootstrap: Some(AllowedSigners::read(
             &examples.join("trust/allowed_signers"),
         )?),
+        notifier: Arc::new(crate::notify_out::NoopNotifier),
     };
     let mut d = Demo {
         started,

@@ -100,6 +100,8 @@ pub struct Opened {
     pub source: Arc<GitSource>,
     pub reconciler: Reconciler,
     pub store: Arc<Store>,
+    pub metrics: crate::server::Metrics,
+    pub platform: Arc<HttpPlatform>,
 }
 
 fn settings_at(source: &GitSource, commit: &str) -> Result<Option<Settings>> {
@@ -140,21 +142,39 @@ pub fn open(a: &RunArgs) -> Result<Opened> {
         .or_else(|| settings.as_ref().map(|s| s.api_rate_limit))
         .unwrap_or(8);
     cfg.record_http = a.record_http.clone();
+    let metrics = crate::server::Metrics::new();
+    let m = metrics.clone();
+    cfg.observer = Some(Arc::new(move |c: &crate::boomi::http::CallEvent| {
+        match c.status {
+            Some(s) => m.api_call(&format!("{} {}", c.method, c.endpoint), s),
+            None => m.api_call_failed(&format!("{} {}", c.method, c.endpoint)),
+        }
+    }));
     let platform = Arc::new(HttpPlatform::new(cfg)?);
     let store = Arc::new(Store::open(state_db(&a.state))?);
     let bootstrap =
         AllowedSigners::read(&a.trust).with_context(|| format!("--trust {}", a.trust.display()))?;
+    let notifier: Arc<dyn crate::notify_out::Notifier> =
+        Arc::new(crate::notify_out::QueuedNotifier::spawn(
+            crate::notify_out::from_optional_settings(
+                settings.as_ref().and_then(|s| s.notifications.as_ref()),
+            ),
+            crate::notify_out::DEFAULT_QUEUE_CAPACITY,
+        ));
     let ctx = Context {
-        platform,
+        platform: platform.clone(),
         store: store.clone(),
         clock: Arc::new(SystemClock),
         config: Config::default(),
         bootstrap: Some(bootstrap),
+        notifier,
     };
     Ok(Opened {
         source,
         reconciler: Reconciler::new(ctx),
         store,
+        metrics,
+        platform,
     })
 }
 
@@ -166,7 +186,12 @@ pub async fn converge(o: &Opened) -> Result<PassReport> {
         o.source.fetch()?;
         let head = o.source.head()?;
         let snapshot = o.source.snapshot(&head)?;
+        let started = std::time::Instant::now();
         last = o.reconciler.pass(&snapshot).await?;
+        o.metrics.observe_reconcile(started.elapsed());
+        for p in &last.problems {
+            o.metrics.error(p.code);
+        }
         if last.converged() || last.transitions == 0 {
             break;
         }
@@ -237,7 +262,20 @@ pub fn daemon(a: DaemonArgs) -> Result<ExitCode> {
             .with_context(|| format!("listening on {}", a.listen))?;
         tracing::info!(listen = %a.listen, repo = %o.source.describe(), "promoter daemon started");
         let ready = Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let server = tokio::spawn(health_server(listener, ready.clone()));
+        let trigger = watch.trigger();
+        let mut state = crate::server::ServerState::new(o.store.clone())
+            .with_ready_flag(ready.clone())
+            .with_metrics(o.metrics.clone())
+            .with_wake(move || trigger.fire())
+            .with_platform(o.platform.clone());
+        if let Some(f) = &a.webhook_secret_file {
+            let secret = std::fs::read(f).with_context(|| format!("reading {}", f.display()))?;
+            state = state.with_webhook_secret(trim_secret(&secret));
+        }
+        let (stop_server, server_stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(crate::server::serve(listener, state, async move {
+            let _ = server_stopped.await;
+        }));
         let shutdown = shutdown_signal();
         tokio::pin!(shutdown);
         let sweep_cron: croner::Cron = settings_at(&o.source, &o.source.head()?)?
@@ -273,7 +311,8 @@ pub fn daemon(a: DaemonArgs) -> Result<ExitCode> {
             }
         }
         tracing::info!("shutting down");
-        server.abort();
+        let _ = stop_server.send(());
+        let _ = server.await;
         Ok(ExitCode::SUCCESS)
     })
 }
@@ -292,26 +331,11 @@ async fn shutdown_signal() {
     let _ = tokio::signal::ctrl_c().await;
 }
 
-/// `/healthz` and `/readyz` (the full operator server replaces this once it lands).
-async fn health_server(
-    listener: tokio::net::TcpListener,
-    ready: Arc<std::sync::atomic::AtomicBool>,
-) {
-    use axum::{http::StatusCode, routing::get, Router};
-    let app = Router::new()
-        .route("/healthz", get(|| async { "ok" }))
-        .route(
-            "/readyz",
-            get(move || {
-                let ready = ready.clone();
-                async move {
-                    if ready.load(std::sync::atomic::Ordering::SeqCst) {
-                        (StatusCode::OK, "ready")
-                    } else {
-                        (StatusCode::SERVICE_UNAVAILABLE, "starting")
-                    }
-                }
-            }),
-        );
-    let _ = axum::serve(listener, app).await;
+/// A secret file's bytes without a trailing line break.
+fn trim_secret(b: &[u8]) -> Vec<u8> {
+    let mut v = b.to_vec();
+    while v.last().is_some_and(|c| *c == b'\n' || *c == b'\r') {
+        v.pop();
+    }
+    v
 }

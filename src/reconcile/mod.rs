@@ -110,6 +110,8 @@ pub struct Context {
     pub config: Config,
     /// The operator's bootstrap allowed-signers (`--trust`).
     pub bootstrap: Option<AllowedSigners>,
+    /// Where the seven events go (never fails, never blocks a step).
+    pub notifier: Arc<dyn crate::notify_out::Notifier>,
 }
 
 /// Why a step could not finish.
@@ -200,7 +202,12 @@ impl Reconciler {
             config,
             ..self.ctx.clone()
         };
-        sync::apply(&ctx, &desired, snapshot)?;
+        for rec in sync::apply(&ctx, &desired, snapshot)? {
+            // A production-from-test request is born waiting for its peer review.
+            if let Some(event) = crate::notify_out::Event::on_transition(&rec) {
+                ctx.notifier.send(&event).await;
+            }
+        }
         let mut report = PassReport {
             commit: snapshot.commit.clone(),
             problems: desired.problems.clone(),
@@ -325,7 +332,13 @@ async fn drive(
             | PromotionStatus::Withdrawn
             | PromotionStatus::TestCancelled => Outcome::Settled,
         };
-        let after = require(&ctx.store, id)?.status;
+        let after_rec = require(&ctx.store, id)?;
+        let after = after_rec.status;
+        if after != before {
+            if let Some(event) = crate::notify_out::Event::on_transition(&after_rec) {
+                ctx.notifier.send(&event).await;
+            }
+        }
         if after == before || after.is_terminal() || after == PromotionStatus::TestDeployFailed {
             return Ok(outcome);
         }

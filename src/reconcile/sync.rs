@@ -31,7 +31,13 @@ pub fn desired(ctx: &Context, snapshot: &Snapshot) -> Result<Verified, StepError
 }
 
 /// Write the desired state into the store.
-pub fn apply(ctx: &Context, desired: &Verified, snapshot: &Snapshot) -> Result<(), StepError> {
+/// Returns the records created for new promotions.
+pub fn apply(
+    ctx: &Context,
+    desired: &Verified,
+    snapshot: &Snapshot,
+) -> Result<Vec<PromotionRecord>, StepError> {
+    let mut created = Vec::new();
     let store = &ctx.store;
     let commit = snapshot.commit.as_str();
     if matches!(
@@ -84,13 +90,15 @@ pub fn apply(ctx: &Context, desired: &Verified, snapshot: &Snapshot) -> Result<(
                     continue;
                 }
                 if let Some(rec) = new_record(ctx, docs, &primary, commit)? {
-                    store.insert_promotion(
-                        &rec,
-                        &cause("request accepted")
-                            .document(docs.request.path.clone())
-                            .commit(commit)
-                            .at(ctx.clock.now()),
-                    )?;
+                    created.push(
+                        store.insert_promotion(
+                            &rec,
+                            &cause("request accepted")
+                                .document(docs.request.path.clone())
+                                .commit(commit)
+                                .at(ctx.clock.now()),
+                        )?,
+                    );
                 }
             }
             Some(rec) => {
@@ -106,7 +114,7 @@ pub fn apply(ctx: &Context, desired: &Verified, snapshot: &Snapshot) -> Result<(
             }
         }
     }
-    Ok(())
+    Ok(created)
 }
 
 /// The record of a newly accepted promotion, or `None` when it must wait (a production

@@ -125,6 +125,7 @@ impl World {
             bootstrap: Some(
                 AllowedSigners::read(&root().join("examples/trust/allowed_signers")).unwrap(),
             ),
+            notifier: Arc::new(boomi_promoter::notify_out::NoopNotifier),
         }
     }
 
