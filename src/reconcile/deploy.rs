@@ -306,6 +306,8 @@ pub(crate) async fn named_pack(
                 .find(|pk| pk.name.as_deref() == Some(name.as_str()))
                 .and_then(|pk| pk.id);
             if let Some(pid) = existing {
+                // Created before a crash, or by someone else: either way it is the pack.
+                close_open(&ctx.store, id, "create_pack", &json!({ "packId": pid, "recovered": true }), |_| {})?;
                 return Ok(Some((pid, name.clone())));
             }
             let step = super::begin(&ctx.store, id, "create_pack", &json!({ "name": name }))?;
@@ -534,6 +536,20 @@ pub(crate) async fn package(
                             )?;
                             pk
                         }
+                        Err(BoomiError::DuplicatePackageVersion { .. })
+                            if same_package(ctx, &rec, &root_prod, &version).await?.is_some() =>
+                        {
+                            // Our own earlier attempt (its answer was lost), or an identical
+                            // package: it holds exactly the root version this promotion merged.
+                            let pk = same_package(ctx, &rec, &root_prod, &version).await?.unwrap_or_default();
+                            ctx.store.finish_step(
+                                step,
+                                &json!({ "packageId": pk, "recovered": true }),
+                                None,
+                                |r| r.prod_package_id = Some(pk.clone()),
+                            )?;
+                            pk
+                        }
                         Err(e) => {
                             if !e.is_transient() {
                                 ctx.store.finish_step(
@@ -736,6 +752,34 @@ pub(crate) async fn deploy_environments(
     }
 
     Ok(())
+}
+
+/// The package of `root_prod` at `version` if it holds the root's version this promotion
+/// merged (recorded in `tested_versions`).
+async fn same_package(
+    ctx: &Context,
+    rec: &PromotionRecord,
+    root_prod: &str,
+    version: &str,
+) -> Result<Option<String>, StepError> {
+    let Some(merged) = rec.tested_versions.iter().find(|t| t.component_id == root_prod) else {
+        return Ok(None);
+    };
+    let found = ctx
+        .platform
+        .query_packaged_components(
+            None,
+            &PackageQuery {
+                component_id: Some(root_prod.to_string()),
+                package_version: Some(version.to_string()),
+                ..Default::default()
+            },
+        )
+        .await?;
+    Ok(found
+        .into_iter()
+        .find(|p| p.deleted != Some(true) && p.component_version == Some(merged.version))
+        .and_then(|p| p.package_id))
 }
 
 fn push_deployment(rec: &mut PromotionRecord, r: DeploymentResult) {
