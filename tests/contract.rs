@@ -1869,3 +1869,96 @@ async fn the_promotion_flow_on_the_example_seed() {
     assert_eq!(left[0].name.as_deref(), Some("main"));
     assert!(h.finish().await > 20);
 }
+
+#[tokio::test]
+async fn creates_are_not_retried_when_the_answer_is_lost() {
+    let h = Harness::start(seed(0), instant()).await;
+    let p = h.platform();
+    let main = p.main_branch_id(None).await.unwrap();
+    // The branch is created, the answer lost (connection dropped): no blind second POST.
+    h.server.inject(Fault::LoseResponse {
+        endpoint: "POST Branch".into(),
+        nth: 1,
+        count: 1,
+        status: None,
+    });
+    let e = p
+        .create_branch(None, "promo-lost", &main, None)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(e, BoomiError::Transport { attempts: 1, .. }),
+        "{e:?}"
+    );
+    assert!(e.is_transient(), "the caller may look up and try again");
+    assert_eq!(h.calls("POST Branch"), 1);
+    assert_eq!(
+        p.query_branches(None, Some("promo-lost"))
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+
+    // A 500 after the package was made: reported, not repeated (no duplicate version error).
+    h.server.inject(Fault::LoseResponse {
+        endpoint: "POST PackagedComponent".into(),
+        nth: 1,
+        count: 1,
+        status: Some(500),
+    });
+    let new = NewPackage {
+        component_id: PROD_PROC.into(),
+        package_version: Some("9.9".into()),
+        shareable: true,
+        ..Default::default()
+    };
+    let e = p.create_packaged_component(None, &new).await.unwrap_err();
+    assert_eq!(e.status(), Some(500), "{e}");
+    assert_eq!(h.calls("POST PackagedComponent"), 1);
+    let made = p
+        .query_packaged_components(
+            None,
+            &PackageQuery {
+                component_id: Some(PROD_PROC.into()),
+                package_version: Some("9.9".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(made.len(), 1, "carried out exactly once");
+
+    // A 503 refusal on a create is retried: nothing was carried out.
+    h.server.inject(Fault::FailNth {
+        endpoint: "POST Branch".into(),
+        nth: 1,
+        count: 1,
+        status: 503,
+        message: None,
+        retry_after: None,
+    });
+    let b = p
+        .create_branch(None, "promo-503", &main, None)
+        .await
+        .unwrap();
+    assert_eq!(b.name.as_deref(), Some("promo-503"));
+    assert_eq!(h.calls("POST Branch"), 3);
+    assert_eq!(
+        p.query_branches(None, Some("promo-503"))
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+
+    // Reads are retried after a dropped connection.
+    h.server.inject(Fault::CloseConnection {
+        endpoint: "GET Branch/{id}".into(),
+        nth: 1,
+        count: 1,
+    });
+    p.get_branch(None, &main).await.unwrap();
+    assert_eq!(h.calls("GET Branch/{id}"), 2);
+    h.finish().await;
+}

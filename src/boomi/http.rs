@@ -9,7 +9,9 @@
 //! * One rate limiter for every call of this client (governor GCRA, no burst, so at most
 //!   `requests_per_second` calls start in any one-second window).
 //! * Retries for transport errors, 429 and 5xx (503 is Boomi's rate-limit answer) with capped
-//!   exponential backoff, jitter and `Retry-After`; never for 401 or any other 4xx.
+//!   exponential backoff, jitter and `Retry-After`; never for 401 or any other 4xx. Calls that
+//!   are not idempotent (creates, merges, packaging, releases, deployments) are retried only
+//!   when nothing can have happened (503/429 refusals, connect errors), see [`is_idempotent`].
 //! * An optional traffic record: one JSON line per HTTP exchange (every attempt), with the
 //!   Authorization header redacted and secret extension values masked.
 
@@ -389,6 +391,29 @@ fn redact_tag(tag: &str) -> String {
     out
 }
 
+/// Whether repeating a call cannot change the outcome: reads (GET, queries), DELETE, and the
+/// updates that set a state (extensions, map extensions, pack ADD). Creates, component
+/// updates, merges, packaging, releases and deployments are not: after an ambiguous failure
+/// (the request may have been carried out) they are not retried, so the caller can look the
+/// object up before trying again instead of getting a silent duplicate.
+pub fn is_idempotent(method: &Method, path: &str) -> bool {
+    if *method == Method::GET || *method == Method::DELETE || *method == Method::HEAD {
+        return true;
+    }
+    let path = path.split('?').next().unwrap_or(path);
+    if path.ends_with("/query") || path.ends_with("/queryMore") {
+        return true;
+    }
+    let template = endpoint_template(path);
+    matches!(
+        template.as_str(),
+        "EnvironmentExtensions/{id}"
+            | "EnvironmentExtensions/{id}/update"
+            | "EnvironmentMapExtension/{id}"
+            | "PublisherIntegrationPack/{id}"
+    )
+}
+
 /// Percent-encode one path segment (RFC 3986 unreserved characters kept).
 pub fn encode_segment(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -542,6 +567,7 @@ impl HttpPlatform {
     ) -> Result<Reply, BoomiError> {
         let url = self.url(path, account);
         let shown_path = url[self.base.len()..].to_string();
+        let idempotent = is_idempotent(&method, path);
         let mut attempt: u32 = 0;
         loop {
             self.limiter.until_ready().await;
@@ -619,7 +645,8 @@ impl HttpPlatform {
             let can_retry = attempt < self.retry.max_retries;
             if let Some(e) = transport_err {
                 tracing::debug!(%method, path = %shown_path, attempt, error = %e, "Boomi transport error");
-                if can_retry {
+                // A connect error means the request never left; anything later is ambiguous.
+                if can_retry && (idempotent || e.is_connect()) {
                     tracing::info!(%method, path = %shown_path, attempt = attempt + 1, error = %e, "Boomi call failed in transport; retrying");
                     tokio::time::sleep(self.retry.delay(attempt, None)).await;
                     attempt += 1;
@@ -645,7 +672,9 @@ impl HttpPlatform {
                 });
             }
             if is_retryable_status(status) {
-                if can_retry {
+                // 503/429 are refusals (Boomi's rate limit): nothing was carried out.
+                let refused = status == 503 || status == 429;
+                if can_retry && (idempotent || refused) {
                     tracing::info!(%method, path = %shown_path, status, attempt = attempt + 1, "Boomi answered a retryable status; retrying");
                     tokio::time::sleep(self.retry.delay(attempt, retry_after)).await;
                     attempt += 1;
@@ -1412,6 +1441,32 @@ mod tests {
         assert_eq!(error_message("<error><message>x</message></error>"), "x");
         assert_eq!(error_message("plain"), "plain");
         assert!(error_message(&"y".repeat(600)).ends_with('…'));
+    }
+
+    #[test]
+    fn idempotency_by_method_and_endpoint() {
+        assert!(is_idempotent(&Method::GET, "Component/abc~Qjox"));
+        assert!(is_idempotent(&Method::DELETE, "Branch/Qjox"));
+        assert!(is_idempotent(&Method::POST, "Branch/query"));
+        assert!(is_idempotent(
+            &Method::POST,
+            "Branch/queryMore?overrideAccount=x"
+        ));
+        assert!(is_idempotent(&Method::POST, "EnvironmentExtensions/env-1"));
+        assert!(is_idempotent(&Method::POST, "PublisherIntegrationPack/p-1"));
+        for create in [
+            "Component",
+            "Component/abc",
+            "Branch",
+            "MergeRequest",
+            "MergeRequest/execute/TVI6MQ",
+            "PackagedComponent",
+            "PublisherIntegrationPack",
+            "ReleaseIntegrationPack",
+            "DeployedPackage",
+        ] {
+            assert!(!is_idempotent(&Method::POST, create), "{create}");
+        }
     }
 
     #[test]
