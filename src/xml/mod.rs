@@ -135,7 +135,7 @@ impl ComponentInfo {
                     }
                     let mut info = ComponentInfo::default();
                     for a in attr_spans(xml, e, tok.start)? {
-                        let v = a.unescaped(tok.start)?;
+                        let v = a.unescaped()?;
                         match a.key {
                             "componentId" => info.id = Some(v),
                             "name" => info.name = Some(v),

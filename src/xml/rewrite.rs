@@ -310,7 +310,7 @@ impl<'m> Rewriter<'m> {
             spans
                 .iter()
                 .find(|a| a.key == "id")
-                .map(|a| a.unescaped(tok_start))
+                .map(|a| a.unescaped())
                 .transpose()?
                 .filter(|id| REFERENCE_FIELDS.contains(&id.as_str()))
         } else {

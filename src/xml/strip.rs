@@ -165,7 +165,7 @@ impl Stripper {
             let t = spans
                 .iter()
                 .find(|a| a.key == "type")
-                .map(|a| a.unescaped(tok_start))
+                .map(|a| a.unescaped())
                 .transpose()?;
             match t {
                 Some(t) if local_name(qname) == "Component" => {
@@ -189,7 +189,7 @@ impl Stripper {
             spans
                 .iter()
                 .find(|a| a.key == "id")
-                .map(|a| a.unescaped(tok_start))
+                .map(|a| a.unescaped())
                 .transpose()?
                 .filter(|id| SENSITIVE_ATTRIBUTES.contains(&id.as_str()))
         } else {
