@@ -41,7 +41,10 @@ pub use diff::{diff, diff_xml, DiffResult, DiffRow, DiffStats, RowKind};
 pub use normalize::normalize;
 pub use production::{promoted_folder_path, to_production, ProductionTarget};
 pub use promote::{promote, PromoteOutcome};
-pub use rewrite::{references, rewrite_references, Reference, RewriteOutcome};
+pub use rewrite::{
+    references, rewrite_references, Reference, RewriteOutcome, REFERENCE_ATTRIBUTES,
+    REFERENCE_ELEMENTS, REFERENCE_FIELDS,
+};
 pub use strip::{
     is_stripped_type, strip_env_config, StripOutcome, SENSITIVE_ATTRIBUTES, SENSITIVE_ELEMENTS,
     SENSITIVE_NAME_PARTS,
@@ -135,7 +138,7 @@ impl ComponentInfo {
                     }
                     let mut info = ComponentInfo::default();
                     for a in attr_spans(xml, e, tok.start)? {
-                        let v = a.unescaped(tok.start)?;
+                        let v = a.unescaped()?;
                         match a.key {
                             "componentId" => info.id = Some(v),
                             "name" => info.name = Some(v),
@@ -193,7 +196,9 @@ pub(crate) fn apply_edits(src: &str, mut edits: Vec<Edit<'_>>) -> String {
     if edits.is_empty() {
         return src.to_string();
     }
-    edits.sort_by_key(|e| (e.start, e.end));
+    if !edits.is_sorted_by_key(|e| (e.start, e.end)) {
+        edits.sort_by_key(|e| (e.start, e.end));
+    }
     let mut out = String::with_capacity(src.len());
     let mut at = 0usize;
     for e in edits {

@@ -102,7 +102,7 @@ pub(crate) fn root_edits(
                 None => edits.push(remove),
             },
             "folderFullPath" => {
-                dev_folder = a.unescaped(tok_start)?;
+                dev_folder = a.unescaped()?;
                 edits.push(remove);
             }
             "branchId" => edits.push(remove),

@@ -88,10 +88,27 @@ pub fn promote(
             _ => {}
         }
     }
-    let (mut edits, blanked, strip) = st.finish();
+    let (mut strip_edits, blanked, strip) = st.finish();
     let (refs, rw_edits, rewritten) = rw.finish(&blanked);
-    edits.extend(rw_edits);
-    edits.extend(root);
+    // Root edits come first; the rewrite's are in document order; the strip's nearly so. Merge
+    // rather than sort the whole list.
+    strip_edits.sort_by_key(|e| (e.start, e.end));
+    let mut edits = root;
+    edits.reserve(strip_edits.len() + rw_edits.len());
+    let (mut a, mut b) = (
+        strip_edits.into_iter().peekable(),
+        rw_edits.into_iter().peekable(),
+    );
+    loop {
+        let take_a = match (a.peek(), b.peek()) {
+            (Some(x), Some(y)) => (x.start, x.end) <= (y.start, y.end),
+            (Some(_), None) => true,
+            (None, Some(_)) => false,
+            (None, None) => break,
+        };
+        let next = if take_a { a.next() } else { b.next() };
+        edits.extend(next);
+    }
     Ok(PromoteOutcome {
         xml: apply_edits(xml, edits),
         component_type: strip.component_type,

@@ -37,6 +37,25 @@ pub const REFERENCE_ATTRIBUTES: &[&str] = &[
     "responseProfile",
 ];
 
+/// `REFERENCE_ATTRIBUTES.contains(name)` as a `match` (this runs for every attribute).
+fn is_reference_attribute(name: &str) -> bool {
+    matches!(
+        name,
+        "connectionId"
+            | "operationId"
+            | "mapId"
+            | "processId"
+            | "component"
+            | "componentId"
+            | "referenceComponentId"
+            | "profileId"
+            | "fromProfile"
+            | "toProfile"
+            | "requestProfile"
+            | "responseProfile"
+    )
+}
+
 /// Elements whose text is a component id.
 pub const REFERENCE_ELEMENTS: &[&str] = &[
     "connectionId",
@@ -310,7 +329,7 @@ impl<'m> Rewriter<'m> {
             spans
                 .iter()
                 .find(|a| a.key == "id")
-                .map(|a| a.unescaped(tok_start))
+                .map(|a| a.unescaped())
                 .transpose()?
                 .filter(|id| REFERENCE_FIELDS.contains(&id.as_str()))
         } else {
@@ -320,8 +339,7 @@ impl<'m> Rewriter<'m> {
             if skip.contains(&i) {
                 continue;
             }
-            let is_ref =
-                REFERENCE_ATTRIBUTES.contains(&a.key) || (field_ref.is_some() && a.key == "value");
+            let is_ref = is_reference_attribute(a.key) || (field_ref.is_some() && a.key == "value");
             if is_ref {
                 let location = || match &field_ref {
                     Some(id) if a.key == "value" => format!("field[@id='{id}']"),
@@ -558,6 +576,14 @@ mod tests {
                 location: "c/@operationId".into()
             }]
         );
+    }
+
+    #[test]
+    fn reference_list_and_match_agree() {
+        for n in REFERENCE_ATTRIBUTES {
+            assert!(is_reference_attribute(n), "{n}");
+        }
+        assert!(!is_reference_attribute("id"));
     }
 
     #[test]

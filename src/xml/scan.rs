@@ -216,7 +216,7 @@ impl<'a> AttrSpan<'a> {
         self.value_start + self.value.len()
     }
 
-    pub fn unescaped(&self, _tag_start: usize) -> Result<String, XmlError> {
+    pub fn unescaped(&self) -> Result<String, XmlError> {
         unescape(self.value, self.value_start)
     }
 }
@@ -395,7 +395,7 @@ mod tests {
         let spans = attr_spans(src, e, t.start).unwrap();
         assert_eq!(spans.len(), 2);
         assert_eq!(&src[spans[0].key_start..spans[0].end], r#"k="v&amp;w""#);
-        assert_eq!(spans[0].unescaped(0).unwrap(), "v&w");
+        assert_eq!(spans[0].unescaped().unwrap(), "v&w");
         assert_eq!(&src[spans[1].key_start..spans[1].end], "j = 'x'");
         assert_eq!(&src[spans[1].value_start..spans[1].value_end()], "x");
     }

@@ -90,22 +90,67 @@ pub struct StripOutcome {
     pub component_type: String,
 }
 
-fn is_sensitive_element(qname: &str) -> bool {
-    if SENSITIVE_ELEMENTS.contains(&qname) {
-        return true;
+/// `SENSITIVE_ELEMENTS.contains(name)` as a `match` (this runs for every element).
+fn is_sensitive_element_name(name: &str) -> bool {
+    matches!(
+        name,
+        "password"
+            | "host"
+            | "url"
+            | "port"
+            | "EncryptedValue"
+            | "apiKey"
+            | "apiToken"
+            | "secretKey"
+            | "clientSecret"
+            | "connectionString"
+            | "jdbcUrl"
+            | "privateKey"
+            | "keystorePassword"
+            | "proxyPassword"
+    )
+}
+
+/// `SENSITIVE_ATTRIBUTES.contains(name)` as a `match` (this runs for every attribute).
+pub(crate) fn is_sensitive_attribute(name: &str) -> bool {
+    matches!(
+        name,
+        "password"
+            | "host"
+            | "url"
+            | "port"
+            | "apiKey"
+            | "apiToken"
+            | "secretKey"
+            | "clientSecret"
+            | "connectionString"
+            | "jdbcUrl"
+            | "privateKey"
+            | "keystorePassword"
+            | "proxyPassword"
+    )
+}
+
+/// Does `hay` contain `needle` (ASCII, already lower-case) ignoring ASCII case?
+fn contains_ci(hay: &[u8], needle: &[u8]) -> bool {
+    let first = needle[0];
+    if hay.len() < needle.len() {
+        return false;
     }
-    // Lower-case into a stack buffer once, then plain substring searches.
-    let mut buf = [0u8; 128];
-    let lower: std::borrow::Cow<'_, str> = if qname.len() <= buf.len() {
-        let b = &mut buf[..qname.len()];
-        b.copy_from_slice(qname.as_bytes());
-        b.make_ascii_lowercase();
-        // ASCII lower-casing keeps UTF-8 valid.
-        std::borrow::Cow::Borrowed(std::str::from_utf8(b).unwrap_or(""))
-    } else {
-        std::borrow::Cow::Owned(qname.to_ascii_lowercase())
-    };
-    SENSITIVE_NAME_PARTS.iter().any(|p| lower.contains(p))
+    (0..=hay.len() - needle.len()).any(|i| {
+        hay[i].to_ascii_lowercase() == first
+            && hay[i + 1..i + needle.len()]
+                .iter()
+                .zip(&needle[1..])
+                .all(|(h, n)| h.to_ascii_lowercase() == *n)
+    })
+}
+
+fn is_sensitive_element(qname: &str) -> bool {
+    is_sensitive_element_name(qname)
+        || SENSITIVE_NAME_PARTS
+            .iter()
+            .any(|p| contains_ci(qname.as_bytes(), p.as_bytes()))
 }
 
 struct Frame {
@@ -165,7 +210,7 @@ impl Stripper {
             let t = spans
                 .iter()
                 .find(|a| a.key == "type")
-                .map(|a| a.unescaped(tok_start))
+                .map(|a| a.unescaped())
                 .transpose()?;
             match t {
                 Some(t) if local_name(qname) == "Component" => {
@@ -189,15 +234,15 @@ impl Stripper {
             spans
                 .iter()
                 .find(|a| a.key == "id")
-                .map(|a| a.unescaped(tok_start))
+                .map(|a| a.unescaped())
                 .transpose()?
-                .filter(|id| SENSITIVE_ATTRIBUTES.contains(&id.as_str()))
+                .filter(|id| is_sensitive_attribute(id))
         } else {
             None
         };
         for (i, a) in spans.iter().enumerate() {
             let blank_it =
-                SENSITIVE_ATTRIBUTES.contains(&a.key) || (field_id.is_some() && a.key == "value");
+                is_sensitive_attribute(a.key) || (field_id.is_some() && a.key == "value");
             if blank_it && !a.value.trim().is_empty() {
                 self.edits.push(Edit::delete(a.value_start, a.value_end()));
                 blanked_attrs.push(i);
@@ -391,6 +436,20 @@ mod tests {
         assert!(!o.config_stripped);
         let o = strip_env_config(&x, Some("process")).unwrap();
         assert_eq!(o.stripped, vec!["password"]);
+    }
+
+    #[test]
+    fn name_lists_and_matches_agree() {
+        for n in SENSITIVE_ELEMENTS {
+            assert!(is_sensitive_element_name(n), "{n}");
+        }
+        for n in SENSITIVE_ATTRIBUTES {
+            assert!(is_sensitive_attribute(n), "{n}");
+        }
+        assert!(!is_sensitive_attribute("Password"));
+        assert!(!is_sensitive_element_name("hostname"));
+        assert!(is_sensitive_element("MyAPIKEYField"));
+        assert!(!is_sensitive_element("ke"));
     }
 
     #[test]
