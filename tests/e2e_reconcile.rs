@@ -448,33 +448,102 @@ async fn lost_answers_to_every_create_are_looked_up_not_repeated() {
         "POST PublisherIntegrationPack",
         "POST DeployedPackage",
     ] {
-        w.sim.inject(Fault::LoseResponse { endpoint: endpoint.into(), nth: 2.min(if endpoint == "POST Component" { 2 } else { 1 }), count: 1, status: Some(502) });
+        w.sim.inject(Fault::LoseResponse {
+            endpoint: endpoint.into(),
+            nth: 2.min(if endpoint == "POST Component" { 2 } else { 1 }),
+            count: 1,
+            status: Some(502),
+        });
     }
     w.request_test("orders-t1", "2.0.0");
     w.commit("request");
     let report = w.converge().await;
     let rec = w.record("orders-t1");
     if !report.converged() {
-        let root = rec.result_detail.last().unwrap().prod_component_id.clone().unwrap();
-        let q = w.platform.query_packaged_components(None, &boomi_promoter::boomi::PackageQuery { component_id: Some(root.clone()), package_version: Some("2.0.0".into()), ..Default::default() }).await;
+        let root = rec
+            .result_detail
+            .last()
+            .unwrap()
+            .prod_component_id
+            .clone()
+            .unwrap();
+        let q = w
+            .platform
+            .query_packaged_components(
+                None,
+                &boomi_promoter::boomi::PackageQuery {
+                    component_id: Some(root.clone()),
+                    package_version: Some("2.0.0".into()),
+                    ..Default::default()
+                },
+            )
+            .await;
         eprintln!("DBG query {q:?}");
-        for s in w.store.steps("orders-t1").unwrap() { eprintln!("DBG step {} {:?}", s.step, s.result); }
+        for s in w.store.steps("orders-t1").unwrap() {
+            eprintln!("DBG step {} {:?}", s.step, s.result);
+        }
     }
-    assert!(report.converged(), "{report:?} {:?} {:?}", rec.error_code, rec.error_message);
+    assert!(
+        report.converged(),
+        "{report:?} {:?} {:?}",
+        rec.error_code,
+        rec.error_message
+    );
     assert_eq!(rec.status, PromotionStatus::TestDeployed, "{rec:#?}");
-    assert!(w.store.open_steps("orders-t1").unwrap().is_empty(), "every intent has its result");
+    assert!(
+        w.store.open_steps("orders-t1").unwrap().is_empty(),
+        "every intent has its result"
+    );
     // Exactly one of everything.
-    assert_eq!(w.branch_names().iter().filter(|n| n.starts_with("promo-")).count(), 1);
+    assert_eq!(
+        w.branch_names()
+            .iter()
+            .filter(|n| n.starts_with("promo-"))
+            .count(),
+        1
+    );
     let p = w.primary();
-    let ours = |key: &str, field: &str, value: &str| p[key].as_array().unwrap().iter().filter(|x| x[field] == value).count();
+    let ours = |key: &str, field: &str, value: &str| {
+        p[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|x| x[field] == value)
+            .count()
+    };
     assert_eq!(ours("packs", "name", "Orders - TEST"), 1);
-    assert_eq!(ours("deployments", "packageId", rec.prod_package_id.as_deref().unwrap()), 1);
-    let created: Vec<_> = rec.result_detail.iter().filter_map(|r| r.prod_component_id.clone()).collect();
+    assert_eq!(
+        ours(
+            "deployments",
+            "packageId",
+            rec.prod_package_id.as_deref().unwrap()
+        ),
+        1
+    );
+    let created: Vec<_> = rec
+        .result_detail
+        .iter()
+        .filter_map(|r| r.prod_component_id.clone())
+        .collect();
     let unique: std::collections::BTreeSet<_> = created.iter().collect();
     assert_eq!(unique.len(), created.len());
-    let names: Vec<String> = p["components"].as_object().unwrap().values().map(|c| c["branches"]["main"]["name"].as_str().unwrap_or("").to_string()).collect();
+    let names: Vec<String> = p["components"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|c| {
+            c["branches"]["main"]["name"]
+                .as_str()
+                .unwrap_or("")
+                .to_string()
+        })
+        .collect();
     for r in &rec.result_detail {
         let n = names.iter().filter(|x| **x == r.name).count();
-        assert!(n <= 2, "{} appears {n} times (the seed's production copy and ours at most)", r.name);
+        assert!(
+            n <= 2,
+            "{} appears {n} times (the seed's production copy and ours at most)",
+            r.name
+        );
     }
 }

@@ -104,7 +104,7 @@ impl Demo {
             let head = source.head()?;
             last = self.reconciler.pass(&source.snapshot(&head)?).await?;
             self.print_transitions()?;
-            if last.converged() || last.transitions == 0 {
+            if last.converged() || !last.progressed() {
                 break;
             }
         }

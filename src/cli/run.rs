@@ -192,7 +192,7 @@ pub async fn converge(o: &Opened) -> Result<PassReport> {
         for p in &last.problems {
             o.metrics.error(p.code);
         }
-        if last.converged() || last.transitions == 0 {
+        if last.converged() || !last.progressed() {
             break;
         }
     }

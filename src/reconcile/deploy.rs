@@ -307,7 +307,13 @@ pub(crate) async fn named_pack(
                 .and_then(|pk| pk.id);
             if let Some(pid) = existing {
                 // Created before a crash, or by someone else: either way it is the pack.
-                close_open(&ctx.store, id, "create_pack", &json!({ "packId": pid, "recovered": true }), |_| {})?;
+                close_open(
+                    &ctx.store,
+                    id,
+                    "create_pack",
+                    &json!({ "packId": pid, "recovered": true }),
+                    |_| {},
+                )?;
                 return Ok(Some((pid, name.clone())));
             }
             let step = super::begin(&ctx.store, id, "create_pack", &json!({ "name": name }))?;
@@ -537,11 +543,15 @@ pub(crate) async fn package(
                             pk
                         }
                         Err(BoomiError::DuplicatePackageVersion { .. })
-                            if same_package(ctx, &rec, &root_prod, &version).await?.is_some() =>
+                            if same_package(ctx, &rec, &root_prod, &version)
+                                .await?
+                                .is_some() =>
                         {
                             // Our own earlier attempt (its answer was lost), or an identical
                             // package: it holds exactly the root version this promotion merged.
-                            let pk = same_package(ctx, &rec, &root_prod, &version).await?.unwrap_or_default();
+                            let pk = same_package(ctx, &rec, &root_prod, &version)
+                                .await?
+                                .unwrap_or_default();
                             ctx.store.finish_step(
                                 step,
                                 &json!({ "packageId": pk, "recovered": true }),
@@ -762,7 +772,11 @@ async fn same_package(
     root_prod: &str,
     version: &str,
 ) -> Result<Option<String>, StepError> {
-    let Some(merged) = rec.tested_versions.iter().find(|t| t.component_id == root_prod) else {
+    let Some(merged) = rec
+        .tested_versions
+        .iter()
+        .find(|t| t.component_id == root_prod)
+    else {
         return Ok(None);
     };
     let found = ctx

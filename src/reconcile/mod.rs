@@ -172,6 +172,8 @@ pub struct PassReport {
     pub waiting: Vec<String>,
     /// Number of promotions whose status changed in the pass.
     pub transitions: usize,
+    /// Journal steps written in the pass (work done without a status change counts too).
+    pub steps: usize,
     /// Problems of the desired state (per file).
     pub problems: Vec<crate::model::Problem>,
 }
@@ -180,6 +182,19 @@ impl PassReport {
     pub fn converged(&self) -> bool {
         self.waiting.is_empty()
     }
+
+    /// Whether another pass right away may get further.
+    pub fn progressed(&self) -> bool {
+        self.transitions > 0 || self.steps > 0
+    }
+}
+
+fn journal_size(store: &Store) -> Result<usize, StoreError> {
+    let mut n = 0;
+    for r in store.list(&Default::default())? {
+        n += store.steps(&r.promotion_id)?.len();
+    }
+    Ok(n)
 }
 
 /// The reconciler of one promotions repository.
@@ -196,6 +211,7 @@ impl Reconciler {
     /// promotion until it waits.
     pub async fn pass(&self, snapshot: &crate::source::Snapshot) -> Result<PassReport, StepError> {
         let desired = sync::desired(&self.ctx, snapshot)?;
+        let journal_before = journal_size(&self.ctx.store)?;
         let settings = desired.settings.clone();
         let config = self.ctx.config.clone().with_settings(settings.as_ref());
         let ctx = Context {
@@ -247,6 +263,7 @@ impl Reconciler {
             }
         }
         ctx.store.set_last_reconciled_commit(&snapshot.commit)?;
+        report.steps = journal_size(&ctx.store)?.saturating_sub(journal_before);
         Ok(report)
     }
 }

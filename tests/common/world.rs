@@ -267,7 +267,7 @@ impl World {
         let mut last = PassReport::default();
         for _ in 0..20 {
             last = self.pass().await;
-            if last.converged() || last.transitions == 0 {
+            if last.converged() || !last.progressed() {
                 break;
             }
         }
