@@ -662,3 +662,79 @@ async fn notifications_follow_the_lifecycle_and_a_dead_endpoint_changes_nothing(
     );
     assert_eq!(dead.record("tst-1").status, PromotionStatus::TestDeployed);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn queues_and_pack_suggestions() {
+    let w = World::new().await;
+    tested(&w).await;
+    let state = w.tmp.path().to_path_buf();
+    let queue = |args: &[&str]| -> serde_json::Value {
+        let out = common::promoter()
+            .arg("queue")
+            .args(args)
+            .arg("--state")
+            .arg(&state)
+            .args(["-o", "json"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let ids = |v: &serde_json::Value| -> Vec<String> {
+        v["promotions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["promotionId"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let ready = queue(&["--ready"]);
+    assert_eq!(ids(&ready), vec!["tst-1"]);
+    assert_eq!(ready["promotions"][0]["age"], "green");
+
+    w.request_prod("prd-1", "tst-1", "2.0.0");
+    w.commit("production request");
+    w.converge().await;
+    assert_eq!(ids(&queue(&["--as", "bob@example.com"])), vec!["prd-1"]);
+    assert!(
+        ids(&queue(&["--as", "ALICE@example.com"])).is_empty(),
+        "the initiator's own are left out"
+    );
+    assert!(
+        ids(&queue(&["--ready"])).is_empty(),
+        "a production successor is on its way"
+    );
+    w.write_as("bob", &["review", "prd-1", "--approve"]);
+    w.commit("review");
+    w.converge().await;
+    assert_eq!(ids(&queue(&["--admin"])), vec!["prd-1"]);
+    assert!(ids(&queue(&["--as", "bob@example.com"])).is_empty());
+
+    // Action J's suggestion from history.
+    let out = common::promoter()
+        .args([
+            "packs",
+            "--suggest-for",
+            "Order Processing Main",
+            "--purpose",
+            "TEST",
+            "-o",
+            "json",
+            "--state",
+        ])
+        .arg(&state)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["suggestedPackName"], "Orders - TEST");
+    assert_eq!(v["fromPromotion"], "tst-1");
+}

@@ -136,6 +136,13 @@ pub struct PacksArgs {
     /// the others.
     #[arg(long, default_value = "ALL", value_parser = clap::builder::ValueParser::new(|s: &str| s.parse::<PackPurpose>()))]
     pub purpose: PackPurpose,
+    /// Suggest a pack for this process from the promotion history (action J): the pack of its
+    /// newest TEST_DEPLOYED (TEST) or DEPLOYED (PRODUCTION) promotion. Needs --state.
+    #[arg(long, value_name = "PROCESS", requires = "state")]
+    pub suggest_for: Option<String>,
+    /// State directory of the daemon (for --suggest-for)
+    #[arg(long, env = "PROMOTER_STATE")]
+    pub state: Option<std::path::PathBuf>,
     #[command(flatten)]
     pub boomi: BoomiArgs,
     /// Output format.
@@ -324,6 +331,9 @@ pub fn run_packages(args: PackagesArgs) -> ExitCode {
 
 /// Run `promoter packs`.
 pub fn run_packs(args: PacksArgs) -> ExitCode {
+    if let (Some(process), Some(state)) = (&args.suggest_for, &args.state) {
+        return suggest_pack(process, state, args.purpose, args.output);
+    }
     let result = (|| -> Result<String, Failure> {
         let platform = args.boomi.platform()?;
         let rows = runtime()?.block_on(integration_packs(&platform, args.purpose))?;
@@ -352,6 +362,63 @@ pub fn run_packs(args: PacksArgs) -> ExitCode {
         }))
     })();
     finish("packs", args.output, result)
+}
+
+/// `packs --suggest-for PROCESS`: the suggestion from history, offline (no Boomi call).
+fn suggest_pack(
+    process: &str,
+    state: &std::path::Path,
+    purpose: PackPurpose,
+    output: Output,
+) -> ExitCode {
+    let store = match super::read::open_state(state) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            return ExitCode::from(1);
+        }
+    };
+    let targets: &[crate::model::Target] = match purpose {
+        PackPurpose::Test => &[crate::model::Target::Test],
+        PackPurpose::Production => &[crate::model::Target::Production],
+        PackPurpose::All => &[crate::model::Target::Production, crate::model::Target::Test],
+    };
+    let mut found = None;
+    for t in targets {
+        match store.suggest_pack(process, *t) {
+            Ok(Some(s)) => {
+                found = Some(s);
+                break;
+            }
+            Ok(None) => {}
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(1);
+            }
+        }
+    }
+    match output {
+        Output::Json | Output::Yaml => println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({
+                "suggestForProcess": process,
+                "suggestedPackId": found.as_ref().map(|s| s.pack_id.clone()).unwrap_or_default(),
+                "suggestedPackName": found.as_ref().and_then(|s| s.pack_name.clone()).unwrap_or_default(),
+                "fromPromotion": found.as_ref().map(|s| s.from_promotion.clone()),
+            }))
+            .expect("json")
+        ),
+        Output::Table => match &found {
+            Some(s) => println!(
+                "suggested: {} ({}) — used by promotion {}",
+                s.pack_name.clone().unwrap_or_default(),
+                s.pack_id,
+                s.from_promotion
+            ),
+            None => println!("no suggestion: no earlier promotion of {process:?} names a pack"),
+        },
+    }
+    ExitCode::SUCCESS
 }
 
 #[cfg(test)]

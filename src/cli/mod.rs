@@ -6,6 +6,7 @@ mod demo;
 mod deps;
 mod files;
 mod notify;
+mod queue;
 pub mod read;
 pub mod run;
 mod sign;
@@ -85,6 +86,8 @@ pub enum Command {
     Packs(boomi::PacksArgs),
     /// Send sample notifications to the relay and webhook of promoter.yaml
     NotifyTest(notify::NotifyTestArgs),
+    /// What waits for a person: a reviewer's queue, the admin queue, TEST deployments ready for production
+    Queue(queue::QueueArgs),
     /// Run the Boomi emulator (a local, faithful stand-in for the Platform API)
     Sim(sim::SimArgs),
 }
@@ -140,6 +143,7 @@ pub fn main() -> ExitCode {
         Command::Mappings(c) => read::mappings(c),
         Command::Deps(a) => deps::deps(a),
         Command::Sim(a) => Ok(sim::run(a)),
+        Command::Queue(a) => queue::queue(a),
         Command::NotifyTest(a) => notify::notify_test(a),
         Command::Accounts(a) => Ok(boomi::run_accounts(a)),
         Command::Packages(a) => Ok(boomi::run_packages(a)),
