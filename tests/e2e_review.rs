@@ -738,3 +738,41 @@ async fn queues_and_pack_suggestions() {
     assert_eq!(v["suggestedPackName"], "Orders - TEST");
     assert_eq!(v["fromPromotion"], "tst-1");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn accounts_follow_the_access_policy() {
+    let w = World::new().await;
+    let accounts = |who: &str| {
+        let out = common::promoter()
+            .args([
+                "accounts",
+                "-o",
+                "json",
+                "--as",
+                &format!("{who}@example.com"),
+                "--repo",
+            ])
+            .arg(&w.repo)
+            .args(["--boomi", &w.sim.base_url(), "--primary-account", PRIMARY])
+            .env("BOOMI_USERNAME", "ci@example.com")
+            .env("BOOMI_TOKEN", "x")
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).to_string();
+        (out.status.code(), text)
+    };
+    let (code, alice) = accounts("alice");
+    assert_eq!(code, Some(0), "{alice}");
+    assert!(
+        alice.contains("dev-team-a") && !alice.contains("dev-team-b"),
+        "{alice}"
+    );
+    let (_, carol) = accounts("carol");
+    assert!(
+        carol.contains("dev-team-a") && carol.contains("dev-team-b"),
+        "{carol}"
+    );
+    let (code, dave) = accounts("dave");
+    assert_eq!(code, Some(1));
+    assert!(dave.contains("INSUFFICIENT_TIER"), "{dave}");
+}

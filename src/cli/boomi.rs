@@ -109,6 +109,13 @@ pub enum Output {
 /// List the development sub-accounts of the primary account.
 #[derive(Debug, Args)]
 pub struct AccountsArgs {
+    /// Only the dev accounts this person may use under the access policy (their teams'
+    /// accounts; every account for an ADMIN; none for READONLY)
+    #[arg(long = "as", value_name = "EMAIL", requires = "repo")]
+    pub as_email: Option<String>,
+    /// The promotions repository whose access/policy.yaml (committed, at HEAD) decides --as
+    #[arg(long, value_name = "PATH")]
+    pub repo: Option<std::path::PathBuf>,
     #[command(flatten)]
     pub boomi: BoomiArgs,
     /// Output format.
@@ -253,8 +260,12 @@ fn cell(v: &Option<String>) -> String {
 /// Run `promoter accounts`.
 pub fn run_accounts(args: AccountsArgs) -> ExitCode {
     let result = (|| -> Result<String, Failure> {
+        let allowed = match (&args.as_email, &args.repo) {
+            (Some(who), Some(repo)) => policy_accounts(repo, who)?,
+            _ => None,
+        };
         let platform = args.boomi.platform()?;
-        let rows = runtime()?.block_on(dev_accounts(&platform, None))?;
+        let rows = runtime()?.block_on(dev_accounts(&platform, allowed.as_deref()))?;
         Ok(render(args.output, &rows, || {
             if rows.is_empty() {
                 return "no development accounts\n".into();
@@ -362,6 +373,43 @@ pub fn run_packs(args: PacksArgs) -> ExitCode {
         }))
     })();
     finish("packs", args.output, result)
+}
+
+/// The dev accounts `who` may use under the committed access policy of `repo`.
+fn policy_accounts(repo: &std::path::Path, who: &str) -> Result<Option<Vec<String>>, Failure> {
+    let fail = |m: String| Failure {
+        code: ErrorCode::InvalidRequest,
+        message: m,
+    };
+    let loaded = super::files::load(repo, None, false).map_err(|e| fail(format!("{e:#}")))?;
+    let bytes = loaded
+        .files
+        .get(crate::policy::verify::POLICY_PATH)
+        .ok_or_else(|| fail(format!("{} has no access/policy.yaml", repo.display())))?;
+    let policy = match crate::model::parse_document(crate::policy::verify::POLICY_PATH, bytes) {
+        Ok(crate::model::Document::AccessPolicy(p)) => p,
+        _ => return Err(fail("access/policy.yaml does not parse".into())),
+    };
+    let access = crate::policy::Access::new(policy);
+    if access.person(who).is_none() {
+        return Err(Failure {
+            code: ErrorCode::UnknownSigner,
+            message: format!("{who} is not in the access policy"),
+        });
+    }
+    if !access
+        .tier(who)
+        .is_some_and(crate::model::Tier::can_contribute)
+    {
+        return Err(Failure {
+            code: ErrorCode::InsufficientTier,
+            message: format!("{who} is not a CONTRIBUTOR or ADMIN"),
+        });
+    }
+    if access.is_admin(who) {
+        return Ok(None); // an ADMIN sees every account
+    }
+    Ok(Some(access.accounts_of(who).into_iter().collect()))
 }
 
 /// `packs --suggest-for PROCESS`: the suggestion from history, offline (no Boomi call).
