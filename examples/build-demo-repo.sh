@@ -46,6 +46,8 @@ deployWindows:
 notifications:
   developersList: dev@example.com
   adminsList: admins@example.com
+# Boomi's defaults are 5 s polls; the emulator answers at once, so the demo polls every second.
+polling: {branchReadyIntervalSeconds: 1, mergeIntervalSeconds: 1, releaseIntervalSeconds: 1}
 YAML
 
 cat > "$repo/access/policy.yaml" <<YAML

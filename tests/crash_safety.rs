@@ -38,7 +38,12 @@ async fn world() -> World {
     let w = World::with_sim(SimConfig::instant()).await;
     // Instant polls for the CLI too.
     let p = w.repo.join("promoter.yaml");
-    let mut text = std::fs::read_to_string(&p).unwrap();
+    let mut text: String = std::fs::read_to_string(&p)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.starts_with("polling:"))
+        .map(|l| format!("{l}\n"))
+        .collect();
     text.push_str("polling: {branchReadyIntervalSeconds: 0, mergeIntervalSeconds: 0, releaseIntervalSeconds: 0}\n");
     std::fs::write(&p, text).unwrap();
     w.request_test(ID, "2.0.0");

@@ -26,7 +26,12 @@ async fn the_daemon_watches_reconciles_serves_and_stops() {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let w = World::with_sim(SimConfig::instant()).await;
     let p = w.repo.join("promoter.yaml");
-    let mut text = std::fs::read_to_string(&p).unwrap();
+    let mut text: String = std::fs::read_to_string(&p)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.starts_with("polling:"))
+        .map(|l| format!("{l}\n"))
+        .collect();
     text.push_str("polling: {branchReadyIntervalSeconds: 0, mergeIntervalSeconds: 0, releaseIntervalSeconds: 0}\n");
     std::fs::write(&p, text).unwrap();
     w.commit("fast polls");

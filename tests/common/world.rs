@@ -84,12 +84,27 @@ impl World {
             std::fs::create_dir_all(to.parent().unwrap()).unwrap();
             std::fs::copy(demo.join(rel), &to).unwrap();
         }
+        // The harness polls at test speed (fast_config), not at the demo's pace.
+        {
+            let p = repo.join("promoter.yaml");
+            let text: String = std::fs::read_to_string(&p)
+                .unwrap()
+                .lines()
+                .filter(|l| !l.starts_with("polling:"))
+                .map(|l| format!("{l}\n"))
+                .collect();
+            std::fs::write(&p, text).unwrap();
+        }
         if !keep_windows {
             let p = repo.join("promoter.yaml");
             let text = std::fs::read_to_string(&p).unwrap();
             let text: String = text
                 .lines()
-                .filter(|l| !l.starts_with("deployWindows:") && !l.contains("cron:"))
+                .filter(|l| {
+                    !l.starts_with("deployWindows:")
+                        && !l.contains("cron:")
+                        && !l.starts_with("polling:")
+                })
                 .map(|l| format!("{l}\n"))
                 .collect();
             std::fs::write(&p, text).unwrap();
