@@ -67,6 +67,38 @@ async fn happy_test_path() {
             r.name
         );
     }
+    // Environment configuration of the dev account never reaches production.
+    let xml_of = |name: &str| {
+        let id = results
+            .iter()
+            .find(|r| r.name == name)
+            .unwrap()
+            .prod_component_id
+            .clone()
+            .unwrap();
+        let w = &w;
+        async move { w.main_xml(&id).await }
+    };
+    let op = xml_of("Orders DB Insert Operation").await;
+    assert!(
+        op.contains(r#"<field id="password" type="password" value=""/>"#),
+        "{op}"
+    );
+    assert!(
+        op.contains(r#"<field id="host" type="string" value=""/>"#),
+        "{op}"
+    );
+    for leaked in ["orders-db.dev.internal", "15432", "Dev-Orders"] {
+        assert!(!op.contains(leaked), "{leaked} leaked: {op}");
+    }
+    let rec_op = results
+        .iter()
+        .find(|r| r.name == "Orders DB Insert Operation")
+        .unwrap();
+    assert!(rec_op.config_stripped);
+    let http = xml_of("Orders API Get Operation").await;
+    assert!(!http.contains("storefront-api.dev.example.com"), "{http}");
+
     // Tested versions recorded after the merge.
     assert_eq!(rec.tested_versions.len(), results.len());
 
