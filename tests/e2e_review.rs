@@ -776,3 +776,57 @@ async fn accounts_follow_the_access_policy() {
     assert_eq!(code, Some(1));
     assert!(dave.contains("INSUFFICIENT_TIER"), "{dave}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_test_promotion_without_a_pack_waits_for_the_admins_assignment() {
+    let w = World::new().await;
+    // No pack named and no history for this process.
+    w.write_as(
+        "alice",
+        &[
+            "new",
+            "--id",
+            "tst-np",
+            "--account",
+            "dev-team-a",
+            "--process",
+            "Order Processing Main",
+            "--root",
+            ORDERS_ROOT,
+            "--package-version",
+            "4.0.0",
+        ],
+    );
+    w.commit("request without a pack");
+    w.converge().await;
+    let rec = w.record("tst-np");
+    assert_eq!(
+        rec.status,
+        PromotionStatus::PendingPackAssignment,
+        "{rec:#?}"
+    );
+    assert!(rec.waiting_reason.unwrap().contains("assign-pack tst-np"));
+    // A contributor cannot assign; the admin does, with a new TEST pack.
+    w.write_as(
+        "carol",
+        &[
+            "assign-pack",
+            "tst-np",
+            "--new-pack",
+            "Orders Nightly - TEST",
+        ],
+    );
+    w.commit("pack assigned");
+    w.converge().await;
+    let rec = w.record("tst-np");
+    assert_eq!(rec.status, PromotionStatus::TestDeployed, "{rec:#?}");
+    assert_eq!(
+        rec.test_integration_pack_name.as_deref(),
+        Some("Orders Nightly - TEST")
+    );
+    assert!(w.primary()["packs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|p| p["name"] == "Orders Nightly - TEST"));
+}

@@ -185,6 +185,27 @@ pub async fn converge(o: &Opened) -> Result<PassReport> {
     for _ in 0..max {
         o.source.fetch()?;
         let head = o.source.head()?;
+        let last_commit = o.store.last_reconciled_commit()?;
+        if last_commit.as_deref() != Some(head.as_str()) {
+            // What changed since the last pass: a rewritten history is reported (nothing done is
+            // redone because of it), and so is every document that vanished.
+            match o.source.diff(last_commit.as_deref(), &head) {
+                Ok(change) => {
+                    if change.force_push && change.old.is_some() {
+                        tracing::warn!(
+                            old = ?change.old, new = %head,
+                            "the tracked branch was rewritten (force-push); finished work is not redone"
+                        );
+                    }
+                    for path in &change.vanished {
+                        tracing::warn!(%path, code = %crate::model::ErrorCode::DesiredStateMissing, "document vanished from git");
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot compare with the last reconciled commit")
+                }
+            }
+        }
         let snapshot = o.source.snapshot(&head)?;
         let started = std::time::Instant::now();
         last = o.reconciler.pass(&snapshot).await?;
