@@ -830,3 +830,109 @@ async fn a_test_promotion_without_a_pack_waits_for_the_admins_assignment() {
         .iter()
         .any(|p| p["name"] == "Orders Nightly - TEST"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_review_diff_compares_tested_versions_with_the_last_production_deployment() {
+    let w = World::new().await;
+    let state = w.tmp.path().to_path_buf();
+    let diff = |id: &str| -> serde_json::Value {
+        let out = common::promoter()
+            .args(["diff", id, "-o", "json", "--state"])
+            .arg(&state)
+            .args(["--boomi", &w.sim.base_url(), "--primary-account", PRIMARY])
+            .env("BOOMI_USERNAME", "ci@example.com")
+            .env("BOOMI_TOKEN", "x")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    tested(&w).await;
+    w.request_prod("prd-1", "tst-1", "2.0.0");
+    w.commit("production request");
+    w.converge().await;
+    // Never in production before: every component is new.
+    let v = diff("prd-1");
+    let comps = v["components"].as_array().unwrap();
+    assert_eq!(comps.len(), w.record("tst-1").tested_versions.len());
+    assert!(
+        comps.iter().all(|c| c["componentAction"] == "CREATE"),
+        "{v:#}"
+    );
+    w.write_as("bob", &["review", "prd-1", "--approve"]);
+    w.commit("review");
+    w.converge().await;
+    w.write_as(
+        "carol",
+        &[
+            "decide",
+            "prd-1",
+            "--approve",
+            "--pack-id",
+            "6b728394-a5b6-4c7d-a8f9-0a1b2c3d4e07",
+        ],
+    );
+    w.commit("approve");
+    w.converge().await;
+    assert_eq!(w.record("prd-1").status, PromotionStatus::Deployed);
+
+    // The map changes, is tested, and goes for production again.
+    w.touch_dev("dev-team-a", "0a8b9c0d-6f70-4182-9dc4-5e6f70819217")
+        .await;
+    w.request_test("tst-2", "2.0.1");
+    w.commit("second test");
+    w.converge().await;
+    w.request_prod("prd-2", "tst-2", "2.0.1");
+    w.commit("second production request");
+    w.converge().await;
+    let v = diff("prd-2");
+    let comps = v["components"].as_array().unwrap();
+    assert!(
+        comps.iter().all(|c| c["componentAction"] == "UPDATE"),
+        "{v:#}"
+    );
+    let map = comps
+        .iter()
+        .find(|c| c["name"] == "Order JSON to ERP XML Map")
+        .unwrap();
+    assert_eq!(map["identical"], false);
+    assert!(
+        map["unified"].as_str().unwrap().contains("(edited)"),
+        "{map:#}"
+    );
+    let unchanged = comps.iter().filter(|c| c["identical"] == true).count();
+    assert!(
+        unchanged >= 1,
+        "components that did not change are identical"
+    );
+
+    // `show --diff` carries the same review diff beside the review trail.
+    let out = common::promoter()
+        .args(["show", "prd-2", "--diff", "-o", "json", "--state"])
+        .arg(&state)
+        .args(["--boomi", &w.sim.base_url(), "--primary-account", PRIMARY])
+        .env("BOOMI_USERNAME", "ci@example.com")
+        .env("BOOMI_TOKEN", "x")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let review = v["reviewDiff"].as_array().unwrap();
+    assert!(review
+        .iter()
+        .any(|c| c["name"] == "Order JSON to ERP XML Map" && c["identical"] == false));
+    assert!(v["audit"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["to"] == "PENDING_PEER_REVIEW"));
+}

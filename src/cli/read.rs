@@ -289,6 +289,12 @@ pub struct ShowArgs {
     pub id: String,
     #[command(flatten)]
     pub state: StateArgs,
+    /// Add the review diff (production from test: tested versions against the last production
+    /// deployment; otherwise the branch against main). Needs the Boomi flags.
+    #[arg(long)]
+    pub diff: bool,
+    #[command(flatten)]
+    pub boomi: BoomiArgs,
     /// Output format
     #[arg(short = 'o', long, value_enum, default_value_t)]
     pub output: Output,
@@ -310,8 +316,29 @@ pub fn show(a: ShowArgs) -> Result<ExitCode> {
             &format!("promotion {} not found", a.id),
         ));
     };
+    let review = if a.diff {
+        let prod_account =
+            (!rec.prod_account_id.is_empty()).then_some(rec.prod_account_id.as_str());
+        let platform = a.boomi.platform(prod_account)?;
+        match runtime()?.block_on(diffs::review_diff(&platform, &store, &rec, None)) {
+            Ok(mut d) => {
+                d.iter_mut().for_each(|c| c.rows = None);
+                Some(Ok(d))
+            }
+            Err(e) => Some(Err(e.to_string())),
+        }
+    } else {
+        None
+    };
     if a.output == Output::Json {
-        print_json(&json!({ "promotion": rec, "audit": audit, "steps": steps }));
+        let diff_json = match &review {
+            Some(Ok(d)) => json!(d),
+            Some(Err(e)) => json!({ "error": e }),
+            None => serde_json::Value::Null,
+        };
+        print_json(
+            &json!({ "promotion": rec, "audit": audit, "steps": steps, "reviewDiff": diff_json }),
+        );
         return Ok(ExitCode::SUCCESS);
     }
     let mut out = std::io::stdout().lock();
@@ -441,6 +468,30 @@ pub fn show(a: ShowArgs) -> Result<ExitCode> {
                 &rows,
             ),
         )?;
+    }
+    match &review {
+        None => {}
+        Some(Err(e)) => writeln!(out, "\nReview diff: not available ({e})")?,
+        Some(Ok(diffs)) => {
+            writeln!(out, "\nReview diff:")?;
+            for d in diffs {
+                writeln!(
+                    out,
+                    "  == {} ({}) {}  v{} -> v{}: {} added, {} removed, {} changed",
+                    d.name,
+                    d.component_action,
+                    d.prod_component_id,
+                    d.main_version,
+                    d.branch_version.unwrap_or(0),
+                    d.stats.added,
+                    d.stats.removed,
+                    d.stats.changed
+                )?;
+                if !d.identical {
+                    write_indented(&mut out, &d.unified)?;
+                }
+            }
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -740,13 +791,19 @@ pub fn diff(a: DiffArgs) -> Result<ExitCode> {
         ));
     };
     let prod_account = (!rec.prod_account_id.is_empty()).then_some(rec.prod_account_id.as_str());
+    // Production from test: the review diff (tested versions against the last production
+    // deployment); otherwise branch against main.
+    let review = rec.test_promotion_id.is_some();
     // Decide what there is to diff before asking for Boomi credentials.
-    if let Err(e) = diffs::check_diffable(&rec, a.component.as_deref()) {
-        return Ok(fail(a.output, e.code(), &e.to_string()));
+    if !review {
+        if let Err(e) = diffs::check_diffable(&rec, a.component.as_deref()) {
+            return Ok(fail(a.output, e.code(), &e.to_string()));
+        }
     }
     let platform = a.boomi.platform(prod_account)?;
-    let outcome = runtime()?.block_on(diffs::promotion_diff(
+    let outcome = runtime()?.block_on(diffs::review_diff(
         &platform,
+        &store,
         &rec,
         a.component.as_deref(),
     ));
@@ -774,12 +831,14 @@ pub fn diff(a: DiffArgs) -> Result<ExitCode> {
             for d in &diffs {
                 writeln!(
                     out,
-                    "== {} ({}) {}  {}  main v{} -> branch v{}: {} added, {} removed, {} changed, {} unchanged",
+                    "== {} ({}) {}  {}  {} v{} -> {} v{}: {} added, {} removed, {} changed, {} unchanged",
                     d.name,
                     d.component_type,
                     d.prod_component_id,
                     d.component_action,
+                    if review { "production" } else { "main" },
                     d.main_version,
+                    if review { "tested" } else { "branch" },
                     d.branch_version.map(|v| v.to_string()).unwrap_or("?".into()),
                     d.stats.added,
                     d.stats.removed,

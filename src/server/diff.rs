@@ -219,6 +219,123 @@ pub async fn promotion_diff(
     Ok(out)
 }
 
+/// The review diff of a production promotion (DESIGN.md §3). After a TEST merge, branch and
+/// main are equal, so for production from test each component's tested version (the main
+/// version its TEST merge produced) is compared with the version of the last production
+/// deployment that shipped it (from the promotion log), read as Boomi revisions
+/// (`Component/{id}~{version}`); a component never deployed is a CREATE against an empty side.
+/// A hotfix (or anything with its own branch) is branch against main.
+pub async fn review_diff(
+    platform: &dyn Platform,
+    store: &crate::store::Store,
+    rec: &PromotionRecord,
+    component: Option<&str>,
+) -> Result<Vec<ComponentDiff>, DiffError> {
+    let Some(test_id) = rec.test_promotion_id.as_deref() else {
+        return promotion_diff(platform, rec, component).await;
+    };
+    let store_err =
+        |e: crate::store::StoreError| DiffError::Boomi(BoomiError::Config(e.to_string()));
+    let test = store.get(test_id).map_err(store_err)?.ok_or_else(|| {
+        DiffError::Boomi(BoomiError::Config(format!(
+            "TEST promotion {test_id} is not in the store"
+        )))
+    })?;
+    // Production deployments, newest first, with the versions each one shipped.
+    let deployed = store
+        .list(&crate::store::PromotionFilter {
+            statuses: vec![crate::model::PromotionStatus::Deployed],
+            target: Some(crate::model::Target::Production),
+            ..Default::default()
+        })
+        .map_err(store_err)?;
+    let mut shipped: Vec<Vec<crate::store::TestedVersion>> = Vec::new();
+    for p in deployed
+        .iter()
+        .filter(|p| p.promotion_id != rec.promotion_id)
+    {
+        let versions = match &p.test_promotion_id {
+            Some(t) => store
+                .get(t)
+                .map_err(store_err)?
+                .map(|t| t.tested_versions)
+                .unwrap_or_default(),
+            None => p.tested_versions.clone(),
+        };
+        shipped.push(versions);
+    }
+    let mut out = Vec::new();
+    for tv in &test.tested_versions {
+        let dev = test
+            .result_detail
+            .iter()
+            .find(|r| r.prod_component_id.as_deref() == Some(tv.component_id.as_str()));
+        if let Some(c) = component {
+            let matches = tv.component_id == c
+                || tv.name == c
+                || dev.is_some_and(|d| d.dev_component_id == c);
+            if !matches {
+                continue;
+            }
+        }
+        let before = shipped.iter().find_map(|vs| {
+            vs.iter()
+                .find(|v| v.component_id == tv.component_id)
+                .map(|v| v.version)
+        });
+        let read = |version: i64, side: &'static str| {
+            let name = tv.name.clone();
+            let prod = tv.component_id.clone();
+            async move {
+                let c = platform
+                    .get_component_revision(None, &prod, version)
+                    .await
+                    .map_err(|e| {
+                        if e.is_not_found() {
+                            DiffError::ComponentNotFound {
+                                name: name.clone(),
+                                prod: prod.clone(),
+                                side,
+                            }
+                        } else {
+                            DiffError::Boomi(e)
+                        }
+                    })?;
+                xml::normalize(c.xml()).map_err(|e| DiffError::Xml {
+                    name,
+                    side,
+                    source: e,
+                })
+            }
+        };
+        let right = read(tv.version, "the tested version").await?;
+        let left = match before {
+            Some(v) => read(v, "the production version").await?,
+            None => String::new(),
+        };
+        let d = xml::diff(
+            &left,
+            &right,
+            &format!("production/{} (v{})", tv.component_id, before.unwrap_or(0)),
+            &format!("tested/{} (v{})", tv.component_id, tv.version),
+        );
+        out.push(ComponentDiff {
+            dev_component_id: dev.map(|d| d.dev_component_id.clone()).unwrap_or_default(),
+            prod_component_id: tv.component_id.clone(),
+            name: tv.name.clone(),
+            component_type: dev.map(|d| d.component_type.clone()).unwrap_or_default(),
+            component_action: if before.is_some() { "UPDATE" } else { "CREATE" },
+            main_version: before.unwrap_or(0),
+            branch_version: Some(tv.version),
+            identical: d.is_identical(),
+            stats: d.stats,
+            unified: d.unified,
+            rows: Some(d.rows),
+        });
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
