@@ -140,6 +140,26 @@ async fn happy_test_path() {
     assert!(rec.branch_id.is_some());
     // The journal has no open step.
     assert!(w.store.open_steps("orders-t1").unwrap().is_empty());
+    // The extension access cache of env-test-1: the Orders DB connection is team-a's (through
+    // the admin mapping of dev-team-a), a connection extension; an unmapped component is
+    // admin-only.
+    let cache = w
+        .store
+        .read(|tx| tx.extension_access(Some("env-test-1")))
+        .unwrap();
+    let db = cache
+        .iter()
+        .find(|e| e.prod_component_id == "1c2d3e4f-5061-4728-93a4-b5c6d7e8f902")
+        .expect("Orders DB in the cache");
+    assert!(db.is_connection_extension);
+    assert_eq!(db.authorized_groups, vec!["team-a".to_string()]);
+    assert_eq!(db.dev_account_id, "dev-team-a");
+    assert_eq!(db.owner_process_name, "Order Processing Main");
+    let settings = cache
+        .iter()
+        .find(|e| e.component_type == "processProperty")
+        .expect("process property in the cache");
+    assert!(settings.authorized_groups.is_empty() && settings.dev_account_id.is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -578,4 +598,27 @@ async fn lost_answers_to_every_create_are_looked_up_not_repeated() {
             r.name
         );
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_extension_cache_refresh_never_fails_the_deploy() {
+    let w = World::new().await;
+    w.sim.inject(Fault::FailNth {
+        endpoint: "GET EnvironmentExtensions/{id}".into(),
+        nth: 1,
+        count: 100,
+        status: 400,
+        message: Some("No such environment".into()),
+        retry_after: None,
+    });
+    w.request_test("orders-t1", "2.0.0");
+    w.commit("request");
+    let report = w.converge().await;
+    assert!(report.converged(), "{report:?}");
+    assert_eq!(w.record("orders-t1").status, PromotionStatus::TestDeployed);
+    assert!(w
+        .store
+        .read(|tx| tx.extension_access(None))
+        .unwrap()
+        .is_empty());
 }

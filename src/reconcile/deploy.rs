@@ -226,6 +226,14 @@ async fn run(
     // 5. Deploy to each TEST environment, 120 ms apart.
     let envs = target_environments(desired, req.environments.as_ref(), Classification::Test);
     deploy_environments(ctx, id, &package_id, &envs).await?;
+    let rec = require(&ctx.store, id)?;
+    let deployed: Vec<String> = rec
+        .deployments
+        .iter()
+        .filter(|d| d.status == DeploymentStatus::Deployed)
+        .map(|d| d.environment_id.clone())
+        .collect();
+    super::extensions::refresh(ctx, desired, &rec, &root_prod, &deployed).await;
 
     // 6. Done: TEST_DEPLOYED (the branch is kept for the production review), or failed.
     let rec = require(&ctx.store, id)?;

@@ -19,6 +19,7 @@
 
 pub mod clock;
 pub mod deploy;
+pub mod extensions;
 pub mod production;
 pub mod promote;
 pub mod sweep;

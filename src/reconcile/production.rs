@@ -496,6 +496,16 @@ async fn run_production(
         .or_else(|| req.environments.clone());
     let envs = target_environments(desired, named_envs.as_ref(), Classification::Prod);
     deploy::deploy_environments(ctx, id, &package_id, &envs).await?;
+    {
+        let rec = require(&ctx.store, id)?;
+        let deployed: Vec<String> = rec
+            .deployments
+            .iter()
+            .filter(|d| d.status == crate::store::DeploymentStatus::Deployed)
+            .map(|d| d.environment_id.clone())
+            .collect();
+        super::extensions::refresh(ctx, desired, &rec, &root_prod, &deployed).await;
+    }
 
     // Clean up: the kept test branch (production from test) or the hotfix branch.
     if let Some(t) = &test_record {

@@ -18,12 +18,14 @@
 //! one-call shortcut for each. The API is blocking: call it from `spawn_blocking` (or accept a
 //! short block: every statement is indexed and small).
 
+mod extensions;
 mod mappings;
 mod meta;
 mod promotions;
 pub mod record;
 pub mod schema;
 
+pub use extensions::ExtensionAccess;
 pub use mappings::{ComponentMapping, MappingFilter, MappingSource};
 pub use meta::{AcceptedPolicy, LAST_RECONCILED_COMMIT};
 pub use promotions::{

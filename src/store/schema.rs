@@ -130,7 +130,28 @@ CREATE INDEX promotions_test_parent ON promotions ("testPromotionId")
 "#;
 
 /// Every migration, in order. `MIGRATIONS.len()` is the current schema version.
-pub const MIGRATIONS: &[&str] = &[V1, V2];
+/// Version 3: the extension access cache (`seed-behaviors.md` §1.4, §6.9): who may edit each
+/// extension component of each environment, refreshed after every deployment.
+const V3: &str = r#"
+CREATE TABLE extension_access (
+    environment_id      TEXT NOT NULL,
+    prod_component_id   TEXT NOT NULL,
+    component_name      TEXT NOT NULL,
+    component_type      TEXT NOT NULL,
+    owner_process_id    TEXT NOT NULL,
+    owner_process_name  TEXT NOT NULL,
+    dev_account_id      TEXT NOT NULL,
+    dev_account_name    TEXT NOT NULL,
+    authorized_groups   TEXT NOT NULL,
+    is_connection       INTEGER NOT NULL,
+    is_shared           INTEGER NOT NULL,
+    last_updated_at     TEXT NOT NULL,
+    last_updated_by     TEXT NOT NULL,
+    PRIMARY KEY (environment_id, prod_component_id)
+);
+"#;
+
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3];
 
 /// The schema version this build writes.
 pub fn current_version() -> u32 {
