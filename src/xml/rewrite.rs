@@ -20,6 +20,56 @@ use super::{apply_edits, escape_attr_cow, escape_text_cow, local_name, Edit, Xml
 use quick_xml::events::Event;
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// A small multiply-rotate hasher (the FxHash scheme) for the rewrite's private id sets: the
+/// keys are short ids from the caller's own map and the document, and SipHash over every
+/// 36-byte GUID met was a visible share of the pass. Only lookups use it; nothing iterates
+/// these sets, so no output depends on the hash.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct FastHasher(u64);
+
+impl FastHasher {
+    const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+    #[inline]
+    fn add(&mut self, w: u64) {
+        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(Self::K);
+    }
+}
+
+impl Hasher for FastHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            self.add(u64::from_le_bytes(c.try_into().expect("8 bytes")));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut buf = [0u8; 8];
+            buf[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(buf));
+        }
+    }
+
+    #[inline]
+    fn write_u8(&mut self, i: u8) {
+        self.add(i as u64);
+    }
+
+    #[inline]
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+pub(crate) type FastBuild = BuildHasherDefault<FastHasher>;
 
 /// Attributes whose value is a component id.
 pub const REFERENCE_ATTRIBUTES: &[&str] = &[
@@ -66,6 +116,20 @@ pub const REFERENCE_ELEMENTS: &[&str] = &[
     "referenceComponentId",
     "profileId",
 ];
+
+/// `REFERENCE_ELEMENTS.contains(name)` as a `match` (this runs for every element).
+fn is_reference_element(name: &str) -> bool {
+    matches!(
+        name,
+        "connectionId"
+            | "operationId"
+            | "mapId"
+            | "processId"
+            | "componentId"
+            | "referenceComponentId"
+            | "profileId"
+    )
+}
 
 /// `<field id="…">` ids whose value is a component id (DB and generic operations).
 pub const REFERENCE_FIELDS: &[&str] = &["profile", "requestProfile", "responseProfile"];
@@ -117,7 +181,7 @@ fn looks_like_id(v: &str) -> bool {
 
 /// The dev→prod lookup, prepared for fast whole-token matching.
 struct Matcher<'m> {
-    tokens: HashMap<&'m str, &'m str>,
+    tokens: HashMap<&'m str, &'m str, FastBuild>,
     /// Bit `n` set when some token key has length `n` (n < 128).
     lens: u128,
     has_long: bool,
@@ -128,7 +192,7 @@ struct Matcher<'m> {
 impl<'m> Matcher<'m> {
     fn new(map: &'m HashMap<String, String>) -> Self {
         let mut m = Matcher {
-            tokens: HashMap::with_capacity(map.len()),
+            tokens: HashMap::with_capacity_and_hasher(map.len(), FastBuild::default()),
             lens: 0,
             has_long: false,
             special: Vec::new(),
@@ -235,7 +299,7 @@ pub(crate) struct Rewriter<'m> {
     matcher: Option<Matcher<'m>>,
     /// Every reference occurrence with its byte position (deduplicated at the end).
     refs: Vec<(usize, Reference)>,
-    seen_refs: HashSet<String>,
+    seen_refs: HashSet<String, FastBuild>,
     hits: Vec<Hit<'m>>,
     captures: Vec<Capture>,
     /// Set by the fused pass while inside content that may still be blanked: references found
@@ -248,7 +312,7 @@ impl<'m> Rewriter<'m> {
         Rewriter {
             matcher: map.map(Matcher::new),
             refs: Vec::new(),
-            seen_refs: HashSet::new(),
+            seen_refs: HashSet::default(),
             hits: Vec::new(),
             captures: Vec::new(),
             provisional: false,
@@ -357,7 +421,7 @@ impl<'m> Rewriter<'m> {
         if !is_empty {
             let location = if let Some(id) = field_ref {
                 Some(format!("field[@id='{id}']"))
-            } else if REFERENCE_ELEMENTS.contains(&lname) {
+            } else if is_reference_element(lname) {
                 Some(lname.to_string())
             } else {
                 None

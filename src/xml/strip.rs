@@ -23,6 +23,7 @@
 //!
 //! Blank (whitespace-only) values are left alone and not reported. Nothing else changes.
 
+use super::rewrite::FastBuild;
 use super::scan::{attr_spans, resolve_ref, AttrSpan, Scanner};
 use super::{apply_edits, local_name, Edit, XmlError};
 use quick_xml::events::Event;
@@ -131,7 +132,9 @@ pub(crate) fn is_sensitive_attribute(name: &str) -> bool {
     )
 }
 
-/// Does `hay` contain `needle` (ASCII, already lower-case) ignoring ASCII case?
+/// Does `hay` contain `needle` (ASCII, already lower-case) ignoring ASCII case? (The
+/// reference for [`contains_sensitive_part`].)
+#[cfg(test)]
 fn contains_ci(hay: &[u8], needle: &[u8]) -> bool {
     let first = needle[0];
     if hay.len() < needle.len() {
@@ -147,10 +150,31 @@ fn contains_ci(hay: &[u8], needle: &[u8]) -> bool {
 }
 
 fn is_sensitive_element(qname: &str) -> bool {
-    is_sensitive_element_name(qname)
-        || SENSITIVE_NAME_PARTS
-            .iter()
-            .any(|p| contains_ci(qname.as_bytes(), p.as_bytes()))
+    is_sensitive_element_name(qname) || contains_sensitive_part(qname.as_bytes())
+}
+
+/// `SENSITIVE_NAME_PARTS.iter().any(|p| contains_ci(name, p))` in one pass over `name` (this
+/// runs for every element): dispatch on the lower-cased byte that could start a part.
+fn contains_sensitive_part(name: &[u8]) -> bool {
+    for (i, &b) in name.iter().enumerate() {
+        let part: &[u8] = match b.to_ascii_lowercase() {
+            b'p' => b"password",
+            b's' => b"secret",
+            b'k' => b"key",
+            b't' => b"token",
+            b'c' => b"credential",
+            _ => continue,
+        };
+        if name.len() - i >= part.len()
+            && name[i + 1..i + part.len()]
+                .iter()
+                .zip(&part[1..])
+                .all(|(h, n)| h.to_ascii_lowercase() == *n)
+        {
+            return true;
+        }
+    }
+    false
 }
 
 struct Frame {
@@ -303,10 +327,10 @@ impl Stripper {
         let mut found = self.found;
         found.sort_by_key(|(o, _)| *o);
         let mut stripped: Vec<String> = Vec::new();
-        let mut seen: HashSet<String> = HashSet::new();
-        for (_, n) in found {
-            if seen.insert(n.clone()) {
-                stripped.push(n);
+        let mut seen: HashSet<&str, FastBuild> = HashSet::default();
+        for (_, n) in &found {
+            if seen.insert(n.as_str()) {
+                stripped.push(n.clone());
             }
         }
         (
@@ -368,6 +392,37 @@ fn mark_text(stack: &mut [Frame]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_pass_part_search_matches_the_rule() {
+        for name in [
+            "",
+            "p",
+            "key",
+            "KEY",
+            "routeKeys",
+            "bns:password",
+            "passwor",
+            "xPaSsWoRdx",
+            "secre",
+            "SecretToken",
+            "tok",
+            "Token",
+            "credentia",
+            "myCredential",
+            "connectoraction",
+            "k",
+            "apikey",
+            "sk",
+            "ppassword",
+            "cсredential",
+        ] {
+            let want = SENSITIVE_NAME_PARTS
+                .iter()
+                .any(|p| contains_ci(name.as_bytes(), p.as_bytes()));
+            assert_eq!(contains_sensitive_part(name.as_bytes()), want, "{name}");
+        }
+    }
 
     fn wrap(ty: &str, body: &str) -> String {
         format!(
