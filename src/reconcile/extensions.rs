@@ -9,7 +9,13 @@ use crate::store::{ExtensionAccess, MappingFilter, PromotionRecord};
 use std::collections::BTreeMap;
 
 /// An extension component: id, name, cache type, connection?, name when missing.
-type Item = (Option<String>, Option<String>, &'static str, bool, &'static str);
+type Item = (
+    Option<String>,
+    Option<String>,
+    &'static str,
+    bool,
+    &'static str,
+);
 
 /// Refresh the cache for the environments a promotion was deployed to.
 pub async fn refresh(
