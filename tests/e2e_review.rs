@@ -109,6 +109,14 @@ async fn test_then_production_from_test_with_peer_and_admin_approval() {
     // The kept test branch is deleted only now.
     assert!(!w.branch_names().contains(&"promo-tst-1".to_string()));
     assert!(w.record("tst-1").branch_id.is_none());
+    assert_eq!(
+        w.record("tst-1").promoted_from_test_by.as_deref(),
+        Some("alice@example.com")
+    );
+    assert_eq!(
+        p1.promoted_from_test_by.as_deref(),
+        Some("alice@example.com")
+    );
     // The test deployment has its production successor: it is no longer "ready".
     assert!(w.store.ready_queue(None, None).unwrap().is_empty());
 }

@@ -507,11 +507,15 @@ async fn run_production(
         super::extensions::refresh(ctx, desired, &rec, &root_prod, &deployed).await;
     }
 
-    // Clean up: the kept test branch (production from test) or the hotfix branch.
+    // Clean up: the kept test branch (production from test) or the hotfix branch; the TEST
+    // record is linked to who took it to production.
     if let Some(t) = &test_record {
         if let Some(b) = t.branch_id.clone() {
             delete_branch(ctx, &t.promotion_id, &b).await?;
         }
+        let by = rec.initiated_by.clone();
+        ctx.store
+            .update(&t.promotion_id, |r| r.promoted_from_test_by = Some(by))?;
     }
     let rec = require(&ctx.store, id)?;
     if let Some(b) = rec.branch_id.clone() {
