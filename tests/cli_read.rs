@@ -40,8 +40,8 @@ fn promoter() -> Command {
     let mut c = Command::cargo_bin("promoter").expect("promoter binary");
     for k in [
         "PROMOTER_STATE",
-        "PROMOTER_BOOMI",
-        "PROMOTER_PRIMARY_ACCOUNT",
+        "PROMOTER_BOOMI_URL",
+        "PROMOTER_ACCOUNT",
         "PROMOTER_TRUST",
         "BOOMI_TOKEN_FILE",
     ] {

@@ -77,6 +77,21 @@ impl BoomiArgs {
     pub fn platform(&self) -> anyhow::Result<HttpPlatform> {
         Ok(HttpPlatform::new(self.http_config()?)?)
     }
+
+    /// An `HttpPlatform`, with `fallback_primary` (e.g. a promotion record's primary account)
+    /// used when no primary account was given.
+    pub fn platform_or(&self, fallback_primary: Option<&str>) -> anyhow::Result<HttpPlatform> {
+        match (&self.primary_account, fallback_primary) {
+            (None, Some(p)) if !p.trim().is_empty() => {
+                let with = BoomiArgs {
+                    primary_account: Some(p.to_string()),
+                    ..self.clone()
+                };
+                with.platform()
+            }
+            _ => self.platform(),
+        }
+    }
 }
 
 fn primary_from_settings(path: &Path) -> anyhow::Result<Option<String>> {

@@ -250,7 +250,7 @@ fn tree_lines(r: &Resolution) -> Vec<String> {
 /// Run `promoter deps`.
 pub fn deps(a: DepsArgs) -> Result<ExitCode> {
     let (mappings, sources) = load_mappings(&a)?;
-    let platform = a.boomi.platform(None)?;
+    let platform = a.boomi.platform_or(None)?;
     let mut req = ResolveRequest::new(&a.account, &a.root, mappings);
     req.check_references = a.check_references;
     let rt = runtime()?;

@@ -8,7 +8,7 @@
 //! failed (an unknown promotion is `PROMOTION_NOT_FOUND`).
 
 use super::{print_json, Output};
-use crate::boomi::{Credentials, HttpConfig, HttpPlatform};
+
 use crate::model::{ErrorCode, PromotionStatus};
 use crate::server::diff as diffs;
 use crate::store::{MappingFilter, MappingSource, PromotionFilter, PromotionRecord, Store};
@@ -46,42 +46,7 @@ pub struct StateArgs {
     pub state: PathBuf,
 }
 
-/// The Boomi connection flags of the commands that read Boomi.
-#[derive(Debug, Clone, Args)]
-pub struct BoomiArgs {
-    /// Boomi API base URL (e.g. http://127.0.0.1:9090 for `promoter sim`)
-    #[arg(long = "boomi", env = "PROMOTER_BOOMI", value_name = "URL", default_value = crate::boomi::DEFAULT_BASE_URL)]
-    pub boomi_url: String,
-    /// The primary (production) account id
-    #[arg(long, env = "PROMOTER_PRIMARY_ACCOUNT", value_name = "ID")]
-    pub primary_account: Option<String>,
-    /// Token file (`user:token`); otherwise BOOMI_TOKEN_FILE, or BOOMI_USERNAME + BOOMI_TOKEN
-    #[arg(long, value_name = "FILE")]
-    pub token_file: Option<PathBuf>,
-    /// Client-side limit on Boomi calls per second
-    #[arg(long, default_value_t = 8, value_name = "N")]
-    pub rate_limit: u32,
-}
-
-impl BoomiArgs {
-    /// The HTTP client; `fallback_primary` is used when no primary account was given.
-    pub fn platform(&self, fallback_primary: Option<&str>) -> Result<HttpPlatform> {
-        let primary = self
-            .primary_account
-            .as_deref()
-            .or(fallback_primary)
-            .filter(|p| !p.trim().is_empty())
-            .ok_or_else(|| {
-                anyhow!(
-                    "give the primary account id (--primary-account or PROMOTER_PRIMARY_ACCOUNT)"
-                )
-            })?;
-        let credentials = Credentials::resolve(self.token_file.as_deref())?;
-        let mut cfg = HttpConfig::new(&self.boomi_url, primary, credentials);
-        cfg.requests_per_second = self.rate_limit;
-        Ok(HttpPlatform::new(cfg)?)
-    }
-}
+pub use super::boomi::BoomiArgs;
 
 /// A single-threaded runtime for one command.
 pub(crate) fn runtime() -> Result<tokio::runtime::Runtime> {
@@ -319,7 +284,7 @@ pub fn show(a: ShowArgs) -> Result<ExitCode> {
     let review = if a.diff {
         let prod_account =
             (!rec.prod_account_id.is_empty()).then_some(rec.prod_account_id.as_str());
-        let platform = a.boomi.platform(prod_account)?;
+        let platform = a.boomi.platform_or(prod_account)?;
         match runtime()?.block_on(diffs::review_diff(&platform, &store, &rec, None)) {
             Ok(mut d) => {
                 d.iter_mut().for_each(|c| c.rows = None);
@@ -800,7 +765,7 @@ pub fn diff(a: DiffArgs) -> Result<ExitCode> {
             return Ok(fail(a.output, e.code(), &e.to_string()));
         }
     }
-    let platform = a.boomi.platform(prod_account)?;
+    let platform = a.boomi.platform_or(prod_account)?;
     let outcome = runtime()?.block_on(diffs::review_diff(
         &platform,
         &store,
