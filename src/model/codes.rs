@@ -102,8 +102,6 @@ codes! {
     DesiredStateMissing,
     /// A promotion id that was already used.
     PromotionIdReused,
-    /// The promotion's process or deployment window forbids the step now.
-    OutsideDeployWindow,
 }
 
 impl ErrorCode {
