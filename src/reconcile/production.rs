@@ -102,61 +102,52 @@ pub async fn execute(
             let Some(pr) = &docs.peer_review else {
                 return Ok(Outcome::Settled);
             };
-            let comments = pr.doc.comments.clone();
-            match pr.doc.decision {
-                PeerDecision::Approved => {
-                    ctx.store.write(|tx| {
-                        tx.set_meta(&acted_key(&id, "peer-review"), &pr.digest)?;
-                        tx.apply(
-                            &id,
-                            Some(&t(
-                                PromotionStatus::PendingPeerReview,
-                                PromotionStatus::PendingAdminReview,
-                                format!("peer approved by {}", pr.signer),
-                                &pr.path,
-                            )),
-                            |r| {
-                                r.peer_review_status = Some(PeerReviewStatus::PeerApproved);
-                                r.peer_reviewed_by = Some(pr.doc.reviewer.to_lowercase());
-                                r.peer_reviewed_at = Some(now);
-                                r.peer_review_comments = comments.clone();
-                                r.admin_review_status = Some(AdminReviewStatus::PendingAdminReview);
-                                r.document_commits.peer_review = Some(commit.to_string());
-                                r.error_code = None;
-                                r.waiting_reason = None;
-                            },
-                        )?;
-                        Ok(())
-                    })?;
-                }
-                PeerDecision::Rejected => {
-                    if let Some(b) = rec.branch_id.clone() {
-                        delete_branch(ctx, &id, &b).await?;
-                    }
-                    ctx.store.write(|tx| {
-                        tx.set_meta(&acted_key(&id, "peer-review"), &pr.digest)?;
-                        tx.apply(
-                            &id,
-                            Some(&t(
-                                PromotionStatus::PendingPeerReview,
-                                PromotionStatus::PeerRejected,
-                                format!("peer rejected by {}", pr.signer),
-                                &pr.path,
-                            )),
-                            |r| {
-                                r.peer_review_status = Some(PeerReviewStatus::PeerRejected);
-                                r.peer_reviewed_by = Some(pr.doc.reviewer.to_lowercase());
-                                r.peer_reviewed_at = Some(now);
-                                r.peer_review_comments = comments.clone();
-                                r.document_commits.peer_review = Some(commit.to_string());
-                                r.branch_id = None;
-                                r.waiting_reason = None;
-                            },
-                        )?;
-                        Ok(())
-                    })?;
+            // APPROVED → PENDING_ADMIN_REVIEW; REJECTED → branch deleted, PEER_REJECTED. Either
+            // way the reviewer's fields and the digest acted on are recorded in one transaction.
+            let (to, verb, peer_status) = match pr.doc.decision {
+                PeerDecision::Approved => (
+                    PromotionStatus::PendingAdminReview,
+                    "approved",
+                    PeerReviewStatus::PeerApproved,
+                ),
+                PeerDecision::Rejected => (
+                    PromotionStatus::PeerRejected,
+                    "rejected",
+                    PeerReviewStatus::PeerRejected,
+                ),
+            };
+            if to == PromotionStatus::PeerRejected {
+                if let Some(b) = rec.branch_id.clone() {
+                    delete_branch(ctx, &id, &b).await?;
                 }
             }
+            ctx.store.write(|tx| {
+                tx.set_meta(&acted_key(&id, "peer-review"), &pr.digest)?;
+                tx.apply(
+                    &id,
+                    Some(&t(
+                        PromotionStatus::PendingPeerReview,
+                        to,
+                        format!("peer {verb} by {}", pr.signer),
+                        &pr.path,
+                    )),
+                    |r| {
+                        r.peer_review_status = Some(peer_status);
+                        r.peer_reviewed_by = Some(pr.doc.reviewer.to_lowercase());
+                        r.peer_reviewed_at = Some(now);
+                        r.peer_review_comments = pr.doc.comments.clone();
+                        r.document_commits.peer_review = Some(commit.to_string());
+                        r.waiting_reason = None;
+                        if to == PromotionStatus::PendingAdminReview {
+                            r.admin_review_status = Some(AdminReviewStatus::PendingAdminReview);
+                            r.error_code = None;
+                        } else {
+                            r.branch_id = None;
+                        }
+                    },
+                )?;
+                Ok(())
+            })?;
             Ok(Outcome::Settled)
         }
         PromotionStatus::PendingAdminReview => {
