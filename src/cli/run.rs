@@ -9,7 +9,7 @@ use crate::source::GitSource;
 use crate::store::Store;
 use anyhow::{anyhow, Context as _, Result};
 use clap::Args;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -90,11 +90,6 @@ pub(crate) fn init_logging(json: bool) {
     };
 }
 
-/// The path of the state database in a state directory.
-pub fn state_db(dir: &Path) -> PathBuf {
-    dir.join("state.db")
-}
-
 /// Everything a reconciler command opens.
 pub struct Opened {
     pub source: Arc<GitSource>,
@@ -151,7 +146,7 @@ pub fn open(a: &RunArgs) -> Result<Opened> {
         }
     }));
     let platform = Arc::new(HttpPlatform::new(cfg)?);
-    let store = Arc::new(Store::open(state_db(&a.state))?);
+    let store = Arc::new(Store::open(super::read::state_db(&a.state))?);
     let bootstrap =
         AllowedSigners::read(&a.trust).with_context(|| format!("--trust {}", a.trust.display()))?;
     let notifier: Arc<dyn crate::notify_out::Notifier> =
