@@ -14,21 +14,8 @@ use std::time::{Duration, Instant};
 const ID: &str = "crash-t1";
 
 fn reconcile_once(w: &World) -> Command {
-    let mut c = Command::new(assert_cmd::cargo::cargo_bin("promoter"));
-    c.arg("reconcile")
-        .arg("--once")
-        .arg("--repo")
-        .arg(&w.repo)
-        .arg("--state")
-        .arg(w.tmp.path().join("state"))
-        .arg("--trust")
-        .arg(common::root().join("examples/trust/allowed_signers"))
-        .arg("--boomi")
-        .arg(w.sim.base_url())
-        .args(["--rate-limit", "1000"])
-        .env("BOOMI_USERNAME", "ci@example.com")
-        .env("BOOMI_TOKEN", "test-token")
-        .env("PROMOTER_LOG", "error")
+    let mut c = w.cli(&["reconcile", "--once"]);
+    c.env("PROMOTER_LOG", "error")
         .stdout(Stdio::null())
         .stderr(Stdio::null());
     c
@@ -37,15 +24,7 @@ fn reconcile_once(w: &World) -> Command {
 async fn world() -> World {
     let w = World::with_sim(SimConfig::instant()).await;
     // Instant polls for the CLI too.
-    let p = w.repo.join("promoter.yaml");
-    let mut text: String = std::fs::read_to_string(&p)
-        .unwrap()
-        .lines()
-        .filter(|l| !l.starts_with("polling:"))
-        .map(|l| format!("{l}\n"))
-        .collect();
-    text.push_str("polling: {branchReadyIntervalSeconds: 0, mergeIntervalSeconds: 0, releaseIntervalSeconds: 0}\n");
-    std::fs::write(&p, text).unwrap();
+    w.instant_polls();
     w.request_test(ID, "2.0.0");
     w.commit("request");
     w

@@ -4,9 +4,11 @@
 
 mod common;
 
-use boomi_promoter::sim::SimConfig;
+use boomi_promoter::model::PromotionStatus;
+use boomi_promoter::sim::{Fault, SimConfig};
+use boomi_promoter::store::Store;
 use common::world::*;
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 async fn wait_for<F, Fut>(what: &str, mut f: F)
@@ -21,49 +23,64 @@ where
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_daemon_watches_reconciles_serves_and_stops() {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let w = World::with_sim(SimConfig::instant()).await;
-    let p = w.repo.join("promoter.yaml");
-    let mut text: String = std::fs::read_to_string(&p)
-        .unwrap()
-        .lines()
-        .filter(|l| !l.starts_with("polling:"))
-        .map(|l| format!("{l}\n"))
-        .collect();
-    text.push_str("polling: {branchReadyIntervalSeconds: 0, mergeIntervalSeconds: 0, releaseIntervalSeconds: 0}\n");
-    std::fs::write(&p, text).unwrap();
-    w.commit("fast polls");
-    let secret = w.tmp.path().join("hook-secret");
-    std::fs::write(&secret, "s3cret\n").unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
+/// A free port on 127.0.0.1.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
-        .port();
-    let mut child = Command::new(assert_cmd::cargo::cargo_bin("promoter"))
-        .arg("daemon")
-        .arg("--repo")
-        .arg(&w.repo)
-        .arg("--state")
-        .arg(w.tmp.path().join("state"))
-        .arg("--trust")
-        .arg(common::root().join("examples/trust/allowed_signers"))
-        .arg("--boomi")
-        .arg(w.sim.base_url())
-        .args(["--rate-limit", "1000", "--poll", "2"])
+        .port()
+}
+
+/// `promoter daemon` on this world, listening on `port`.
+fn daemon(w: &World, port: u16, extra: &[&str]) -> Child {
+    w.cli(&["daemon"])
         .arg("--listen")
         .arg(format!("127.0.0.1:{port}"))
-        .arg("--webhook-secret-file")
-        .arg(&secret)
-        .env("BOOMI_USERNAME", "ci@example.com")
-        .env("BOOMI_TOKEN", "test-token")
+        .args(extra)
         .env("PROMOTER_LOG", "warn")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .unwrap();
+        .unwrap()
+}
+
+/// SIGTERM, then the exit status (within 30 s).
+fn terminate(child: &mut Child) -> ExitStatus {
+    let pid = child.id().to_string();
+    assert!(Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Some(st) = child.try_wait().unwrap() {
+            return st;
+        }
+        assert!(Instant::now() < deadline, "daemon did not stop on SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_daemon_watches_reconciles_serves_and_stops() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let w = World::with_sim(SimConfig::instant()).await;
+    w.instant_polls();
+    let secret = w.tmp.path().join("hook-secret");
+    std::fs::write(&secret, "s3cret\n").unwrap();
+    let port = free_port();
+    let mut child = daemon(
+        &w,
+        port,
+        &[
+            "--poll",
+            "2",
+            "--webhook-secret-file",
+            secret.to_str().unwrap(),
+        ],
+    );
     let base = format!("http://127.0.0.1:{port}");
     let http = reqwest::Client::new();
     let status = |path: &'static str| {
@@ -141,19 +158,88 @@ async fn the_daemon_watches_reconciles_serves_and_stops() {
     assert!(good.status().is_success(), "{}", good.status());
 
     // SIGTERM: a clean exit.
-    let pid = child.id().to_string();
-    assert!(Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .unwrap()
-        .success());
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let code = loop {
-        if let Some(st) = child.try_wait().unwrap() {
-            break st;
-        }
-        assert!(Instant::now() < deadline, "daemon did not stop on SIGTERM");
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let code = terminate(&mut child);
     assert!(code.success(), "{code:?}");
+}
+
+/// SIGTERM while a component write is under way: the write finishes and is journaled, no new
+/// step starts, the daemon exits 0; the next run carries on without duplicating anything.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_lets_the_step_under_way_finish() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let w = World::with_sim(SimConfig::instant()).await;
+    w.instant_polls();
+    w.request_test("graceful-t1", "2.0.0");
+    w.commit("request");
+    let before = w.primary()["componentCount"].as_i64().unwrap();
+    // Every component write takes a while.
+    w.sim.inject(Fault::Latency {
+        endpoint: "POST Component".into(),
+        millis: 1500,
+    });
+    let state = w.tmp.path().join("state");
+    let mut child = daemon(&w, free_port(), &["--poll", "60"]);
+
+    // Wait until a component write is under way (its intent is journaled, no result yet).
+    let db = state.join("state.db");
+    wait_for("a component write under way", || {
+        let db = db.clone();
+        async move {
+            let Ok(store) = Store::open_read_only(&db) else {
+                return false;
+            };
+            store
+                .all_open_steps()
+                .map(|s| s.iter().any(|s| s.step.starts_with("create:")))
+                .unwrap_or(false)
+        }
+    })
+    .await;
+    let code = terminate(&mut child);
+    assert!(code.success(), "{code:?}");
+
+    // The write under way finished and has its result; nothing else was started.
+    {
+        let store = Store::open(&db).unwrap();
+        let open = store.all_open_steps().unwrap();
+        assert!(
+            open.is_empty(),
+            "open steps after a graceful stop: {open:#?}"
+        );
+        let rec = store.get("graceful-t1").unwrap().unwrap();
+        assert_eq!(rec.status, PromotionStatus::InProgress);
+        let written = store
+            .steps("graceful-t1")
+            .unwrap()
+            .iter()
+            .filter(|s| s.step.starts_with("create:"))
+            .count();
+        assert!(written >= 1);
+    }
+
+    // The next run carries on: TEST_DEPLOYED, one copy of every component.
+    w.sim.clear_faults();
+    let out = w
+        .cli(&["reconcile", "--once"])
+        .env("PROMOTER_LOG", "error")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let store = Store::open(&db).unwrap();
+    assert_eq!(
+        store.get("graceful-t1").unwrap().unwrap().status,
+        PromotionStatus::TestDeployed
+    );
+    let created = store
+        .get("graceful-t1")
+        .unwrap()
+        .unwrap()
+        .components_created;
+    let after = w.primary()["componentCount"].as_i64().unwrap();
+    assert!(created > 0);
+    assert_eq!(after, before + created, "a component was created twice");
 }

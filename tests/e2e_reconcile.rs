@@ -226,16 +226,7 @@ async fn re_promotion_updates_in_place() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn branch_limit_waits_then_proceeds() {
     let w = World::new().await;
-    let main = w.platform.main_branch_id(None).await.unwrap();
-    let mut others = Vec::new();
-    for i in 0..15 {
-        let b = w
-            .platform
-            .create_branch(None, &format!("feature-{i}"), &main, None)
-            .await
-            .unwrap();
-        others.push(b.id.unwrap());
-    }
+    let others = w.feature_branches(15).await;
     w.request_test("orders-t1", "2.0.0");
     w.commit("request");
     let report = w.converge().await;

@@ -274,6 +274,50 @@ fn a_rewritten_history_is_detected() {
     assert_eq!(c.promotions.len(), 3);
 }
 
+#[test]
+fn a_snapshot_advances_by_reading_only_what_changed() {
+    let (_tmp, dir, first) = repo();
+    let src = GitSource::local(&dir, "main").unwrap();
+    let snap = src.snapshot(&first).unwrap();
+
+    write(
+        &dir,
+        "promotions/alpha/request.yaml",
+        "id: alpha\nnotes: v2\n",
+    );
+    write(&dir, "promotions/gamma/request.yaml", "id: gamma\n");
+    std::fs::remove_file(dir.join("promotions/beta/request.yaml.sig")).unwrap();
+    std::fs::remove_file(dir.join("README.md")).unwrap();
+    let second = commit_all(&dir, "second");
+    let change = src.diff(Some(&first), &second).unwrap();
+    assert_eq!(
+        change.paths.iter().map(String::as_str).collect::<Vec<_>>(),
+        vec![
+            "README.md",
+            "promotions/alpha/request.yaml",
+            "promotions/beta/request.yaml.sig",
+            "promotions/gamma/request.yaml",
+        ]
+    );
+    let advanced = src.advance(snap.clone(), &change).unwrap();
+    assert_eq!(advanced, src.snapshot(&second).unwrap());
+
+    // Not the snapshot of `change.old`, or a full change: read everything.
+    let third = {
+        write(&dir, "promotions/delta/request.yaml", "id: delta\n");
+        commit_all(&dir, "third")
+    };
+    let change = src.diff(Some(&second), &third).unwrap();
+    let from_stale = src.advance(snap, &change).unwrap();
+    assert_eq!(from_stale, src.snapshot(&third).unwrap());
+    let full = src.diff(None, &third).unwrap();
+    assert!(full.full);
+    assert_eq!(
+        src.advance(Default::default(), &full).unwrap(),
+        src.snapshot(&third).unwrap()
+    );
+}
+
 /// A bare "server" repository with a work clone that pushes to it.
 fn origin() -> (tempfile::TempDir, PathBuf, String, String) {
     let (tmp, work, first) = repo();

@@ -102,7 +102,7 @@ impl Demo {
         let mut last = PassReport::default();
         for _ in 0..10 {
             let head = source.head()?;
-            last = self.reconciler.pass(&source.snapshot(&head)?).await?;
+            last = self.reconciler.pass_at(&source, &head).await?;
             self.print_transitions()?;
             if last.converged() || !last.progressed() {
                 break;
@@ -301,11 +301,13 @@ async fn run(a: DemoArgs) -> Result<ExitCode> {
             deploy_gap: Duration::from_millis(120),
             max_passes: 10,
             retry_backoff: Duration::from_secs(60),
+            ..Config::default()
         },
         bootstrap: Some(AllowedSigners::read(
             &examples.join("trust/allowed_signers"),
         )?),
         notifier: Arc::new(crate::notify_out::NoopNotifier),
+        shared: Default::default(),
     };
     let mut d = Demo {
         started,

@@ -51,6 +51,10 @@ pub struct RunArgs {
     /// Delete `promo-*` branches that belong to no live promotion (otherwise only reported)
     #[arg(long)]
     pub prune_orphans: bool,
+    /// Dev accounts whose promotions are driven at the same time (promotions of one dev account
+    /// always run one after another, oldest first)
+    #[arg(long, default_value_t = 4, env = "PROMOTER_CONCURRENCY", value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub concurrency: u16,
 }
 
 #[derive(Debug, Args)]
@@ -75,6 +79,10 @@ pub struct DaemonArgs {
     /// File holding the secret of `POST /hooks/git` (X-Hub-Signature-256)
     #[arg(long, env = "PROMOTER_WEBHOOK_SECRET_FILE")]
     pub webhook_secret_file: Option<PathBuf>,
+    /// On SIGTERM/SIGINT, seconds to let the Boomi steps under way finish before exiting (a
+    /// step cut short is safe: the journal finishes it on the next start)
+    #[arg(long, default_value_t = 30, env = "PROMOTER_SHUTDOWN_GRACE")]
+    pub shutdown_grace: u64,
 }
 
 pub(crate) fn init_logging(json: bool) {
@@ -160,9 +168,13 @@ pub fn open(a: &RunArgs) -> Result<Opened> {
         platform: platform.clone(),
         store: store.clone(),
         clock: Arc::new(SystemClock),
-        config: Config::default(),
+        config: Config {
+            concurrency: usize::from(a.concurrency),
+            ..Config::default()
+        },
         bootstrap: Some(bootstrap),
         notifier,
+        shared: Default::default(),
     };
     Ok(Opened {
         source,
@@ -180,30 +192,8 @@ pub async fn converge(o: &Opened) -> Result<PassReport> {
     for _ in 0..max {
         o.source.fetch()?;
         let head = o.source.head()?;
-        let last_commit = o.store.last_reconciled_commit()?;
-        if last_commit.as_deref() != Some(head.as_str()) {
-            // What changed since the last pass: a rewritten history is reported (nothing done is
-            // redone because of it), and so is every document that vanished.
-            match o.source.diff(last_commit.as_deref(), &head) {
-                Ok(change) => {
-                    if change.force_push && change.old.is_some() {
-                        tracing::warn!(
-                            old = ?change.old, new = %head,
-                            "the tracked branch was rewritten (force-push); finished work is not redone"
-                        );
-                    }
-                    for path in &change.vanished {
-                        tracing::warn!(%path, code = %crate::model::ErrorCode::DesiredStateMissing, "document vanished from git");
-                    }
-                }
-                Err(e) => {
-                    tracing::warn!(error = %e, "cannot compare with the last reconciled commit")
-                }
-            }
-        }
-        let snapshot = o.source.snapshot(&head)?;
         let started = std::time::Instant::now();
-        last = o.reconciler.pass(&snapshot).await?;
+        last = o.reconciler.pass_at(&o.source, &head).await?;
         o.metrics.observe_reconcile(started.elapsed());
         for p in &last.problems {
             o.metrics.error(p.code);
@@ -215,18 +205,23 @@ pub async fn converge(o: &Opened) -> Result<PassReport> {
     Ok(last)
 }
 
-fn print_report(r: &PassReport) {
+/// Problems of the desired state, then every promotion (by id) with its status.
+fn print_report(r: &PassReport, store: &Store) -> Result<()> {
     for p in &r.problems {
         eprintln!("problem: {p}");
     }
-    for (id, s) in &r.statuses {
+    let mut records = store.list(&Default::default())?;
+    records.sort_by(|a, b| a.promotion_id.cmp(&b.promotion_id));
+    for rec in records {
+        let id = &rec.promotion_id;
         let waiting = if r.waiting.contains(id) {
             "  (waiting)"
         } else {
             ""
         };
-        println!("{id:<32} {s}{waiting}");
+        println!("{id:<32} {}{waiting}", rec.status);
     }
+    Ok(())
 }
 
 pub fn reconcile(a: ReconcileArgs) -> Result<ExitCode> {
@@ -235,7 +230,7 @@ pub fn reconcile(a: ReconcileArgs) -> Result<ExitCode> {
     rt.block_on(async {
         let o = open(&a.run)?;
         let report = converge(&o).await?;
-        print_report(&report);
+        print_report(&report, &o.store)?;
         for orphan in crate::reconcile::sweep::sweep(&o.reconciler.ctx, a.run.prune_orphans).await?
         {
             println!(
@@ -300,14 +295,30 @@ pub fn daemon(a: DaemonArgs) -> Result<ExitCode> {
             .parse()
             .map_err(|e| anyhow!("orphanSweep: {e}"))?;
         let mut next_sweep = sweep_cron.find_next_occurrence(&chrono::Utc::now(), false).ok();
+        let grace = Duration::from_secs(a.shutdown_grace);
         loop {
+            let pass = converge(&o);
+            tokio::pin!(pass);
             tokio::select! {
-                _ = &mut shutdown => break,
-                r = converge(&o) => {
+                _ = &mut shutdown => {
+                    // Stop taking work; let the steps under way reach their journal point.
+                    o.reconciler.ctx.shared.stop();
+                    tracing::info!(grace_seconds = grace.as_secs(), "shutting down: finishing the steps under way");
+                    if tokio::time::timeout(grace, &mut pass).await.is_err() {
+                        tracing::warn!("shutdown grace elapsed; the journal finishes the interrupted step on the next start");
+                    }
+                    break;
+                }
+                r = &mut pass => {
                     match r {
                         Ok(report) => {
                             ready.store(true, std::sync::atomic::Ordering::SeqCst);
-                            tracing::info!(commit = %report.commit, waiting = report.waiting.len(), "reconciled");
+                            tracing::info!(
+                                commit = %report.commit,
+                                waiting = report.waiting.len(),
+                                looked_at = report.scope.map_or_else(|| "all".to_string(), |n| n.to_string()),
+                                "reconciled"
+                            );
                         }
                         Err(e) => tracing::error!(error = %format!("{e:#}"), "reconcile pass failed"),
                     }

@@ -11,5 +11,6 @@ pub use access::Access;
 pub use signers::AllowedSigners;
 pub use sshsig::{load_private_key, sign, NAMESPACE};
 pub use verify::{
-    verify_repository, AcceptedPolicy, Files, PolicyOutcome, PromotionDocs, Signed, Trust, Verified,
+    verify_incremental, verify_repository, AcceptedPolicy, Dirty, Files, PolicyOutcome,
+    PromotionDocs, Signed, Trust, Verified, VerifyMemo,
 };

@@ -328,11 +328,160 @@ fn evaluate_policy(
 
 /// Verify a whole repository snapshot.
 pub fn verify_repository(files: &Files, trust: &Trust) -> Verified {
+    verify_incremental(files, trust, None, None).0
+}
+
+/// Which documents changed since the snapshot a [`VerifyMemo`] was made from.
+#[derive(Debug, Clone, Copy)]
+pub struct Dirty<'a> {
+    /// Promotions with a file added, changed or removed.
+    pub promotions: &'a BTreeSet<String>,
+    /// Whether any `mappings/*` file changed.
+    pub mappings: bool,
+}
+
+/// The per-document results of an earlier verification, kept so that the next snapshot only
+/// re-verifies what changed (signatures are the expensive part). Valid only while the policy in
+/// force and `promoter.yaml` stay the same: every promotion's verification depends on both.
+#[derive(Debug, Clone, Default)]
+pub struct VerifyMemo {
+    /// Digest of the policy in force and of `promoter.yaml` when the memo was made.
+    basis: Option<(String, Option<String>)>,
+    mappings: BTreeMap<String, Signed<ConnectionMappings>>,
+    mapping_problems: Vec<Problem>,
+    /// Promotion id → its documents (when the request verified) and its files' problems,
+    /// before the rules across promotions.
+    promotions: BTreeMap<String, (Option<PromotionDocs>, Vec<Problem>)>,
+}
+
+impl VerifyMemo {
+    /// Number of promotions the memo holds results for.
+    pub fn len(&self) -> usize {
+        self.promotions.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.promotions.is_empty()
+    }
+}
+
+/// Verify a snapshot, re-using the results of `memo` for every document `dirty` does not name.
+///
+/// The policy and the settings are always evaluated (one file each). When the policy in force or
+/// the settings differ from the memo's, or `memo`/`dirty` is `None`, everything is verified as
+/// [`verify_repository`] does; the result is the same either way (a test checks it). Returns the
+/// verification and the memo for the next snapshot.
+pub fn verify_incremental(
+    files: &Files,
+    trust: &Trust,
+    memo: Option<VerifyMemo>,
+    dirty: Option<Dirty<'_>>,
+) -> (Verified, VerifyMemo) {
     let mut problems = Vec::new();
     let (access, policy_digest, policy_outcome, policy_signer) =
         evaluate_policy(files, trust, &mut problems);
+    let settings = read_settings(files, &mut problems);
 
-    let settings = match files.get(SETTINGS_PATH) {
+    let Some(access) = access else {
+        // Without a policy nothing can be verified; say so once per signed document.
+        for path in files.keys().filter(|p| is_signed_document(p)) {
+            problems.push(Problem::new(
+                path.as_str(),
+                ErrorCode::UnknownSigner,
+                "no access policy is in force, so no signature can be checked",
+            ));
+        }
+        let verified = Verified {
+            settings,
+            access: None,
+            policy_digest,
+            policy_outcome,
+            policy_signer,
+            mappings: BTreeMap::new(),
+            promotions: BTreeMap::new(),
+            problems,
+        };
+        return (verified, VerifyMemo::default());
+    };
+
+    let basis = Some((
+        policy_digest.clone().unwrap_or_default(),
+        files.get(SETTINGS_PATH).map(|b| digest(b)),
+    ));
+    let reuse = match (memo, dirty) {
+        (Some(m), Some(d)) if m.basis == basis => Some((m, d)),
+        _ => None,
+    };
+    let mut next = VerifyMemo {
+        basis,
+        ..Default::default()
+    };
+    match reuse {
+        Some((m, d)) => {
+            if d.mappings {
+                (next.mappings, next.mapping_problems) = verify_mappings(files, &access);
+            } else {
+                (next.mappings, next.mapping_problems) = (m.mappings, m.mapping_problems);
+            }
+            next.promotions = m.promotions;
+            for id in d.promotions {
+                next.promotions.remove(id);
+                let prefix = format!("promotions/{id}/");
+                let paths: Vec<&str> = files
+                    .range(prefix.clone()..)
+                    .take_while(|(p, _)| p.starts_with(&prefix))
+                    .map(|(p, _)| p.as_str())
+                    .filter(|p| promotion_of_path(p) == Some(id.as_str()))
+                    .collect();
+                if !paths.is_empty() {
+                    let mut ps = Vec::new();
+                    let docs =
+                        verify_promotion(files, id, &paths, &access, settings.as_ref(), &mut ps);
+                    next.promotions.insert(id.clone(), (docs, ps));
+                }
+            }
+        }
+        None => {
+            (next.mappings, next.mapping_problems) = verify_mappings(files, &access);
+            let mut by_promotion: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+            for path in files.keys() {
+                if let Some(id) = promotion_of_path(path) {
+                    by_promotion.entry(id).or_default().push(path);
+                }
+            }
+            for (id, paths) in by_promotion {
+                let mut ps = Vec::new();
+                let docs = verify_promotion(files, id, &paths, &access, settings.as_ref(), &mut ps);
+                next.promotions.insert(id.to_string(), (docs, ps));
+            }
+        }
+    }
+
+    problems.extend(next.mapping_problems.iter().cloned());
+    let mut promotions = BTreeMap::new();
+    for (id, (docs, ps)) in &next.promotions {
+        problems.extend(ps.iter().cloned());
+        if let Some(d) = docs {
+            promotions.insert(id.clone(), d.clone());
+        }
+    }
+    cross_promotion_rules(&mut promotions, &mut problems);
+
+    let verified = Verified {
+        settings,
+        access: Some(access),
+        policy_digest,
+        policy_outcome,
+        policy_signer,
+        mappings: next.mappings.clone(),
+        promotions,
+        problems,
+    };
+    (verified, next)
+}
+
+fn read_settings(files: &Files, problems: &mut Vec<Problem>) -> Option<Settings> {
+    match files.get(SETTINGS_PATH) {
         None => None,
         Some(bytes) => match parse_document(SETTINGS_PATH, bytes) {
             Ok(Document::Settings(s)) => Some(s),
@@ -349,32 +498,16 @@ pub fn verify_repository(files: &Files, trust: &Trust) -> Verified {
                 None
             }
         },
-    };
+    }
+}
 
+/// `mappings/<devAccountId>.yaml`: ADMIN-signed connection mappings.
+fn verify_mappings(
+    files: &Files,
+    access: &Access,
+) -> (BTreeMap<String, Signed<ConnectionMappings>>, Vec<Problem>) {
     let mut mappings = BTreeMap::new();
-    let mut promotions = BTreeMap::new();
-    let Some(access) = access else {
-        // Without a policy nothing can be verified; say so once per signed document.
-        for path in files.keys().filter(|p| is_signed_document(p)) {
-            problems.push(Problem::new(
-                path.as_str(),
-                ErrorCode::UnknownSigner,
-                "no access policy is in force, so no signature can be checked",
-            ));
-        }
-        return Verified {
-            settings,
-            access: None,
-            policy_digest,
-            policy_outcome,
-            policy_signer,
-            mappings,
-            promotions,
-            problems,
-        };
-    };
-
-    // mappings/<devAccountId>.yaml: ADMIN-signed.
+    let mut problems = Vec::new();
     let admins = access.admin_signers();
     for (path, bytes) in files.iter().filter(|(p, _)| is_mapping_path(p)) {
         let doc = match parse_document(path, bytes) {
@@ -421,33 +554,7 @@ pub fn verify_repository(files: &Files, trust: &Trust) -> Verified {
             )),
         }
     }
-
-    // promotions/<id>/...
-    let mut by_promotion: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-    for path in files.keys() {
-        if let Some(id) = promotion_of_path(path) {
-            by_promotion.entry(id).or_default().push(path);
-        }
-    }
-    for (id, paths) in by_promotion {
-        if let Some(p) =
-            verify_promotion(files, id, &paths, &access, settings.as_ref(), &mut problems)
-        {
-            promotions.insert(id.to_string(), p);
-        }
-    }
-    cross_promotion_rules(&mut promotions, &mut problems);
-
-    Verified {
-        settings,
-        access: Some(access),
-        policy_digest,
-        policy_outcome,
-        policy_signer,
-        mappings,
-        promotions,
-        problems,
-    }
+    (mappings, problems)
 }
 
 fn is_mapping_path(p: &str) -> bool {

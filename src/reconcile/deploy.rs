@@ -307,6 +307,7 @@ pub(crate) async fn named_pack(
             description,
             ..
         } => {
+            let _pack = ctx.shared.pack(&format!("name:{name}")).await;
             let existing = p
                 .query_publisher_packs(Some(name))
                 .await?
@@ -610,6 +611,8 @@ pub(crate) async fn release(
     let p = ctx.platform.as_ref();
     let root_prod = root_prod.to_string();
     let version = version.to_string();
+    // One release of a pack at a time: the release lists every component the pack holds.
+    let _pack = ctx.shared.pack(pack_id).await;
     if step_done(&ctx.store, id, "release")?.is_none() {
         p.add_pack_components(pack_id, std::slice::from_ref(&root_prod))
             .await?;

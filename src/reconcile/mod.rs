@@ -22,15 +22,19 @@ pub mod deploy;
 pub mod extensions;
 pub mod production;
 pub mod promote;
+pub mod schedule;
 pub mod sweep;
 pub mod sync;
 
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use schedule::{Scope, Shared};
 
 use crate::boomi::{BoomiError, Platform, Polling};
 use crate::model::{ErrorCode, PromotionStatus, Settings};
-use crate::policy::{AllowedSigners, PromotionDocs, Verified};
+use crate::policy::{AllowedSigners, Dirty, PromotionDocs, Verified};
+use crate::source::{Change, GitSource, Snapshot, SourceError};
 use crate::store::{Cause, Store, StoreError};
+use futures::StreamExt;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -50,6 +54,8 @@ pub struct Config {
     pub max_passes: usize,
     /// Pause before a TEST_DEPLOY_FAILED promotion is tried again.
     pub retry_backoff: Duration,
+    /// Lanes (dev accounts) driven at the same time.
+    pub concurrency: usize,
 }
 
 impl Default for Config {
@@ -70,6 +76,7 @@ impl Default for Config {
             deploy_gap: Duration::from_millis(120),
             max_passes: 20,
             retry_backoff: Duration::from_secs(60),
+            concurrency: 4,
         }
     }
 }
@@ -113,6 +120,9 @@ pub struct Context {
     pub bootstrap: Option<AllowedSigners>,
     /// Where the seven events go (never fails, never blocks a step).
     pub notifier: Arc<dyn crate::notify_out::Notifier>,
+    /// Locks on Boomi resources that promotions driven at the same time share, and the stop
+    /// flag.
+    pub shared: Arc<Shared>,
 }
 
 /// Why a step could not finish.
@@ -122,6 +132,9 @@ pub enum StepError {
     Boomi(#[from] BoomiError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The promotions repository could not be read.
+    #[error(transparent)]
+    Source(SourceError),
     /// A permanent business failure of the promotion (recorded with its code).
     #[error("{code}: {message}")]
     Fail { code: ErrorCode, message: String },
@@ -139,6 +152,7 @@ impl StepError {
         match self {
             StepError::Boomi(e) => e.code(),
             StepError::Store(e) => e.code(),
+            StepError::Source(e) => e.code(),
             StepError::Fail { code, .. } => *code,
         }
     }
@@ -148,6 +162,7 @@ impl StepError {
         match self {
             StepError::Boomi(e) => e.is_transient(),
             StepError::Store(e) => e.is_transient(),
+            StepError::Source(e) => e.is_transient(),
             StepError::Fail { .. } => false,
         }
     }
@@ -177,6 +192,9 @@ pub struct PassReport {
     pub steps: usize,
     /// Problems of the desired state (per file).
     pub problems: Vec<crate::model::Problem>,
+    /// `None`: the pass looked at every unfinished promotion; `Some(n)`: only at the `n` that
+    /// changed in git or were waiting.
+    pub scope: Option<usize>,
 }
 
 impl PassReport {
@@ -190,38 +208,101 @@ impl PassReport {
     }
 }
 
-fn journal_size(store: &Store) -> Result<usize, StoreError> {
-    let mut n = 0;
-    for r in store.list(&Default::default())? {
-        n += store.steps(&r.promotion_id)?.len();
-    }
-    Ok(n)
-}
-
 /// The reconciler of one promotions repository.
 pub struct Reconciler {
     pub ctx: Context,
+    memo: tokio::sync::Mutex<schedule::Memo>,
 }
 
 impl Reconciler {
     pub fn new(ctx: Context) -> Self {
-        Reconciler { ctx }
+        Reconciler {
+            ctx,
+            memo: Default::default(),
+        }
     }
 
-    /// One pass over a snapshot: sync the desired state, then drive every unfinished
-    /// promotion until it waits.
-    pub async fn pass(&self, snapshot: &crate::source::Snapshot) -> Result<PassReport, StepError> {
-        let desired = sync::desired(&self.ctx, snapshot)?;
-        let journal_before = journal_size(&self.ctx.store)?;
+    /// A full pass over a snapshot: verify everything, then drive every unfinished promotion
+    /// until it waits. The next [`pass_at`](Self::pass_at) builds on it.
+    pub async fn pass(&self, snapshot: &Snapshot) -> Result<PassReport, StepError> {
+        let mut memo = self.memo.lock().await;
+        memo.verify = None;
+        self.run(&mut memo, snapshot.clone(), None, Scope::All)
+            .await
+    }
+
+    /// A pass over commit `head` of `source`, doing only what changed since the previous pass
+    /// of this reconciler (see [`schedule`]). The first pass of a process is a full one.
+    pub async fn pass_at(&self, source: &GitSource, head: &str) -> Result<PassReport, StepError> {
+        let mut memo = self.memo.lock().await;
+        let last = match memo.snapshot.as_ref() {
+            Some(s) => Some(s.commit.clone()),
+            None => self.ctx.store.last_reconciled_commit()?,
+        };
+        let change = if last.as_deref() == Some(head) {
+            Ok(Change {
+                old: last.clone(),
+                new: head.to_string(),
+                ..Default::default()
+            })
+        } else {
+            source.diff(last.as_deref(), head)
+        };
+        let change = match change {
+            Ok(c) => {
+                report_change(&c);
+                Some(c)
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot compare with the last reconciled commit; checking everything");
+                None
+            }
+        };
+        let incremental = change
+            .as_ref()
+            .filter(|c| memo.snapshot.is_some() && !c.full && !c.force_push);
+        let Some(change) = incremental else {
+            memo.verify = None;
+            let snapshot = source.snapshot(head).map_err(StepError::Source)?;
+            return self.run(&mut memo, snapshot, None, Scope::All).await;
+        };
+        let prev = memo.snapshot.take().unwrap_or_default();
+        let snapshot = source.advance(prev, change).map_err(StepError::Source)?;
+        let dirty = Dirty {
+            promotions: &change.promotions,
+            mappings: !change.mappings_changed.is_empty(),
+        };
+        let scope = if change.policy_changed || change.settings_changed || dirty.mappings {
+            Scope::All
+        } else {
+            let mut ids = change.promotions.clone();
+            ids.extend(memo.waiting.iter().cloned());
+            ids.extend(memo.deferred.iter().cloned());
+            Scope::Only(ids)
+        };
+        self.run(&mut memo, snapshot, Some(dirty), scope).await
+    }
+
+    async fn run(
+        &self,
+        memo: &mut schedule::Memo,
+        snapshot: Snapshot,
+        dirty: Option<Dirty<'_>>,
+        scope: Scope,
+    ) -> Result<PassReport, StepError> {
+        let (desired, verify_memo) =
+            sync::desired(&self.ctx, &snapshot, memo.verify.take(), dirty)?;
+        let first_step = self.ctx.store.last_step_id()?;
         let settings = desired.settings.clone();
         let config = self.ctx.config.clone().with_settings(settings.as_ref());
         let ctx = Context {
             config,
             ..self.ctx.clone()
         };
-        for rec in sync::apply(&ctx, &desired, snapshot)? {
+        let applied = sync::apply(&ctx, &desired, &snapshot, &scope)?;
+        for rec in &applied.created {
             // A production-from-test request is born waiting for its peer review.
-            if let Some(event) = crate::notify_out::Event::on_transition(&rec) {
+            if let Some(event) = crate::notify_out::Event::on_transition(rec) {
                 ctx.notifier.send(&event).await;
             }
         }
@@ -230,42 +311,90 @@ impl Reconciler {
             problems: desired.problems.clone(),
             ..Default::default()
         };
-        // Oldest first, so a dev account's promotions run in the order they were made.
-        let mut records = ctx.store.list(&Default::default())?;
-        records.sort_by(|a, b| {
-            a.initiated_at
-                .cmp(&b.initiated_at)
-                .then(a.promotion_id.cmp(&b.promotion_id))
-        });
+        let records = match &scope {
+            Scope::All => ctx.store.list(&Default::default())?,
+            Scope::Only(ids) => {
+                let mut v = Vec::with_capacity(ids.len());
+                for id in ids {
+                    v.extend(ctx.store.get(id)?);
+                }
+                v
+            }
+        };
+        let mut unfinished = Vec::new();
         for rec in records {
             if rec.status.is_terminal() {
                 report.statuses.insert(rec.promotion_id.clone(), rec.status);
-                continue;
+            } else {
+                unfinished.push(rec);
             }
-            let docs = desired.promotions.get(&rec.promotion_id);
-            let outcome = drive(&ctx, &desired, &rec.promotion_id, docs, &snapshot.commit).await;
-            let now = ctx
-                .store
-                .get(&rec.promotion_id)?
-                .map(|r| r.status)
-                .unwrap_or(rec.status);
-            report.statuses.insert(rec.promotion_id.clone(), now);
-            if now != rec.status {
+        }
+        let limit = ctx.config.concurrency.max(1);
+        let ctx_ref = &ctx;
+        let desired_ref = &desired;
+        let commit = snapshot.commit.as_str();
+        let results: Vec<Vec<Driven>> = futures::stream::iter(schedule::lanes(unfinished))
+            .map(|lane| async move {
+                let mut out = Vec::with_capacity(lane.len());
+                for rec in lane {
+                    let id = rec.promotion_id.clone();
+                    let outcome = if ctx_ref.shared.stopping() {
+                        Ok(Outcome::Waiting)
+                    } else {
+                        let docs = desired_ref.promotions.get(&id);
+                        drive(ctx_ref, desired_ref, &id, docs, commit).await
+                    };
+                    out.push((id, rec.status, outcome));
+                }
+                out
+            })
+            .buffer_unordered(limit)
+            .collect()
+            .await;
+        for (id, before, outcome) in results.into_iter().flatten() {
+            let now = ctx.store.get(&id)?.map(|r| r.status).unwrap_or(before);
+            report.statuses.insert(id.clone(), now);
+            if now != before {
                 report.transitions += 1;
             }
             match outcome {
                 Ok(Outcome::Settled) => {}
-                Ok(Outcome::Waiting) => report.waiting.push(rec.promotion_id.clone()),
+                Ok(Outcome::Waiting) => report.waiting.push(id),
                 Err(e) => {
-                    tracing::warn!(promotion = %rec.promotion_id, error = %e, "step failed; will retry");
-                    record_error(&ctx.store, &rec.promotion_id, &e)?;
-                    report.waiting.push(rec.promotion_id.clone());
+                    tracing::warn!(promotion = %id, error = %e, "step failed; will retry");
+                    record_error(&ctx.store, &id, &e)?;
+                    report.waiting.push(id);
                 }
             }
         }
+        report.waiting.sort();
         ctx.store.set_last_reconciled_commit(&snapshot.commit)?;
-        report.steps = journal_size(&ctx.store)?.saturating_sub(journal_before);
+        report.steps = usize::try_from(ctx.store.last_step_id()? - first_step).unwrap_or(0);
+        report.scope = match &scope {
+            Scope::All => None,
+            Scope::Only(ids) => Some(ids.len()),
+        };
+        memo.waiting = report.waiting.iter().cloned().collect();
+        memo.deferred = applied.deferred;
+        memo.verify = Some(verify_memo);
+        memo.snapshot = Some(snapshot);
         Ok(report)
+    }
+}
+
+/// One promotion driven in a pass: its id, its status before, and how the drive ended.
+type Driven = (String, PromotionStatus, Result<Outcome, StepError>);
+
+/// Log what a new commit changed that needs an operator's attention.
+fn report_change(change: &Change) {
+    if change.force_push && change.old.is_some() {
+        tracing::warn!(
+            old = ?change.old, new = %change.new,
+            "the tracked branch was rewritten (force-push); finished work is not redone"
+        );
+    }
+    for path in &change.vanished {
+        tracing::warn!(%path, code = %ErrorCode::DesiredStateMissing, "document vanished from git");
     }
 }
 
@@ -306,6 +435,10 @@ async fn drive(
     commit: &str,
 ) -> Result<Outcome, StepError> {
     for _ in 0..32 {
+        if ctx.shared.stopping() {
+            // A graceful shutdown: the step under way has finished; take no new one.
+            return Ok(Outcome::Waiting);
+        }
         let rec = require(&ctx.store, id)?;
         let Some(docs) = docs else {
             // The request no longer verifies. One that has not started yet fails with the

@@ -353,7 +353,11 @@ pub async fn execute(
     }
 
     let name = branch_name(&id);
+    // Lanes run at the same time: counting the branches and creating this one happen under one
+    // lock, so two promotions never both take the last slot.
+    let mut slot = None;
     if rec.status == PromotionStatus::Queued {
+        slot = Some(ctx.shared.branch_slot().await);
         // The branch soft limit, then the account lock, atomically with IN_PROGRESS.
         let branches = ctx.platform.query_branches(None, None).await?;
         let count = branches
@@ -489,6 +493,7 @@ pub async fn execute(
             }
         }
     };
+    drop(slot);
     match wait_branch_ready(
         ctx.platform.as_ref(),
         None,
@@ -521,6 +526,11 @@ pub async fn execute(
         .map(|r| (r.dev_component_id.clone(), r.clone()))
         .collect();
     for dev_id in &resolution.order {
+        if ctx.shared.stopping() && bad.is_empty() {
+            // A graceful shutdown between two components: every finished one is journaled
+            // with its result, and the next start carries on from here.
+            return Ok(Outcome::Waiting);
+        }
         let Some(comp) = resolution.component(dev_id) else {
             continue;
         };

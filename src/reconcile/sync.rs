@@ -2,17 +2,26 @@
 //! the policy accepted earlier), accept a new policy version, replace the admin-seeded
 //! connection mappings, create records for new promotions, and report documents that vanished.
 
+use super::Scope;
 use super::{cause, Context, StepError};
 use crate::model::{digest, parse_document, Document, ErrorCode, PromotionStatus, Target};
 use crate::policy::verify::{
-    verify_repository, AcceptedPolicy as TrustedPolicy, PolicyOutcome, Trust, POLICY_PATH,
+    verify_incremental, AcceptedPolicy as TrustedPolicy, PolicyOutcome, Trust, POLICY_PATH,
 };
-use crate::policy::{PromotionDocs, Verified};
+use crate::policy::{Dirty, PromotionDocs, Verified, VerifyMemo};
 use crate::source::Snapshot;
 use crate::store::{AcceptedPolicy, ComponentMapping, MappingSource, PromotionRecord};
+use std::collections::BTreeSet;
 
-/// Verify a snapshot against the bootstrap signers and the policy accepted earlier.
-pub fn desired(ctx: &Context, snapshot: &Snapshot) -> Result<Verified, StepError> {
+/// Verify a snapshot against the bootstrap signers and the policy accepted earlier, re-using
+/// `memo`'s results for every document `dirty` does not name (see
+/// [`verify_incremental`]).
+pub fn desired(
+    ctx: &Context,
+    snapshot: &Snapshot,
+    memo: Option<VerifyMemo>,
+    dirty: Option<Dirty<'_>>,
+) -> Result<(Verified, VerifyMemo), StepError> {
     let accepted = match ctx.store.accepted_policy()? {
         Some(p) => match parse_document(POLICY_PATH, &p.bytes) {
             Ok(Document::AccessPolicy(policy)) => Some(TrustedPolicy {
@@ -27,17 +36,27 @@ pub fn desired(ctx: &Context, snapshot: &Snapshot) -> Result<Verified, StepError
         bootstrap: ctx.bootstrap.clone(),
         accepted,
     };
-    Ok(verify_repository(&snapshot.files, &trust))
+    Ok(verify_incremental(&snapshot.files, &trust, memo, dirty))
 }
 
-/// Write the desired state into the store.
-/// Returns the records created for new promotions.
+/// What [`apply`] did.
+#[derive(Debug, Default)]
+pub struct Applied {
+    /// Records created for new promotions.
+    pub created: Vec<PromotionRecord>,
+    /// Requests not accepted yet: their TEST promotion is still under way.
+    pub deferred: BTreeSet<String>,
+}
+
+/// Write the desired state into the store: the policy when a new one was accepted, the admin
+/// mappings (on a full scope), and the promotions in `scope`.
 pub fn apply(
     ctx: &Context,
     desired: &Verified,
     snapshot: &Snapshot,
-) -> Result<Vec<PromotionRecord>, StepError> {
-    let mut created = Vec::new();
+    scope: &Scope,
+) -> Result<Applied, StepError> {
+    let mut out = Applied::default();
     let store = &ctx.store;
     let commit = snapshot.commit.as_str();
     if matches!(
@@ -61,7 +80,7 @@ pub fn apply(
         .as_ref()
         .map(|s| s.primary_account_id.clone())
         .unwrap_or_default();
-    for (dev, m) in &desired.mappings {
+    for (dev, m) in desired.mappings.iter().filter(|_| scope.is_all()) {
         let ms: Vec<ComponentMapping> = m
             .doc
             .mappings
@@ -82,15 +101,23 @@ pub fn apply(
             .collect();
         store.replace_admin_mappings(dev, &ms)?;
     }
-    for (id, docs) in &desired.promotions {
+    for (id, docs) in desired
+        .promotions
+        .iter()
+        .filter(|(id, _)| scope.contains(id))
+    {
         match store.get(id)? {
             None => {
                 if store.is_accepted(id)? {
                     tracing::warn!(promotion = %id, "{}: the id was used before", ErrorCode::PromotionIdReused);
                     continue;
                 }
-                if let Some(rec) = new_record(ctx, docs, &primary, commit)? {
-                    created.push(
+                let Some(rec) = new_record(ctx, docs, &primary, commit)? else {
+                    out.deferred.insert(id.clone());
+                    continue;
+                };
+                {
+                    out.created.push(
                         store.insert_promotion(
                             &rec,
                             &cause("request accepted")
@@ -114,7 +141,7 @@ pub fn apply(
             }
         }
     }
-    Ok(created)
+    Ok(out)
 }
 
 /// The record of a newly accepted promotion, or `None` when it must wait (a production

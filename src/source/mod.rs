@@ -181,6 +181,9 @@ pub struct Change {
     pub vanished: Vec<String>,
     /// `old` is not an ancestor of `new` (history was rewritten) or is gone.
     pub force_push: bool,
+    /// Every path added, modified or deleted between `old` and `new` (with `full`: every path
+    /// of `new`), sorted.
+    pub paths: BTreeSet<String>,
     /// Everything must be re-checked: first run, or `old` cannot be read any more.
     pub full: bool,
 }
@@ -199,6 +202,7 @@ impl Change {
     }
 
     fn add_path(&mut self, path: &str) {
+        self.paths.insert(path.to_owned());
         match classify(path) {
             PathClass::Promotion(id) => {
                 self.promotions.insert(id);
@@ -431,6 +435,38 @@ impl GitSource {
             commit: full,
             files,
         })
+    }
+
+    /// The snapshot of `change.new`, made from `prev` (the snapshot of `change.old`) by reading
+    /// only the paths that changed. Falls back to a whole [`snapshot`](Self::snapshot) when the
+    /// change is `full` or `prev` is not the snapshot of `change.old`.
+    pub fn advance(&self, mut prev: Snapshot, change: &Change) -> Result<Snapshot, SourceError> {
+        if change.full || change.old.as_deref() != Some(prev.commit.as_str()) {
+            return self.snapshot(&change.new);
+        }
+        if prev.commit == change.new {
+            return Ok(prev);
+        }
+        let repo = self.repo()?;
+        let tree = Self::commit_tree(&repo, &change.new)?
+            .ok_or_else(|| SourceError::CommitNotFound(change.new.clone()))?;
+        for path in &change.paths {
+            match tree.get_path(Path::new(path)) {
+                Ok(e) if e.kind() == Some(ObjectType::Blob) && is_regular(e.filemode()) => {
+                    let bytes = repo.find_blob(e.id())?.content().to_vec();
+                    prev.files.insert(path.clone(), bytes);
+                }
+                Ok(_) => {
+                    prev.files.remove(path);
+                }
+                Err(e) if e.code() == git2::ErrorCode::NotFound => {
+                    prev.files.remove(path);
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        prev.commit = change.new.clone();
+        Ok(prev)
     }
 
     /// Only the files under the given paths of a commit (a directory such as

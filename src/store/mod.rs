@@ -394,6 +394,11 @@ impl Store {
         self.read(|tx| tx.all_open_steps())
     }
 
+    /// See [`Tx::last_step_id`].
+    pub fn last_step_id(&self) -> Result<i64, StoreError> {
+        self.read(|tx| tx.last_step_id())
+    }
+
     /// See [`Tx::steps`].
     pub fn steps(&self, promotion_id: &str) -> Result<Vec<Step>, StoreError> {
         self.read(|tx| tx.steps(promotion_id))

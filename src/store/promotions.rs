@@ -744,6 +744,16 @@ impl Tx<'_> {
             .next())
     }
 
+    /// The id of the newest journal step (0 when the journal is empty): the number of steps
+    /// begun between two readings is their difference.
+    pub fn last_step_id(&self) -> Result<i64, StoreError> {
+        Ok(self
+            .conn()
+            .query_row("SELECT COALESCE(MAX(step_id), 0) FROM journal", [], |r| {
+                r.get(0)
+            })?)
+    }
+
     /// Every step of a promotion, oldest first.
     pub fn steps(&self, promotion_id: &str) -> Result<Vec<Step>, StoreError> {
         self.steps_where("promotion_id = ?1", Sql::Text(promotion_id.to_owned()))

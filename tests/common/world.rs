@@ -25,6 +25,8 @@ pub struct World {
     pub store: Arc<Store>,
     pub platform: Arc<HttpPlatform>,
     pub reconciler: Reconciler,
+    /// Boomi API calls the reconciler's client has made.
+    pub calls: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 pub fn fast_config() -> Config {
@@ -39,6 +41,7 @@ pub fn fast_config() -> Config {
         deploy_gap: Duration::from_millis(1),
         max_passes: 20,
         retry_backoff: Duration::ZERO,
+        ..Config::default()
     }
 }
 
@@ -117,7 +120,15 @@ impl World {
             .await
             .unwrap();
         let store = Arc::new(Store::open(tmp.path().join("state.db")).unwrap());
-        let platform = Arc::new(HttpPlatform::new(http_config(sim.base_url())).unwrap());
+        let calls = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let mut http = http_config(sim.base_url());
+        let counter = calls.clone();
+        http.observer = Some(Arc::new(
+            move |_: &boomi_promoter::boomi::http::CallEvent| {
+                counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            },
+        ));
+        let platform = Arc::new(HttpPlatform::new(http).unwrap());
         let mut ctx = Self::context(&store, platform.clone());
         ctx.clock = clock;
         let reconciler = Reconciler::new(ctx);
@@ -128,6 +139,7 @@ impl World {
             store,
             platform,
             reconciler,
+            calls,
         }
     }
 
@@ -141,6 +153,7 @@ impl World {
                 AllowedSigners::read(&root().join("examples/trust/allowed_signers")).unwrap(),
             ),
             notifier: Arc::new(boomi_promoter::notify_out::NoopNotifier),
+            shared: Default::default(),
         }
     }
 
@@ -182,6 +195,82 @@ impl World {
                 "Orders - TEST",
             ],
         );
+    }
+
+    /// A TEST request by bob for the dev-team-b invoice flow.
+    pub fn request_invoices(&self, id: &str, version: &str) {
+        self.write_as(
+            "bob",
+            &[
+                "new",
+                "--id",
+                id,
+                "--account",
+                "dev-team-b",
+                "--process",
+                "Invoice Sync",
+                "--root",
+                INVOICE_ROOT,
+                "--package-version",
+                version,
+                "--new-pack",
+                "Invoices - TEST",
+            ],
+        );
+    }
+
+    /// Make the repository's `promoter.yaml` poll Boomi without pauses (for the CLI, which
+    /// reads its polling from there), and commit.
+    pub fn instant_polls(&self) {
+        let p = self.repo.join("promoter.yaml");
+        let mut text: String = std::fs::read_to_string(&p)
+            .unwrap()
+            .lines()
+            .filter(|l| !l.starts_with("polling:"))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        text.push_str("polling: {branchReadyIntervalSeconds: 0, mergeIntervalSeconds: 0, releaseIntervalSeconds: 0}\n");
+        std::fs::write(&p, text).unwrap();
+        self.commit("instant polls");
+    }
+
+    /// `promoter <subcommand>` against this world's repository, the emulator and the state
+    /// directory `<tmp>/state`, with test credentials and no rate limit to speak of.
+    pub fn cli(&self, subcommand: &[&str]) -> std::process::Command {
+        let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("promoter"));
+        c.args(subcommand)
+            .arg("--repo")
+            .arg(&self.repo)
+            .arg("--state")
+            .arg(self.tmp.path().join("state"))
+            .arg("--trust")
+            .arg(root().join("examples/trust/allowed_signers"))
+            .arg("--boomi")
+            .arg(self.sim.base_url())
+            .args(["--rate-limit", "1000"])
+            .env("BOOMI_USERNAME", "ci@example.com")
+            .env("BOOMI_TOKEN", "test-token");
+        c
+    }
+
+    /// Create `n` branches `feature-<i>` in the primary account; their ids.
+    pub async fn feature_branches(&self, n: usize) -> Vec<String> {
+        let main = self.platform.main_branch_id(None).await.unwrap();
+        let mut ids = Vec::new();
+        for i in 0..n {
+            let b = self
+                .platform
+                .create_branch(None, &format!("feature-{i}"), &main, None)
+                .await
+                .unwrap();
+            ids.push(b.id.unwrap());
+        }
+        ids
+    }
+
+    /// Boomi API calls made so far by the reconciler's client.
+    pub fn call_count(&self) -> usize {
+        self.calls.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// A production-from-test request by alice.
@@ -269,8 +358,16 @@ impl World {
         git(&self.repo, &["commit", "-q", "-m", msg, "--allow-empty"]);
     }
 
-    /// One reconcile pass over HEAD.
+    /// One reconcile pass over HEAD (only what changed since the previous pass, as the
+    /// daemon does).
     pub async fn pass(&self) -> PassReport {
+        let source = GitSource::local(&self.repo, "main").unwrap();
+        let head = source.head().unwrap();
+        self.reconciler.pass_at(&source, &head).await.expect("pass")
+    }
+
+    /// One full reconcile pass over HEAD (every unfinished promotion).
+    pub async fn full_pass(&self) -> PassReport {
         let source = GitSource::local(&self.repo, "main").unwrap();
         let head = source.head().unwrap();
         let snap = source.snapshot(&head).unwrap();
