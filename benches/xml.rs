@@ -3,78 +3,14 @@
 //!
 //! `cargo bench --bench xml -- --warm-up-time 1 --measurement-time 3`
 
-use boomi_promoter::deps::{build_production_xml, IdCache};
+use boomi_promoter::bench::{component, id_cache};
+use boomi_promoter::deps::build_production_xml;
 use boomi_promoter::xml;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use std::hint::black_box;
 
-fn guid(n: usize) -> String {
-    format!("{:08x}-1b2c-4d3e-8f40-{:012x}", n as u32 ^ 0x5a5a_5a5a, n)
-}
-
-/// A process component of about `target` bytes: shapes with connector, map, sub-process and
-/// script references, set-properties with a secret, comments and CDATA.
-fn component(target: usize, variant: usize) -> String {
-    let mut s = String::with_capacity(target + 4096);
-    s.push_str(r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<bns:Component xmlns:bns="http://api.platform.boomi.com/" componentId="a1e0c5d2-3f4b-4c6d-8e9f-0a1b2c3d4e51" version="12" name="Big Process" type="process" createdDate="2026-03-02T08:14:55Z" createdBy="alice@example.com" modifiedDate="2026-11-18T16:41:07Z" modifiedBy="alice@example.com" deleted="false" currentVersion="true" folderName="Orders" folderFullPath="DevTeamA/Orders" folderId="RjozMDk2OQ" branchName="main" branchId="Qjox">
-    <bns:encryptedValues/>
-    <bns:description>Benchmark process</bns:description>
-    <bns:object>
-        <process xmlns="" allowSimultaneous="false" enableUserLog="false" workload="general">
-            <shapes>
-"#);
-    let mut i = 0;
-    while s.len() < target {
-        let label = if variant == 1 && i % 50 == 7 {
-            "Changed label"
-        } else {
-            "Get Order"
-        };
-        s.push_str(&format!(
-            r#"                <!-- shape {i} -->
-                <shape image="connectoraction_icon" name="shape{i}" shapetype="connectoraction" userlabel="{label}" x="{x}.0" y="112.0">
-                    <configuration>
-                        <connectoraction actionType="Get" connectorType="http" connectionId="{c}" operationId="{o}">
-                            <parameters/>
-                        </connectoraction>
-                        <map mapId="{m}"/>
-                        <processcall abort="true" processId="{p}" wait="true"/>
-                        <setproperties><properties><property name="DDP_TOKEN" type="static"><apiToken>tok-{i}-secret</apiToken></property></properties></setproperties>
-                        <message><![CDATA[Order {i} &amp; co from {c}]]></message>
-                    </configuration>
-                    <dragpoints>
-                        <dragpoint name="shape{i}.dragpoint1" toShape="shape{n}" x="{x}.0" y="120.0"/>
-                    </dragpoints>
-                </shape>
-"#,
-            x = i * 16,
-            n = i + 1,
-            c = guid(i % 40),
-            o = guid(1000 + i % 40),
-            m = guid(2000 + i % 200),
-            p = guid(3000 + i % 100),
-        ));
-        i += 1;
-    }
-    s.push_str("            </shapes>\n        </process>\n    </bns:object>\n    <bns:processOverrides/>\n</bns:Component>\n");
-    s
-}
-
-fn cache() -> IdCache {
-    let mut c = IdCache::default();
-    for n in (0..40)
-        .chain(1000..1040)
-        .chain(2000..2200)
-        .chain(3000..3100)
-    {
-        c.insert(guid(n), guid(900_000 + n));
-    }
-    c
-}
-
 fn bench_promote(c: &mut Criterion) {
-    let cache = cache();
+    let cache = id_cache();
     let mut g = c.benchmark_group("strip_rewrite_production");
     for (label, size) in [("1MB", 1 << 20), ("10MB", 10 << 20)] {
         let doc = component(size, 0);

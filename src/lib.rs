@@ -18,6 +18,7 @@
 //! | [`notify_out`] | notifications: the seven events by SMTP e-mail and a signed JSON webhook, never blocking |
 //! | [`cli`] | the `promoter` command line |
 
+pub mod bench;
 pub mod boomi;
 pub mod cli;
 pub mod deps;

@@ -1,6 +1,7 @@
 //! The `promoter` command line: one file per command group, `main` dispatches.
 //! Exit codes: 0 success, 1 validation found problems / the command failed, 2 usage error.
 
+mod bench;
 pub mod boomi;
 mod demo;
 mod deps;
@@ -90,6 +91,8 @@ pub enum Command {
     Queue(queue::QueueArgs),
     /// Run the Boomi emulator (a local, faithful stand-in for the Platform API)
     Sim(sim::SimArgs),
+    /// Measure throughput on this machine: the XML engine (200 MiB/s target) and verification
+    Bench(bench::BenchArgs),
 }
 
 /// Output format shared by commands.
@@ -149,6 +152,7 @@ pub fn main() -> ExitCode {
         Command::Packages(a) => Ok(boomi::run_packages(a)),
         Command::Packs(a) => Ok(boomi::run_packs(a)),
         Command::Demo(a) => demo::demo(a),
+        Command::Bench(a) => bench::run(a),
         Command::Reconcile(a) => run::reconcile(a),
         Command::Daemon(a) => run::daemon(a),
     };
