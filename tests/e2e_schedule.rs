@@ -203,3 +203,23 @@ async fn two_dev_accounts_never_take_the_last_branch_slot_twice() {
         assert_eq!(w.record(id).status, PromotionStatus::TestDeployed, "{id}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_test_request_and_its_production_request_in_one_commit() {
+    let w = World::new().await;
+    // The production request's id sorts first; it still waits for its TEST promotion.
+    w.request_test("zz-test", "2.0.0");
+    w.request_prod("aa-prod", "zz-test", "2.0.0");
+    w.commit("both at once");
+    let r = w.converge().await;
+    assert!(r.converged(), "{r:?}");
+    assert_eq!(w.record("zz-test").status, PromotionStatus::TestDeployed);
+    let prod = w.record("aa-prod");
+    assert_eq!(
+        prod.status,
+        PromotionStatus::PendingPeerReview,
+        "{:?}",
+        prod.error_message
+    );
+    assert_eq!(prod.test_promotion_id.as_deref(), Some("zz-test"));
+}

@@ -367,7 +367,10 @@ impl Reconciler {
                 }
             }
         }
+        // Requests waiting for their TEST promotion are accepted by a later pass.
+        report.waiting.extend(applied.deferred.iter().cloned());
         report.waiting.sort();
+        report.waiting.dedup();
         ctx.store.set_last_reconciled_commit(&snapshot.commit)?;
         report.steps = usize::try_from(ctx.store.last_step_id()? - first_step).unwrap_or(0);
         report.scope = match &scope {

@@ -101,11 +101,15 @@ pub fn apply(
             .collect();
         store.replace_admin_mappings(dev, &ms)?;
     }
-    for (id, docs) in desired
+    // Requests that build on a TEST promotion come after every other, so a TEST request and
+    // its production request committed together are accepted in that order whatever their ids.
+    let mut in_scope: Vec<(&String, &PromotionDocs)> = desired
         .promotions
         .iter()
         .filter(|(id, _)| scope.contains(id))
-    {
+        .collect();
+    in_scope.sort_by_key(|(_, d)| d.request.doc.from_test.is_some());
+    for (id, docs) in in_scope {
         match store.get(id)? {
             None => {
                 if store.is_accepted(id)? {
