@@ -313,12 +313,16 @@ pub fn daemon(a: DaemonArgs) -> Result<ExitCode> {
                     match r {
                         Ok(report) => {
                             ready.store(true, std::sync::atomic::Ordering::SeqCst);
-                            tracing::info!(
-                                commit = %report.commit,
-                                waiting = report.waiting.len(),
-                                looked_at = report.scope.map_or_else(|| "all".to_string(), |n| n.to_string()),
-                                "reconciled"
-                            );
+                            if report.scope == Some(0) && !report.progressed() {
+                                tracing::debug!(commit = %report.commit, "idle pass: nothing changed, nothing waits");
+                            } else {
+                                tracing::info!(
+                                    commit = %report.commit,
+                                    waiting = report.waiting.len(),
+                                    looked_at = report.scope.map_or_else(|| "all".to_string(), |n| n.to_string()),
+                                    "reconciled"
+                                );
+                            }
                         }
                         Err(e) => tracing::error!(error = %format!("{e:#}"), "reconcile pass failed"),
                     }
