@@ -329,26 +329,35 @@ impl Reconciler {
                 unfinished.push(rec);
             }
         }
+        // Each lane is a task of its own, so lanes also use several cores (the XML work).
         let limit = ctx.config.concurrency.max(1);
-        let ctx_ref = &ctx;
-        let desired_ref = &desired;
-        let commit = snapshot.commit.as_str();
+        let desired = Arc::new(desired);
+        let commit: Arc<str> = snapshot.commit.as_str().into();
         let results: Vec<Vec<Driven>> = futures::stream::iter(schedule::lanes(unfinished))
-            .map(|lane| async move {
-                let mut out = Vec::with_capacity(lane.len());
-                for rec in lane {
-                    let id = rec.promotion_id.clone();
-                    let outcome = if ctx_ref.shared.stopping() {
-                        Ok(Outcome::Waiting)
-                    } else {
-                        let docs = desired_ref.promotions.get(&id);
-                        drive(ctx_ref, desired_ref, &id, docs, commit).await
-                    };
-                    out.push((id, rec.status, outcome));
-                }
-                out
+            .map(|lane| {
+                let (ctx, desired, commit) = (ctx.clone(), desired.clone(), commit.clone());
+                tokio::spawn(async move {
+                    let mut out = Vec::with_capacity(lane.len());
+                    for rec in lane {
+                        let id = rec.promotion_id.clone();
+                        let outcome = if ctx.shared.stopping() {
+                            Ok(Outcome::Waiting)
+                        } else {
+                            let docs = desired.promotions.get(&id);
+                            drive(&ctx, &desired, &id, docs, &commit).await
+                        };
+                        out.push((id, rec.status, outcome));
+                    }
+                    out
+                })
             })
             .buffer_unordered(limit)
+            .map(|joined| match joined {
+                Ok(out) => out,
+                // A panic inside a lane is a bug: let it surface as it would without tasks.
+                Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+                Err(_) => Vec::new(),
+            })
             .collect()
             .await;
         for (id, before, outcome) in results.into_iter().flatten() {
