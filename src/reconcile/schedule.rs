@@ -12,10 +12,10 @@
 //! per dev account: inside a lane one after another, oldest first (one promotion per dev
 //! account at a time is the seeds' rule anyway, and a production request follows its TEST
 //! promotion); lanes run at the same time, each a task of its own (several cores), at most
-//! `Config::concurrency` of them. The Boomi
-//! resources lanes share are guarded by [`Shared`]: the branch soft limit (counting and creating
-//! under one lock, so two lanes never both take the last slot) and integration packs (one
-//! release of a pack at a time, one creation of a pack name).
+//! `Config::concurrency` of them. The Boomi resources lanes share are guarded by [`Shared`]:
+//! the branch soft limit (counting and creating under one lock, so two lanes never both take
+//! the last slot) and integration packs (one release of a pack at a time, one creation of a
+//! pack name).
 
 use crate::policy::VerifyMemo;
 use crate::source::Snapshot;
