@@ -223,3 +223,87 @@ async fn a_test_request_and_its_production_request_in_one_commit() {
     );
     assert_eq!(prod.test_promotion_id.as_deref(), Some("zz-test"));
 }
+
+/// A TEST request of `account` naming the integration pack "Shared - TEST".
+fn request_shared_pack(w: &World, who: &str, id: &str, account: &str, process: &str, root: &str) {
+    w.write_as(
+        who,
+        &[
+            "new",
+            "--id",
+            id,
+            "--account",
+            account,
+            "--process",
+            process,
+            "--root",
+            root,
+            "--package-version",
+            "5.0.0",
+            "--new-pack",
+            "Shared - TEST",
+        ],
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_dev_accounts_share_one_integration_pack() {
+    let w = World::new().await;
+    // Slow pack queries and releases: both lanes look the pack up and release it at about the
+    // same time. One creates the pack, the other finds it; the last release publishes both.
+    w.sim.inject(Fault::Latency {
+        endpoint: "POST PublisherIntegrationPack/query".into(),
+        millis: 700,
+    });
+    w.sim.inject(Fault::Latency {
+        endpoint: "ReleaseIntegrationPackStatus".into(),
+        millis: 100,
+    });
+    request_shared_pack(
+        &w,
+        "alice",
+        "orders-t1",
+        "dev-team-a",
+        "Order Processing Main",
+        ORDERS_ROOT,
+    );
+    request_shared_pack(
+        &w,
+        "bob",
+        "invoices-t1",
+        "dev-team-b",
+        "Invoice Sync",
+        INVOICE_ROOT,
+    );
+    w.commit("one pack for two processes");
+    let r = w.converge().await;
+    assert!(r.converged(), "{r:?}");
+    let orders = w.record("orders-t1");
+    let invoices = w.record("invoices-t1");
+    assert_eq!(orders.status, PromotionStatus::TestDeployed);
+    assert_eq!(invoices.status, PromotionStatus::TestDeployed);
+    assert_eq!(orders.integration_pack_id, invoices.integration_pack_id);
+
+    let packs: Vec<serde_json::Value> = w.primary()["packs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["name"] == "Shared - TEST")
+        .cloned()
+        .collect();
+    assert_eq!(packs.len(), 1, "the pack was created twice: {packs:#?}");
+    // Both processes are published by the last release.
+    let published: Vec<&str> = packs[0]["PublisherPackagedComponents"]
+        ["PublisherPackagedComponent"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["currentVersion"] == "5.0.0")
+        .filter_map(|c| c["componentName"].as_str())
+        .collect();
+    assert!(
+        published.contains(&"Order Processing Main") && published.contains(&"Invoice Sync"),
+        "{published:?} of {:#}",
+        packs[0]
+    );
+}

@@ -1179,3 +1179,74 @@ async fn pack_delete_removes_components_at_the_next_release() {
         .await;
     assert_eq!((s, st["releaseStatus"].clone()), (202, json!("SCHEDULED")));
 }
+
+#[tokio::test]
+async fn a_release_publishes_exactly_its_list() {
+    let sim = start(
+        Seed::from_yaml_file(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/examples/sim-seed.yaml"
+        ))
+        .unwrap(),
+        SimConfig::instant(),
+    )
+    .await;
+    let pack = "6b728394-a5b6-4c7d-a8f9-0a1b2c3d4e07";
+    let first = "0b1c2d3e-4f50-4617-8293-a4b5c6d7e801"; // released by the seed
+    let xml = component_xml(
+        None,
+        "Second Flow",
+        "process",
+        None,
+        "<process xmlns=\"\"><shapes/></process>",
+    );
+    let (_, created) = sim.post_xml(None, "Component", &xml).await;
+    let second = root_attr(&created, "componentId").unwrap();
+    let (s, _) = sim
+        .post(
+            None,
+            "PackagedComponent",
+            json!({"componentId": second, "packageVersion": "0.1", "shareable": true}),
+        )
+        .await;
+    assert_eq!(s, 200);
+    sim.post(
+        None,
+        &format!("PublisherIntegrationPack/{pack}"),
+        json!({"id": pack, "operationType": "ADD",
+        "PublisherPackagedComponents": {"PublisherPackagedComponent": [{"componentId": second}]}}),
+    )
+    .await;
+    let current = |pack_json: &serde_json::Value, id: &str| {
+        pack_json["PublisherPackagedComponents"]["PublisherPackagedComponent"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["componentId"] == id)
+            .and_then(|c| c.get("currentVersion").cloned())
+    };
+    let (_, before) = sim
+        .get(None, &format!("PublisherIntegrationPack/{pack}"))
+        .await;
+    assert!(current(&before, first).is_some(), "{before:#}");
+    // Releasing only the second one leaves the first unpublished.
+    let (_, rel) = sim
+        .post(
+            None,
+            "ReleaseIntegrationPack",
+            json!({"id": pack, "releaseSchedule": "IMMEDIATELY",
+                "ReleasePackagedComponents": {"ReleasePackagedComponent": [
+                    {"componentId": second, "version": "0.1"}]}}),
+        )
+        .await;
+    let status = format!(
+        "ReleaseIntegrationPackStatus/{}",
+        rel["requestId"].as_str().unwrap()
+    );
+    assert_eq!(sim.get(None, &status).await.0, 200);
+    let (_, after) = sim
+        .get(None, &format!("PublisherIntegrationPack/{pack}"))
+        .await;
+    assert_eq!(current(&after, &second), Some(json!("0.1")));
+    assert_eq!(current(&after, first), None, "{after:#}");
+}

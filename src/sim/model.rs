@@ -2312,12 +2312,17 @@ impl SimState {
                 r.status = "SUCCESS".into();
                 let r = r.clone();
                 if let Some(pack) = acct.packs.get_mut(&r.pack_id) {
-                    for (cid, v) in &r.components {
-                        if let Some(c) = pack.components.get_mut(cid) {
-                            c.current_version = Some(v.clone());
-                            if c.pending_version.as_deref() == Some(v.as_str()) {
-                                c.pending_version = None;
+                    // A release publishes exactly the list it was given: a package left out
+                    // is unpublished (seed-behaviors §6.14).
+                    for (cid, c) in pack.components.iter_mut() {
+                        match r.components.iter().find(|(id, _)| id == cid) {
+                            Some((_, v)) => {
+                                c.current_version = Some(v.clone());
+                                if c.pending_version.as_deref() == Some(v.as_str()) {
+                                    c.pending_version = None;
+                                }
                             }
+                            None => c.current_version = None,
                         }
                     }
                     pack.components.retain(|_, c| !c.deleted);
