@@ -1090,23 +1090,7 @@ async fn pack_delete_removes_components_at_the_next_release() {
         .await;
     assert_eq!(s, 400, "connector-action cannot be packaged: {e}");
     // A second process joins the pack; the release drops the deleted one.
-    let xml = component_xml(
-        None,
-        "Second Flow",
-        "process",
-        None,
-        "<process xmlns=\"\"><shapes/></process>",
-    );
-    let (_, created) = sim.post_xml(None, "Component", &xml).await;
-    let second = root_attr(&created, "componentId").unwrap();
-    let (s, _) = sim
-        .post(
-            None,
-            "PackagedComponent",
-            json!({"componentId": second, "packageVersion": "0.1", "shareable": true}),
-        )
-        .await;
-    assert_eq!(s, 200);
+    let second = packaged_process(&sim, "Second Flow", "0.1").await;
     let (_, added) = sim
         .post(None, &format!("PublisherIntegrationPack/{pack}"), json!({"id": pack, "operationType": "ADD",
             "PublisherPackagedComponents": {"PublisherPackagedComponent": [{"componentId": second}]}}))
@@ -1193,23 +1177,7 @@ async fn a_release_publishes_exactly_its_list() {
     .await;
     let pack = "6b728394-a5b6-4c7d-a8f9-0a1b2c3d4e07";
     let first = "0b1c2d3e-4f50-4617-8293-a4b5c6d7e801"; // released by the seed
-    let xml = component_xml(
-        None,
-        "Second Flow",
-        "process",
-        None,
-        "<process xmlns=\"\"><shapes/></process>",
-    );
-    let (_, created) = sim.post_xml(None, "Component", &xml).await;
-    let second = root_attr(&created, "componentId").unwrap();
-    let (s, _) = sim
-        .post(
-            None,
-            "PackagedComponent",
-            json!({"componentId": second, "packageVersion": "0.1", "shareable": true}),
-        )
-        .await;
-    assert_eq!(s, 200);
+    let second = packaged_process(&sim, "Second Flow", "0.1").await;
     sim.post(
         None,
         &format!("PublisherIntegrationPack/{pack}"),
@@ -1249,4 +1217,26 @@ async fn a_release_publishes_exactly_its_list() {
         .await;
     assert_eq!(current(&after, &second), Some(json!("0.1")));
     assert_eq!(current(&after, first), None, "{after:#}");
+}
+
+/// A new process in the primary account, packaged (shareable) at `version`; its id.
+async fn packaged_process(sim: &Sim, name: &str, version: &str) -> String {
+    let xml = component_xml(
+        None,
+        name,
+        "process",
+        None,
+        "<process xmlns=\"\"><shapes/></process>",
+    );
+    let (_, created) = sim.post_xml(None, "Component", &xml).await;
+    let id = root_attr(&created, "componentId").unwrap();
+    let (s, _) = sim
+        .post(
+            None,
+            "PackagedComponent",
+            json!({"componentId": id, "packageVersion": version, "shareable": true}),
+        )
+        .await;
+    assert_eq!(s, 200);
+    id
 }
