@@ -2,6 +2,7 @@
 //! C + TEST run — once the emulator has seen its k-th Boomi call, for k spread over the whole
 //! run — and restarted. Every run must converge to the same final state: TEST_DEPLOYED, one
 //! promotion branch, no duplicate component, one package, one deployment, a consistent journal.
+//! The same holds when two dev accounts' promotions run at once.
 
 mod common;
 
@@ -30,6 +31,18 @@ async fn world() -> World {
     w
 }
 
+const ID_B: &str = "crash-b1";
+
+/// Two dev accounts at once: their lanes run concurrently.
+async fn two_lane_world() -> World {
+    let w = World::with_sim(SimConfig::instant()).await;
+    w.instant_polls();
+    w.request_test(ID, "2.0.0");
+    w.request_invoices(ID_B, "3.0.0");
+    w.commit("two requests");
+    w
+}
+
 fn total_calls(w: &World) -> u64 {
     w.sim.state()["totalCalls"].as_u64().unwrap_or(0)
 }
@@ -52,24 +65,46 @@ struct Final {
     deployments: usize,
 }
 
-fn final_state(w: &World) -> Final {
+/// The final state of a converged run of the promotions `(id, packageVersion)`: every one
+/// TEST_DEPLOYED with a closed journal; counts summed over them.
+fn final_state(w: &World, promotions: &[(&str, &str)]) -> Final {
     let store = Store::open(w.tmp.path().join("state/state.db")).unwrap();
-    let rec = store.get(ID).unwrap().expect("record");
-    assert_eq!(
-        rec.status,
-        boomi_promoter::model::PromotionStatus::TestDeployed,
-        "{rec:#?}"
-    );
-    let open = store.open_steps(ID).unwrap();
-    // A step interrupted by the kill is closed by its recovery lookup; none stays open.
-    assert!(
-        open.is_empty(),
-        "open journal steps after convergence: {open:#?}"
-    );
-    let steps = store.steps(ID).unwrap();
-    assert!(steps.iter().all(|s| s.result.is_some()));
     let p = w.primary();
-    let pkg = rec.prod_package_id.clone().unwrap();
+    let mut packages = 0;
+    let mut deployments = 0;
+    for (id, version) in promotions {
+        let rec = store.get(id).unwrap().expect("record");
+        assert_eq!(
+            rec.status,
+            boomi_promoter::model::PromotionStatus::TestDeployed,
+            "{rec:#?}"
+        );
+        let open = store.open_steps(id).unwrap();
+        // A step interrupted by the kill is closed by its recovery lookup; none stays open.
+        assert!(
+            open.is_empty(),
+            "open journal steps after convergence: {open:#?}"
+        );
+        let steps = store.steps(id).unwrap();
+        assert!(steps.iter().all(|s| s.result.is_some()));
+        let pkg = rec.prod_package_id.clone().unwrap();
+        packages += p["packages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|x| {
+                x["packageVersion"] == *version
+                    && x["componentType"] == "process"
+                    && x["createdBy"] == "ci@example.com"
+            })
+            .count();
+        deployments += p["deployments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| d["packageId"] == pkg.as_str() && d["environmentId"] == "env-test-1")
+            .count();
+    }
     Final {
         components: p["componentCount"].as_u64().unwrap(),
         promo_branches: w
@@ -77,22 +112,8 @@ fn final_state(w: &World) -> Final {
             .iter()
             .filter(|n| n.starts_with("promo-"))
             .count(),
-        packages: p["packages"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|x| {
-                x["packageVersion"] == "2.0.0"
-                    && x["componentType"] == "process"
-                    && x["createdBy"] == "ci@example.com"
-            })
-            .count(),
-        deployments: p["deployments"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|d| d["packageId"] == pkg.as_str() && d["environmentId"] == "env-test-1")
-            .count(),
+        packages,
+        deployments,
     }
 }
 
@@ -119,7 +140,7 @@ async fn killed_at_any_point_a_restart_converges_without_duplicates() {
     let before = total_calls(&base);
     finish(&base);
     let calls = total_calls(&base) - before;
-    let expected = final_state(&base);
+    let expected = final_state(&base, &[(ID, "2.0.0")]);
     assert_eq!(expected.promo_branches, 1);
     assert_eq!(expected.packages, 1);
     assert_eq!(expected.deployments, 1);
@@ -140,7 +161,7 @@ async fn killed_at_any_point_a_restart_converges_without_duplicates() {
         kill_at(&mut child, &w, start + k);
         w.sim.clear_faults();
         finish(&w);
-        let got = final_state(&w);
+        let got = final_state(&w, &[(ID, "2.0.0")]);
         assert_eq!(
             got.components, expected.components,
             "k={k}: duplicate component"
@@ -148,5 +169,46 @@ async fn killed_at_any_point_a_restart_converges_without_duplicates() {
         assert_eq!(got.promo_branches, 1, "k={k}: leaked or missing branch");
         assert_eq!(got.packages, 1, "k={k}: duplicate package");
         assert_eq!(got.deployments, 1, "k={k}: duplicate deployment");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_while_two_dev_accounts_run_at_once() {
+    let both = [(ID, "2.0.0"), (ID_B, "3.0.0")];
+    let base = two_lane_world().await;
+    let before = total_calls(&base);
+    finish(&base);
+    let calls = total_calls(&base) - before;
+    let expected = final_state(&base, &both);
+    assert_eq!(
+        (
+            expected.promo_branches,
+            expected.packages,
+            expected.deployments
+        ),
+        (2, 2, 2)
+    );
+
+    // 8 kill points spread over the interleaved run.
+    let points: Vec<u64> = (1..=8).map(|i| 1 + (i - 1) * (calls - 2) / 7).collect();
+    for k in points {
+        let w = two_lane_world().await;
+        w.sim.inject(Fault::Latency {
+            endpoint: "*".into(),
+            millis: 3,
+        });
+        let start = total_calls(&w);
+        let mut child = reconcile_once(&w).spawn().unwrap();
+        kill_at(&mut child, &w, start + k);
+        w.sim.clear_faults();
+        finish(&w);
+        let got = final_state(&w, &both);
+        assert_eq!(
+            got.components, expected.components,
+            "k={k}: duplicate component"
+        );
+        assert_eq!(got.promo_branches, 2, "k={k}: leaked or missing branch");
+        assert_eq!(got.packages, 2, "k={k}: duplicate package");
+        assert_eq!(got.deployments, 2, "k={k}: duplicate deployment");
     }
 }
