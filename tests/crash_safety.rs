@@ -133,6 +133,21 @@ fn kill_at(child: &mut Child, w: &World, k: u64) {
     }
 }
 
+/// Kill `reconcile --once` near the k-th Boomi call of its run, then run to completion.
+fn crash_and_restart(w: &World, k: u64) {
+    // A little latency on every call, so the kill lands near call k (sometimes while Boomi is
+    // still handling the request: the write applies, the answer is lost).
+    w.sim.inject(Fault::Latency {
+        endpoint: "*".into(),
+        millis: 3,
+    });
+    let start = total_calls(w);
+    let mut child = reconcile_once(w).spawn().unwrap();
+    kill_at(&mut child, w, start + k);
+    w.sim.clear_faults();
+    finish(w);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killed_at_any_point_a_restart_converges_without_duplicates() {
     // The baseline: an uninterrupted run.
@@ -150,17 +165,7 @@ async fn killed_at_any_point_a_restart_converges_without_duplicates() {
     let points: Vec<u64> = (1..=24).map(|i| 1 + (i - 1) * (calls - 2) / 23).collect();
     for k in points {
         let w = world().await;
-        // A little latency on every call, so the kill lands near call k (sometimes while Boomi
-        // is still handling the request: the write applies, the answer is lost).
-        w.sim.inject(Fault::Latency {
-            endpoint: "*".into(),
-            millis: 3,
-        });
-        let start = total_calls(&w);
-        let mut child = reconcile_once(&w).spawn().unwrap();
-        kill_at(&mut child, &w, start + k);
-        w.sim.clear_faults();
-        finish(&w);
+        crash_and_restart(&w, k);
         let got = final_state(&w, &[(ID, "2.0.0")]);
         assert_eq!(
             got.components, expected.components,
@@ -193,15 +198,7 @@ async fn killed_while_two_dev_accounts_run_at_once() {
     let points: Vec<u64> = (1..=8).map(|i| 1 + (i - 1) * (calls - 2) / 7).collect();
     for k in points {
         let w = two_lane_world().await;
-        w.sim.inject(Fault::Latency {
-            endpoint: "*".into(),
-            millis: 3,
-        });
-        let start = total_calls(&w);
-        let mut child = reconcile_once(&w).spawn().unwrap();
-        kill_at(&mut child, &w, start + k);
-        w.sim.clear_faults();
-        finish(&w);
+        crash_and_restart(&w, k);
         let got = final_state(&w, &both);
         assert_eq!(
             got.components, expected.components,
