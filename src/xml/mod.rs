@@ -163,9 +163,11 @@ impl ComponentInfo {
     }
 }
 
-/// The part of a qualified name after the prefix (`bns:Component` → `Component`).
+/// The part of a qualified name after the prefix (`bns:Component` → `Component`). A byte
+/// loop: names are short and this runs for every element, where `rfind`'s searcher costs more
+/// than the search.
 pub(crate) fn local_name(qname: &str) -> &str {
-    match qname.rfind(':') {
+    match qname.bytes().rposition(|b| b == b':') {
         Some(i) => &qname[i + 1..],
         None => qname,
     }
@@ -199,7 +201,9 @@ pub(crate) fn apply_edits(src: &str, mut edits: Vec<Edit<'_>>) -> String {
     if !edits.is_sorted_by_key(|e| (e.start, e.end)) {
         edits.sort_by_key(|e| (e.start, e.end));
     }
-    let mut out = String::with_capacity(src.len());
+    // Enough for every insertion: the output is never reallocated (and so never copied).
+    let inserted: usize = edits.iter().map(|e| e.text.len()).sum();
+    let mut out = String::with_capacity(src.len() + inserted);
     let mut at = 0usize;
     for e in edits {
         if e.start < at {

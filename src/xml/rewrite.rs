@@ -16,9 +16,10 @@
 //! byte; a replacement is escaped for where it lands.
 
 use super::scan::{attr_spans_into, resolve_ref, unescape, AttrSpan, Scanner, Tok};
-use super::{apply_edits, escape_attr_cow, escape_text_cow, local_name, Edit, XmlError};
+use super::{apply_edits, escape_attr_cow, escape_text_cow, is_guid, local_name, Edit, XmlError};
 use quick_xml::events::Event;
 use serde::Serialize;
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 
@@ -179,14 +180,24 @@ fn looks_like_id(v: &str) -> bool {
     !v.is_empty() && v.bytes().all(is_id_byte)
 }
 
+/// One whole-token match in a value: `start..end` (offsets in the value), dev id, prod id.
+type Found<'m> = (usize, usize, &'m str, &'m str);
+
 /// The dev→prod lookup, prepared for fast whole-token matching.
 struct Matcher<'m> {
     tokens: HashMap<&'m str, &'m str, FastBuild>,
     /// Bit `n` set when some token key has length `n` (n < 128).
     lens: u128,
     has_long: bool,
+    /// Every token key is a GUID ([`is_guid`]): runs are found from their first `-`.
+    guid_keys: bool,
+    /// No production id needs escaping in an attribute or text, nor contains `]]>`: every
+    /// replacement is the production id as it is.
+    plain: bool,
     /// Keys containing characters that are not id characters: matched by substring search.
     special: Vec<(&'m str, &'m str)>,
+    /// The length of the shortest key: no shorter value holds a match.
+    min_len: usize,
 }
 
 impl<'m> Matcher<'m> {
@@ -195,14 +206,20 @@ impl<'m> Matcher<'m> {
             tokens: HashMap::with_capacity_and_hasher(map.len(), FastBuild::default()),
             lens: 0,
             has_long: false,
+            guid_keys: true,
+            plain: true,
             special: Vec::new(),
+            min_len: usize::MAX,
         };
         for (k, v) in map {
             if k.is_empty() {
                 continue;
             }
+            m.plain &= matches!(escape_attr_cow(v), Cow::Borrowed(_)) && !v.contains("]]>");
+            m.min_len = m.min_len.min(k.len());
             if k.bytes().all(is_id_byte) {
                 m.tokens.insert(k.as_str(), v.as_str());
+                m.guid_keys &= is_guid(k);
                 if k.len() < 128 {
                     m.lens |= 1u128 << k.len();
                 } else {
@@ -212,6 +229,7 @@ impl<'m> Matcher<'m> {
                 m.special.push((k.as_str(), v.as_str()));
             }
         }
+        m.guid_keys &= !m.tokens.is_empty();
         m.special.sort();
         m
     }
@@ -224,31 +242,73 @@ impl<'m> Matcher<'m> {
         }
     }
 
-    /// Non-overlapping whole-token matches in `raw`: `(start, end, dev, prod)`.
-    fn find(&self, raw: &str) -> Vec<(usize, usize, &'m str, &'m str)> {
+    /// Non-overlapping whole-token matches in `raw`, into `out` (cleared first).
+    fn find_into(&self, raw: &str, out: &mut Vec<Found<'m>>) {
+        out.clear();
+        if self.guid_keys {
+            self.find_guids(raw, out);
+        } else if !self.tokens.is_empty() {
+            self.find_tokens(raw, out);
+        }
+        if !self.special.is_empty() {
+            self.find_special(raw, out);
+        }
+    }
+
+    /// Token keys: every maximal run of id characters looked up whole.
+    fn find_tokens(&self, raw: &str, out: &mut Vec<Found<'m>>) {
         let b = raw.as_bytes();
-        let mut out = Vec::new();
-        if !self.tokens.is_empty() {
-            let mut i = 0;
-            while i < b.len() {
-                if !is_id_byte(b[i]) {
-                    i += 1;
-                    continue;
-                }
-                let s = i;
-                while i < b.len() && is_id_byte(b[i]) {
-                    i += 1;
-                }
-                if self.len_possible(i - s) {
-                    if let Some((k, v)) = self.tokens.get_key_value(&raw[s..i]) {
-                        out.push((s, i, *k, *v));
-                    }
+        let mut i = 0;
+        while i < b.len() {
+            if !is_id_byte(b[i]) {
+                i += 1;
+                continue;
+            }
+            let s = i;
+            while i < b.len() && is_id_byte(b[i]) {
+                i += 1;
+            }
+            if self.len_possible(i - s) {
+                if let Some((k, v)) = self.tokens.get_key_value(&raw[s..i]) {
+                    out.push((s, i, *k, *v));
                 }
             }
         }
-        if self.special.is_empty() {
-            return out;
+    }
+
+    /// [`Matcher::find_tokens`] when every token key is a GUID. A run that matches is 36 id
+    /// characters with its first `-` at offset 8, so jump from `-` to `-` (memchr) instead of
+    /// walking every byte, and hash only a GUID-shaped run: the same matches.
+    fn find_guids(&self, raw: &str, out: &mut Vec<Found<'m>>) {
+        let b = raw.as_bytes();
+        if b.len() < 36 {
+            return; // no room for a GUID
         }
+        let mut from = 0;
+        while let Some(p) = memchr::memchr(b'-', &b[from..]) {
+            let dash = from + p;
+            from = dash + 1;
+            let Some(s) = dash.checked_sub(8) else {
+                continue;
+            };
+            let e = s + 36;
+            let whole = e <= b.len()
+                && (s == 0 || !is_id_byte(b[s - 1]))
+                && (e == b.len() || !is_id_byte(b[e]));
+            if !whole || b[s + 13] != b'-' || b[s + 18] != b'-' || b[s + 23] != b'-' {
+                continue;
+            }
+            if let Some((k, v)) = raw.get(s..e).and_then(|t| self.tokens.get_key_value(t)) {
+                out.push((s, e, *k, *v));
+                from = e;
+            }
+        }
+    }
+
+    /// Special keys by substring search, merged with the token matches already in `out`:
+    /// leftmost first, longest first at the same place, no overlaps.
+    fn find_special(&self, raw: &str, out: &mut Vec<Found<'m>>) {
+        let b = raw.as_bytes();
         for (k, v) in &self.special {
             for (s, _) in raw.match_indices(k) {
                 let e = s + k.len();
@@ -259,16 +319,34 @@ impl<'m> Matcher<'m> {
                 }
             }
         }
-        // Leftmost first, longest first at the same place, no overlaps.
         out.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
-        let mut kept: Vec<(usize, usize, &'m str, &'m str)> = Vec::with_capacity(out.len());
-        for m in out {
-            if kept.last().is_none_or(|l| m.0 >= l.1) {
-                kept.push(m);
+        let mut end = None;
+        out.retain(|m| {
+            let keep = end.is_none_or(|e| m.0 >= e);
+            if keep {
+                end = Some(m.1);
             }
-        }
-        kept
+            keep
+        });
     }
+}
+
+/// The text that replaces a dev id by `prod` where `ctx` says it lands.
+fn replacement<'m>(prod: &'m str, ctx: Ctx, position: usize) -> Result<Cow<'m, str>, XmlError> {
+    Ok(match ctx {
+        Ctx::Attr => escape_attr_cow(prod),
+        Ctx::Text => escape_text_cow(prod),
+        Ctx::CData => {
+            if prod.contains("]]>") {
+                return Err(XmlError::Unrepresentable {
+                    value: prod.to_string(),
+                    position,
+                    reason: "`]]>` cannot appear inside CDATA".into(),
+                });
+            }
+            Cow::Borrowed(prod)
+        }
+    })
 }
 
 #[derive(Clone, Copy)]
@@ -301,6 +379,8 @@ pub(crate) struct Rewriter<'m> {
     refs: Vec<(usize, Reference)>,
     seen_refs: HashSet<String, FastBuild>,
     hits: Vec<Hit<'m>>,
+    /// Scratch buffer for [`Matcher::find_into`] (no allocation per value).
+    found: Vec<Found<'m>>,
     captures: Vec<Capture>,
     /// Set by the fused pass while inside content that may still be blanked: references found
     /// then are kept provisionally (every occurrence) and filtered in [`Rewriter::finish`].
@@ -314,6 +394,7 @@ impl<'m> Rewriter<'m> {
             refs: Vec::new(),
             seen_refs: HashSet::default(),
             hits: Vec::new(),
+            found: Vec::new(),
             captures: Vec::new(),
             provisional: false,
         }
@@ -321,10 +402,8 @@ impl<'m> Rewriter<'m> {
 
     fn add_ref(&mut self, pos: usize, id: &str, location: impl FnOnce() -> String) {
         let id = id.trim();
-        if !looks_like_id(id) {
-            return;
-        }
-        if self.seen_refs.contains(id) {
+        // Everything in `seen_refs` looks like an id: ask the set first (most lookups hit).
+        if self.seen_refs.contains(id) || !looks_like_id(id) {
             return;
         }
         if !self.provisional {
@@ -339,24 +418,26 @@ impl<'m> Rewriter<'m> {
         ));
     }
 
+    /// Record the replacements in `raw` (at `base` in the input). Inlined up to the length
+    /// test: most attribute values are shorter than any key.
+    #[inline]
     fn rewrite(&mut self, raw: &str, base: usize, ctx: Ctx) -> Result<(), XmlError> {
+        match &self.matcher {
+            Some(m) if raw.len() >= m.min_len => self.rewrite_matches(raw, base, ctx),
+            _ => Ok(()),
+        }
+    }
+
+    fn rewrite_matches(&mut self, raw: &str, base: usize, ctx: Ctx) -> Result<(), XmlError> {
         let Some(m) = &self.matcher else {
             return Ok(());
         };
-        for (s, e, dev, prod) in m.find(raw) {
-            let text = match ctx {
-                Ctx::Attr => escape_attr_cow(prod),
-                Ctx::Text => escape_text_cow(prod),
-                Ctx::CData => {
-                    if prod.contains("]]>") {
-                        return Err(XmlError::Unrepresentable {
-                            value: prod.to_string(),
-                            position: base + s,
-                            reason: "`]]>` cannot appear inside CDATA".into(),
-                        });
-                    }
-                    std::borrow::Cow::Borrowed(prod)
-                }
+        m.find_into(raw, &mut self.found);
+        for &(s, e, dev, prod) in &self.found {
+            let text = if m.plain {
+                Cow::Borrowed(prod)
+            } else {
+                replacement(prod, ctx, base + s)?
             };
             self.hits.push(Hit {
                 edit: Edit {
@@ -520,7 +601,7 @@ impl<'m> Rewriter<'m> {
             i > 0 && p < ranges[i - 1].1
         };
         let mut refs = Vec::new();
-        let mut seen: HashSet<String> = HashSet::new();
+        let mut seen: HashSet<String, FastBuild> = HashSet::default();
         for (pos, r) in self.refs {
             if (ranges.is_empty() || !inside(pos)) && seen.insert(r.id.clone()) {
                 refs.push(r);
@@ -528,12 +609,14 @@ impl<'m> Rewriter<'m> {
         }
         let mut edits = Vec::with_capacity(self.hits.len());
         let mut rewritten = Vec::new();
-        let mut seen_dev: HashSet<&str> = HashSet::new();
+        // A dev id is always a key of the caller's map, borrowed from it: one address per
+        // distinct id, so the address stands for the id (one word hashed, not the whole id).
+        let mut seen_dev: HashSet<usize, FastBuild> = HashSet::default();
         for h in self.hits {
             if !ranges.is_empty() && inside(h.edit.start) {
                 continue;
             }
-            if seen_dev.insert(h.dev) {
+            if seen_dev.insert(h.dev.as_ptr() as usize) {
                 rewritten.push((h.dev.to_string(), h.prod.to_string()));
             }
             edits.push(h.edit);
@@ -640,6 +723,33 @@ mod tests {
                 location: "c/@operationId".into()
             }]
         );
+    }
+
+    #[test]
+    fn guid_search_finds_what_the_token_walk_finds() {
+        let g = |n: u32| format!("{n:08x}-1b2c-4d3e-8f40-{n:012x}");
+        let m = map(&[(&g(1), "p1"), (&g(2), "p2"), (&g(3).to_uppercase(), "p3")]);
+        let matcher = Matcher::new(&m);
+        assert!(matcher.guid_keys);
+        let inputs = [
+            String::new(),
+            g(1),
+            format!("{} {}", g(1), g(2)),
+            format!("{}{}", g(1), g(2)),
+            format!("x{}", g(1)),
+            format!("{}-", g(1)),
+            format!("-{}.", g(2)),
+            format!("é{}é,{}", g(1), g(3).to_uppercase()),
+            format!("--{}--{} {}", g(1), g(2), g(3)),
+            format!("{}\n\t{}&amp;", &g(2)[1..], g(2)),
+            "2026-03-02T08:14:55Z - - -- 12345678-1234-1234-1234-123456789012".to_string(),
+        ];
+        for raw in &inputs {
+            let (mut a, mut b) = (Vec::new(), Vec::new());
+            matcher.find_guids(raw, &mut a);
+            matcher.find_tokens(raw, &mut b);
+            assert_eq!(a, b, "{raw}");
+        }
     }
 
     #[test]

@@ -2,6 +2,9 @@
 //! quick-xml leaves to the caller (DOCTYPE refusal, undefined entities, a single root, balanced
 //! tags at end of input, no text outside the root, attribute syntax), and the byte span of
 //! every event and attribute so callers can edit the original text in place.
+//!
+//! Attributes are split in one pass with exactly quick-xml's attribute grammar; a tag whose
+//! attributes that grammar refuses goes through quick-xml's own iterator, so errors are its.
 
 use super::XmlError;
 use quick_xml::events::{BytesStart, Event};
@@ -271,7 +274,107 @@ pub(crate) fn attr_spans_into<'a>(
     out: &mut Vec<AttrSpan<'a>>,
 ) -> Result<(), XmlError> {
     out.clear();
-    // Duplicates are checked below on the spans (no per-tag allocation in quick-xml).
+    if !split_attrs(src, e.attributes_raw(), out)? {
+        // Something quick-xml's grammar refuses: let quick-xml find it and say what it is.
+        out.clear();
+        return attr_spans_by_quick_xml(src, e, tag_start, out);
+    }
+    Ok(())
+}
+
+/// Byte classes for [`split_attrs`]: XML whitespace (as quick-xml's attribute parser counts
+/// it), `=`, and the two quotes.
+const SPACE: u8 = 1;
+const EQ: u8 = 2;
+const QUOTE: u8 = 4;
+
+static ATTR_CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    t[b' ' as usize] = SPACE;
+    t[b'\r' as usize] = SPACE;
+    t[b'\n' as usize] = SPACE;
+    t[b'\t' as usize] = SPACE;
+    t[b'=' as usize] = EQ;
+    t[b'"' as usize] = QUOTE;
+    t[b'\'' as usize] = QUOTE;
+    t
+};
+
+#[inline]
+fn class(b: u8) -> u8 {
+    ATTR_CLASS[b as usize]
+}
+
+/// Does an attribute value hold a `<` or `&` (what [`check_attr`] looks into)? No early exit,
+/// so the loop vectorises: values are short and rarely hold either.
+fn has_mark(value: &str) -> bool {
+    value
+        .bytes()
+        .fold(false, |m, c| m | (c == b'<') | (c == b'&'))
+}
+
+/// The attributes in `raw` (the text of a start tag after its name, borrowed from `src`) read
+/// with exactly the grammar of quick-xml's XML attribute iterator: optional whitespace, a key
+/// (at least one byte, up to `=` or whitespace), optional whitespace, `=`, optional whitespace,
+/// a value in `"` or `'`. Each attribute is checked ([`check_attr`]) as soon as it is read, as
+/// the iterator path does. `Ok(false)` at the first thing that grammar refuses, or when `raw`
+/// is not part of `src`: the caller then lets quick-xml report it.
+fn split_attrs<'a>(src: &'a str, raw: &str, out: &mut Vec<AttrSpan<'a>>) -> Result<bool, XmlError> {
+    let Some(base) = offset_in(src, raw) else {
+        return Ok(false);
+    };
+    let b = raw.as_bytes();
+    let skip_space = |mut i: usize| {
+        while i < b.len() && class(b[i]) == SPACE {
+            i += 1;
+        }
+        i
+    };
+    let mut i = skip_space(0);
+    while i < b.len() {
+        let key_start = i;
+        i += 1;
+        while i < b.len() && class(b[i]) & (SPACE | EQ) == 0 {
+            i += 1;
+        }
+        let key_end = i;
+        i = skip_space(i);
+        if b.get(i) != Some(&b'=') {
+            return Ok(false);
+        }
+        i = skip_space(i + 1);
+        let Some(&quote) = b.get(i).filter(|&&q| class(q) & QUOTE != 0) else {
+            return Ok(false);
+        };
+        let value_start = i + 1;
+        let Some(len) = memchr::memchr(quote, &b[value_start..]) else {
+            return Ok(false); // no closing quote
+        };
+        let j = value_start + len;
+        // Every position used is next to an ASCII byte, so a char boundary.
+        let span = AttrSpan {
+            key: &src[base + key_start..base + key_end],
+            value: &src[base + value_start..base + j],
+            key_start: base + key_start,
+            value_start: base + value_start,
+            end: base + j + 1,
+        };
+        check_attr(out, &span, has_mark(span.value))?;
+        out.push(span);
+        i = skip_space(j + 1);
+    }
+    Ok(true)
+}
+
+/// [`attr_spans_into`] through quick-xml's attribute iterator: the path for tags whose
+/// attributes [`split_attrs`] refuses, so errors are quick-xml's own.
+fn attr_spans_by_quick_xml<'a>(
+    src: &'a str,
+    e: &BytesStart<'_>,
+    tag_start: usize,
+    out: &mut Vec<AttrSpan<'a>>,
+) -> Result<(), XmlError> {
+    // Duplicates are checked by `check_attr` (no per-tag allocation in quick-xml).
     for a in e.attributes().with_checks(false) {
         let a = a.map_err(|err| XmlError::Parse {
             position: tag_start,
@@ -288,27 +391,35 @@ pub(crate) fn attr_spans_into<'a>(
         };
         let key = &src[key_start..key_start + key_ref.len()];
         let value = &src[value_start..value_start + a.value.len()];
-        if value.contains('<') {
-            return Err(XmlError::Parse {
-                position: value_start,
-                message: format!("`<` in the value of attribute `{key}`"),
-            });
-        }
-        if value.contains('&') {
-            unescape(value, value_start)?;
-        }
-        if out.iter().any(|o| o.key == key) {
-            return Err(XmlError::Parse {
-                position: key_start,
-                message: format!("duplicate attribute `{key}`"),
-            });
-        }
-        out.push(AttrSpan {
+        let span = AttrSpan {
             key,
             value,
             key_start,
             value_start,
             end: value_start + value.len() + 1,
+        };
+        check_attr(out, &span, has_mark(span.value))?;
+        out.push(span);
+    }
+    Ok(())
+}
+
+/// Refuse `<` in the value, an undefined entity in it, or a key already in `before`. `marked`:
+/// the value holds a `<` or `&` (the caller has just scanned it).
+fn check_attr(before: &[AttrSpan<'_>], a: &AttrSpan<'_>, marked: bool) -> Result<(), XmlError> {
+    if marked {
+        if a.value.contains('<') {
+            return Err(XmlError::Parse {
+                position: a.value_start,
+                message: format!("`<` in the value of attribute `{}`", a.key),
+            });
+        }
+        unescape(a.value, a.value_start)?;
+    }
+    if before.iter().any(|o| o.key == a.key) {
+        return Err(XmlError::Parse {
+            position: a.key_start,
+            message: format!("duplicate attribute `{}`", a.key),
         });
     }
     Ok(())
@@ -384,6 +495,46 @@ mod tests {
         let Event::Start(e) = &t.event else { panic!() };
         let spans = attr_spans(src, e, t.start).unwrap();
         assert_eq!(spans[0].value_start, 9);
+    }
+
+    #[test]
+    fn split_attrs_agrees_with_quick_xml() {
+        for tag in [
+            "<a/>",
+            "<a x='1'/>",
+            "<a  k=\"v&amp;w\" j = 'x' />",
+            "<a x=\"1\"y='2'/>",
+            "<a\n\tx\r\n=\n\"1\"\t/>",
+            "<a =x=\"1\"/>",
+            "<a x=\"é'\" y='\"'/>",
+            "<a x=\"\"/>",
+            "<a x/>",
+            "<a x=1/>",
+            "<a x= />",
+            "<a x='1' x='2'/>",
+            "<a x='1<'/>",
+            "<a x='&lol;' y/>",
+            "<a x='1' / >",
+        ] {
+            let src = format!("{tag}<b/>");
+            let mut r = Reader::from_str(&src);
+            let (Ok(Event::Empty(e)) | Ok(Event::Start(e))) = r.read_event() else {
+                panic!("{tag}")
+            };
+            let mut fast = Vec::new();
+            let mut slow = Vec::new();
+            let f = attr_spans_into(&src, &e, 0, &mut fast);
+            let s = attr_spans_by_quick_xml(&src, &e, 0, &mut slow);
+            assert_eq!(f, s, "{tag}");
+            if f.is_ok() {
+                assert_eq!(fast.len(), slow.len(), "{tag}");
+                for (a, b) in fast.iter().zip(&slow) {
+                    let t = |a: &AttrSpan<'_>| (a.key_start, a.value_start, a.end, a.value.len());
+                    assert_eq!((a.key, a.value), (b.key, b.value), "{tag}");
+                    assert_eq!(t(a), t(b), "{tag}");
+                }
+            }
+        }
     }
 
     #[test]

@@ -153,18 +153,30 @@ fn is_sensitive_element(qname: &str) -> bool {
     is_sensitive_element_name(qname) || contains_sensitive_part(qname.as_bytes())
 }
 
+/// For each byte, the [`SENSITIVE_NAME_PARTS`] entry it could start (either case), plus one;
+/// 0 for none.
+static PART_START: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut p = 0;
+    while p < SENSITIVE_NAME_PARTS.len() {
+        let first = SENSITIVE_NAME_PARTS[p].as_bytes()[0];
+        t[first as usize] = p as u8 + 1;
+        t[first.to_ascii_uppercase() as usize] = p as u8 + 1;
+        p += 1;
+    }
+    t
+};
+
 /// `SENSITIVE_NAME_PARTS.iter().any(|p| contains_ci(name, p))` in one pass over `name` (this
-/// runs for every element): dispatch on the lower-cased byte that could start a part.
+/// runs for every element): a table says which part a byte could start (the parts' first
+/// letters differ).
 fn contains_sensitive_part(name: &[u8]) -> bool {
     for (i, &b) in name.iter().enumerate() {
-        let part: &[u8] = match b.to_ascii_lowercase() {
-            b'p' => b"password",
-            b's' => b"secret",
-            b'k' => b"key",
-            b't' => b"token",
-            b'c' => b"credential",
-            _ => continue,
-        };
+        let p = PART_START[b as usize];
+        if p == 0 {
+            continue;
+        }
+        let part = SENSITIVE_NAME_PARTS[p as usize - 1].as_bytes();
         if name.len() - i >= part.len()
             && name[i + 1..i + part.len()]
                 .iter()
@@ -392,6 +404,18 @@ fn mark_text(stack: &mut [Frame]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn name_parts_start_with_distinct_lower_case_letters() {
+        let firsts: HashSet<u8> = SENSITIVE_NAME_PARTS
+            .iter()
+            .map(|p| p.as_bytes()[0])
+            .collect();
+        assert_eq!(firsts.len(), SENSITIVE_NAME_PARTS.len());
+        for p in SENSITIVE_NAME_PARTS {
+            assert!(p.bytes().all(|b| b.is_ascii_lowercase()), "{p}");
+        }
+    }
 
     #[test]
     fn one_pass_part_search_matches_the_rule() {
