@@ -49,8 +49,8 @@ pub struct BenchArgs {
 pub struct Measurement {
     pub name: String,
     pub runs: u32,
-    /// Mean time of one run, in milliseconds.
-    pub mean_ms: f64,
+    /// Median time of one run, in milliseconds.
+    pub median_ms: f64,
     /// MiB/s over the input, for byte workloads.
     pub mib_per_s: Option<f64>,
     /// Items per second (documents, promotions), for the others.
@@ -60,16 +60,19 @@ pub struct Measurement {
     pub meets_target: Option<bool>,
 }
 
-/// Run `f` for about `budget` (at least three times); the mean duration of one run.
+/// Run `f` for about `budget` (at least three times); the number of runs and the median
+/// duration of one (robust against a busy neighbour, unlike the mean).
 fn time(budget: Duration, mut f: impl FnMut()) -> (u32, Duration) {
     f(); // warm up
     let start = Instant::now();
-    let mut runs = 0u32;
-    while runs < 3 || start.elapsed() < budget {
+    let mut samples = Vec::new();
+    while samples.len() < 3 || start.elapsed() < budget {
+        let t = Instant::now();
         f();
-        runs += 1;
+        samples.push(t.elapsed());
     }
-    (runs, start.elapsed() / runs)
+    samples.sort();
+    (samples.len() as u32, samples[samples.len() / 2])
 }
 
 fn bytes(
@@ -79,12 +82,12 @@ fn bytes(
     target: Option<f64>,
     f: impl FnMut(),
 ) -> Measurement {
-    let (runs, mean) = time(budget, f);
-    let mib = len as f64 / (1024.0 * 1024.0) / mean.as_secs_f64();
+    let (runs, median) = time(budget, f);
+    let mib = len as f64 / (1024.0 * 1024.0) / median.as_secs_f64();
     Measurement {
         name: name.to_string(),
         runs,
-        mean_ms: mean.as_secs_f64() * 1000.0,
+        median_ms: median.as_secs_f64() * 1000.0,
         mib_per_s: Some(mib),
         per_s: None,
         target_mib_per_s: target,
@@ -93,13 +96,13 @@ fn bytes(
 }
 
 fn items(name: &str, budget: Duration, n: usize, f: impl FnMut()) -> Measurement {
-    let (runs, mean) = time(budget, f);
+    let (runs, median) = time(budget, f);
     Measurement {
         name: name.to_string(),
         runs,
-        mean_ms: mean.as_secs_f64() * 1000.0,
+        median_ms: median.as_secs_f64() * 1000.0,
         mib_per_s: None,
-        per_s: Some(n as f64 / mean.as_secs_f64()),
+        per_s: Some(n as f64 / median.as_secs_f64()),
         target_mib_per_s: None,
         meets_target: None,
     }
@@ -195,7 +198,7 @@ pub fn run(a: BenchArgs) -> Result<ExitCode> {
         Output::Human => {
             println!(
                 "{:<36} {:>6} {:>11} {:>14}  TARGET",
-                "WORKLOAD", "RUNS", "MEAN", "THROUGHPUT"
+                "WORKLOAD", "RUNS", "MEDIAN", "THROUGHPUT"
             );
             for m in &out {
                 let rate = match (m.mib_per_s, m.per_s) {
@@ -210,7 +213,7 @@ pub fn run(a: BenchArgs) -> Result<ExitCode> {
                 };
                 println!(
                     "{:<36} {:>6} {:>8.2} ms {:>14}  {target}",
-                    m.name, m.runs, m.mean_ms, rate
+                    m.name, m.runs, m.median_ms, rate
                 );
             }
         }
