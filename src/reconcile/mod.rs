@@ -182,7 +182,8 @@ pub enum Outcome {
 #[derive(Debug, Clone, Default)]
 pub struct PassReport {
     pub commit: String,
-    /// Promotion id → status after the pass.
+    /// Promotion id → status after the pass, for the promotions the pass looked at (every
+    /// one on a full pass; see `scope`).
     pub statuses: BTreeMap<String, PromotionStatus>,
     /// Promotions that still have work the reconciler will retry.
     pub waiting: Vec<String>,
