@@ -249,9 +249,11 @@ fn request_shared_pack(w: &World, who: &str, id: &str, account: &str, process: &
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_dev_accounts_share_one_integration_pack() {
     let w = World::new().await;
-    // Slow pack queries and releases: both lanes look the pack up and release it at about the
-    // same time. One creates the pack, the other finds it; the last release publishes both.
-    w.sim.inject(Fault::Latency {
+    // Pack lookups answered late (the emulator has looked before it answers): both lanes look
+    // the pack up at about the same time, so without the pack-name lock both would see no pack
+    // and create one each. Slow releases too. One lane creates the pack, the other finds it;
+    // the last release publishes both processes.
+    w.sim.inject(Fault::SlowAnswer {
         endpoint: "POST PublisherIntegrationPack/query".into(),
         millis: 700,
     });

@@ -379,3 +379,26 @@ async fn lost_responses_still_change_the_state() {
     let state = sim.server.state();
     assert_eq!(state["faults"][1]["fired"], 1);
 }
+
+#[tokio::test]
+async fn a_slow_answer_comes_after_the_call_was_carried_out() {
+    let sim = start(small_seed(), SimConfig::instant()).await;
+    sim.server.inject(Fault::SlowAnswer {
+        endpoint: "POST Branch".into(),
+        millis: 400,
+    });
+    let create = async {
+        let (status, _) = sim.post(None, "Branch", json!({"name": "slow-1"})).await;
+        (status, std::time::Instant::now())
+    };
+    let probe = async {
+        tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+        let (rows, _) = sim.query_all(None, "Branch", eq("name", "slow-1")).await;
+        (rows.len(), std::time::Instant::now())
+    };
+    let ((status, created_at), (seen, probed_at)) = tokio::join!(create, probe);
+    assert_eq!(status, 200);
+    // The branch existed before its creator heard the answer.
+    assert_eq!(seen, 1);
+    assert!(probed_at < created_at);
+}

@@ -1,4 +1,5 @@
-//! Fault injection: latency, an error rate per endpoint, "fail the Nth call to X with status
+//! Fault injection: latency (before a call is carried out, or after it, before the answer), an
+//! error rate per endpoint, "fail the Nth call to X with status
 //! S", dropping the connection, losing the answer of a call that was carried out, and failed
 //! merges / releases. Faults come from the seed,
 //! from `POST /__sim/faults` (JSON) and from [`super::Server::inject`].
@@ -16,6 +17,14 @@ use serde::{Deserialize, Serialize};
 pub enum Fault {
     /// Delay matching calls by `millis` before answering.
     Latency {
+        #[serde(default = "star")]
+        endpoint: String,
+        millis: u64,
+    },
+    /// Carry out matching calls at once, then delay the answer by `millis`: the state has
+    /// changed (or been read) long before the client hears of it. Two clients that look
+    /// something up and then create it can both see "not there".
+    SlowAnswer {
         #[serde(default = "star")]
         endpoint: String,
         millis: u64,
@@ -102,6 +111,8 @@ pub struct ActiveFault {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Decision {
     pub delay_ms: u64,
+    /// Delay after the call was carried out, before the answer.
+    pub answer_delay_ms: u64,
     /// Answer with this status and message (and `Retry-After`).
     pub fail: Option<(u16, String, Option<u64>)>,
     /// Drop the connection.
@@ -194,6 +205,7 @@ pub fn decide(faults: &mut [ActiveFault], key: &str) -> Decision {
     for f in faults.iter_mut() {
         let endpoint = match &f.fault {
             Fault::Latency { endpoint, .. }
+            | Fault::SlowAnswer { endpoint, .. }
             | Fault::ErrorRate { endpoint, .. }
             | Fault::FailNth { endpoint, .. }
             | Fault::CloseConnection { endpoint, .. }
@@ -209,6 +221,10 @@ pub fn decide(faults: &mut [ActiveFault], key: &str) -> Decision {
             Fault::Latency { millis, .. } => {
                 f.fired += 1;
                 d.delay_ms += millis;
+            }
+            Fault::SlowAnswer { millis, .. } => {
+                f.fired += 1;
+                d.answer_delay_ms += millis;
             }
             Fault::ErrorRate { rate, status, .. } => {
                 if d.fail.is_none() && !d.close && f.next_unit() < rate {

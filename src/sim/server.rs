@@ -545,10 +545,15 @@ async fn api(
         }
         return r;
     }
-    let mut inner = shared.lock();
-    let result = dispatch(&shared, &mut inner, &method, &route, &account, user, &body);
-    shared.persist(&inner);
-    drop(inner);
+    let result = {
+        let mut inner = shared.lock();
+        let result = dispatch(&shared, &mut inner, &method, &route, &account, user, &body);
+        shared.persist(&inner);
+        result
+    };
+    if decision.answer_delay_ms > 0 {
+        tokio::time::sleep(Duration::from_millis(decision.answer_delay_ms)).await;
+    }
     if let Some(lost) = decision.lose_response {
         tracing::info!(endpoint = %key, account = %account, "sim call carried out, answer lost");
         return match lost {
