@@ -309,3 +309,20 @@ async fn two_dev_accounts_share_one_integration_pack() {
         packs[0]
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_production_request_is_looked_at_when_its_test_request_changes() {
+    let w = settled_world().await;
+    std::fs::remove_dir_all(w.repo.join("promotions/orders-t1")).unwrap();
+    w.commit("the TEST request vanished");
+    let r = w.pass().await;
+    // orders-t1 changed; orders-p1 depends on it (fromTest) and no longer verifies.
+    assert_eq!(r.scope, Some(2), "{r:?}");
+    let p1 = w.record("orders-p1");
+    assert_eq!(p1.status, PromotionStatus::PendingPeerReview);
+    assert_eq!(p1.error_code, Some(ErrorCode::DesiredStateMissing));
+    assert!(r
+        .problems
+        .iter()
+        .any(|p| p.code == ErrorCode::TestPromotionNotFound));
+}

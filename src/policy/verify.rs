@@ -363,6 +363,20 @@ impl VerifyMemo {
     pub fn is_empty(&self) -> bool {
         self.promotions.is_empty()
     }
+
+    /// Promotions whose request builds on one of `ids` (`fromTest`): the rules across
+    /// promotions make their verification depend on those.
+    pub fn dependents_of(&self, ids: &BTreeSet<String>) -> BTreeSet<String> {
+        self.promotions
+            .iter()
+            .filter(|(_, (docs, _))| {
+                docs.as_ref()
+                    .and_then(|d| d.request.doc.from_test.as_ref())
+                    .is_some_and(|t| ids.contains(t))
+            })
+            .map(|(id, _)| id.clone())
+            .collect()
+    }
 }
 
 /// Verify a snapshot, re-using the results of `memo` for every document `dirty` does not name.

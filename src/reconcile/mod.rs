@@ -277,6 +277,10 @@ impl Reconciler {
             Scope::All
         } else {
             let mut ids = change.promotions.clone();
+            // A production request is checked against its TEST promotion's request.
+            if let Some(v) = &memo.verify {
+                ids.extend(v.dependents_of(&change.promotions));
+            }
             ids.extend(memo.waiting.iter().cloned());
             ids.extend(memo.deferred.iter().cloned());
             Scope::Only(ids)
