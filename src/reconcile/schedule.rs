@@ -1,7 +1,8 @@
 //! Scheduling: which promotions a pass looks at, and how they run at the same time.
 //!
 //! **Work is proportional to what changed.** A pass drives the promotions whose files changed
-//! since the previous pass, the ones that asked to be retried (waiting for a branch slot, for
+//! since the previous pass (and the production requests built on them, `fromTest`), the ones
+//! that asked to be retried (waiting for a branch slot, for
 //! another promotion of their dev account, for a deploy window, after a transient error) and
 //! the requests not accepted yet (a production request whose TEST promotion is under way).
 //! Everything else is settled or waits for a person, and only a new commit can move it. A
