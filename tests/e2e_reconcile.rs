@@ -249,8 +249,7 @@ async fn branch_limit_waits_then_proceeds() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn missing_connection_mappings_are_all_listed_and_no_branch_is_left() {
     let w = World::new().await;
-    std::fs::remove_file(w.repo.join("mappings/dev-team-b.yaml")).unwrap();
-    std::fs::remove_file(w.repo.join("mappings/dev-team-b.yaml.sig")).unwrap();
+    w.drop_mappings("dev-team-b");
     w.write_as(
         "carol",
         &[

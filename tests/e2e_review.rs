@@ -51,16 +51,7 @@ async fn test_then_production_from_test_with_peer_and_admin_approval() {
         "the tested branch is kept until the end"
     );
 
-    w.write_as(
-        "carol",
-        &[
-            "decide",
-            "prd-1",
-            "--approve",
-            "--pack-id",
-            "6b728394-a5b6-4c7d-a8f9-0a1b2c3d4e07",
-        ],
-    );
+    w.admin_approves("prd-1", &[]);
     w.commit("admin approval");
     let report = w.converge().await;
     assert!(report.converged(), "{report:?}");
@@ -145,18 +136,7 @@ async fn hotfix_to_production_and_the_acknowledgement() {
         w.record("fix-1").status,
         PromotionStatus::PendingAdminReview
     );
-    w.write_as(
-        "carol",
-        &[
-            "decide",
-            "fix-1",
-            "--approve",
-            "--acknowledge-hotfix",
-            "--force",
-            "--pack-id",
-            "6b728394-a5b6-4c7d-a8f9-0a1b2c3d4e07",
-        ],
-    );
+    w.admin_approves("fix-1", &["--acknowledge-hotfix", "--force"]);
     w.commit("acknowledged");
     w.converge().await;
     let h1 = w.record("fix-1");
@@ -441,8 +421,7 @@ async fn review_codes() {
 async fn production_from_an_unknown_or_failed_test() {
     let w = World::new().await;
     // A TEST promotion that failed (missing mapping for its account) cannot go to production.
-    std::fs::remove_file(w.repo.join("mappings/dev-team-b.yaml")).unwrap();
-    std::fs::remove_file(w.repo.join("mappings/dev-team-b.yaml.sig")).unwrap();
+    w.drop_mappings("dev-team-b");
     w.write_as(
         "carol",
         &[
@@ -504,16 +483,7 @@ async fn main_changed_since_test() {
     w.write_as("bob", &["review", "prd-1", "--approve"]);
     w.commit("review");
     w.converge().await;
-    w.write_as(
-        "carol",
-        &[
-            "decide",
-            "prd-1",
-            "--approve",
-            "--pack-id",
-            "6b728394-a5b6-4c7d-a8f9-0a1b2c3d4e07",
-        ],
-    );
+    w.admin_approves("prd-1", &[]);
     w.commit("approve");
     w.converge().await;
     let p1 = w.record("prd-1");
@@ -571,17 +541,7 @@ async fn an_approval_outside_the_deploy_window_waits_for_it() {
     w.commit("hotfix");
     w.converge().await;
     w.write_as("bob", &["review", "fix-1", "--approve"]);
-    w.write_as(
-        "carol",
-        &[
-            "decide",
-            "fix-1",
-            "--approve",
-            "--acknowledge-hotfix",
-            "--pack-id",
-            "6b728394-a5b6-4c7d-a8f9-0a1b2c3d4e07",
-        ],
-    );
+    w.admin_approves("fix-1", &["--acknowledge-hotfix"]);
     w.commit("approved on a Saturday");
     let report = w.converge().await;
     let h1 = w.record("fix-1");
@@ -615,16 +575,7 @@ async fn notifications_follow_the_lifecycle_and_a_dead_endpoint_changes_nothing(
     w.write_as("bob", &["review", "prd-1", "--approve"]);
     w.commit("peer review");
     w.converge().await;
-    w.write_as(
-        "carol",
-        &[
-            "decide",
-            "prd-1",
-            "--approve",
-            "--pack-id",
-            "6b728394-a5b6-4c7d-a8f9-0a1b2c3d4e07",
-        ],
-    );
+    w.admin_approves("prd-1", &[]);
     w.commit("admin approval");
     w.converge().await;
     let kinds: Vec<EventKind> = recorder.events().iter().map(|e| e.kind()).collect();
@@ -875,16 +826,7 @@ async fn the_review_diff_compares_tested_versions_with_the_last_production_deplo
     w.write_as("bob", &["review", "prd-1", "--approve"]);
     w.commit("review");
     w.converge().await;
-    w.write_as(
-        "carol",
-        &[
-            "decide",
-            "prd-1",
-            "--approve",
-            "--pack-id",
-            "6b728394-a5b6-4c7d-a8f9-0a1b2c3d4e07",
-        ],
-    );
+    w.admin_approves("prd-1", &[]);
     w.commit("approve");
     w.converge().await;
     assert_eq!(w.record("prd-1").status, PromotionStatus::Deployed);

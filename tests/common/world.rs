@@ -16,6 +16,8 @@ use std::time::Duration;
 
 pub const PRIMARY: &str = "primary-abc123";
 pub const ORDERS_ROOT: &str = "3f1c9a52-6a0e-4d2b-9b1e-0a7d5c2e8f11";
+/// The seeded production integration pack ("Orders - PROD").
+pub const PROD_PACK: &str = "6b728394-a5b6-4c7d-a8f9-0a1b2c3d4e07";
 pub const INVOICE_ROOT: &str = "5f304152-b4c5-46d7-8c19-a3b4c5d6e71c";
 
 pub struct World {
@@ -266,6 +268,21 @@ impl World {
             ids.push(b.id.unwrap());
         }
         ids
+    }
+
+    /// carol's signed admin approval of `id` into the production pack, with `extra` flags.
+    pub fn admin_approves(&self, id: &str, extra: &[&str]) {
+        let mut args = vec!["decide", id, "--approve"];
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&["--pack-id", PROD_PACK]);
+        self.write_as("carol", &args);
+    }
+
+    /// Remove a dev account's signed connection mappings from the work tree.
+    pub fn drop_mappings(&self, account: &str) {
+        for f in [format!("{account}.yaml"), format!("{account}.yaml.sig")] {
+            std::fs::remove_file(self.repo.join("mappings").join(f)).unwrap();
+        }
     }
 
     /// Boomi API calls made so far by the reconciler's client.
