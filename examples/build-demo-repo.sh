@@ -32,9 +32,11 @@ key() { cut -d' ' -f1,2 "$keys/$1.pub"; }
 rm -rf "$repo"
 mkdir -p "$repo/access" "$repo/mappings" "$repo/promotions"
 
+# Every trust root carries a serial: only a greater serial replaces the accepted version.
 cat > "$repo/promoter.yaml" <<YAML
 apiVersion: promoter/v1
 kind: Settings
+serial: 1
 primaryAccountId: $PRIMARY
 environments:
   - {id: env-test-1, name: Test, classification: TEST}
@@ -49,10 +51,12 @@ notifications:
 # Boomi's defaults are 5 s polls; the emulator answers at once, so the demo polls every second.
 polling: {branchReadyIntervalSeconds: 1, mergeIntervalSeconds: 1, releaseIntervalSeconds: 1}
 YAML
+$P sign "$repo/promoter.yaml" --key "$keys/carol"
 
 cat > "$repo/access/policy.yaml" <<YAML
 apiVersion: promoter/v1
 kind: AccessPolicy
+serial: 1
 people:
   - email: alice@example.com
     name: Alice Example
@@ -82,6 +86,7 @@ $P sign "$repo/access/policy.yaml" --key "$keys/carol"
 cat > "$repo/mappings/dev-team-a.yaml" <<YAML
 apiVersion: promoter/v1
 kind: ConnectionMappings
+serial: 1
 devAccountId: dev-team-a
 mappings:
   - {devComponentId: $ORDERS_DB_CONN, prodComponentId: $PROD_DB_CONN, name: Orders DB}
@@ -92,6 +97,7 @@ $P sign "$repo/mappings/dev-team-a.yaml" --key "$keys/carol"
 cat > "$repo/mappings/dev-team-b.yaml" <<YAML
 apiVersion: promoter/v1
 kind: ConnectionMappings
+serial: 1
 devAccountId: dev-team-b
 mappings:
   - {devComponentId: $SFTP_CONN, prodComponentId: $PROD_SFTP_CONN, name: Invoices SFTP}

@@ -106,7 +106,7 @@ impl SignedRepo {
         let admin = key(7, "admin");
         let alice = key(11, "alice");
         let policy = format!(
-            "apiVersion: promoter/v1\nkind: AccessPolicy\npeople:\n  - email: admin@example.com\n    name: Admin\n    tier: ADMIN\n    keys: [\"{}\"]\n  - email: alice@example.com\n    name: Alice\n    tier: CONTRIBUTOR\n    teams: [team-a]\n    keys: [\"{}\"]\nteams:\n  - {{name: team-a, devAccounts: [dev-team-a]}}\n",
+            "apiVersion: promoter/v1\nkind: AccessPolicy\nserial: 1\npeople:\n  - email: admin@example.com\n    name: Admin\n    tier: ADMIN\n    keys: [\"{}\"]\n  - email: alice@example.com\n    name: Alice\n    tier: CONTRIBUTOR\n    teams: [team-a]\n    keys: [\"{}\"]\nteams:\n  - {{name: team-a, devAccounts: [dev-team-a]}}\n",
             openssh(&admin),
             openssh(&alice)
         );
@@ -117,9 +117,11 @@ impl SignedRepo {
             files.insert(path.to_string(), text.into_bytes());
         };
         signed(&mut files, "access/policy.yaml", policy, &admin);
-        files.insert(
-            "promoter.yaml".into(),
-            b"apiVersion: promoter/v1\nkind: Settings\nprimaryAccountId: primary-bench\nenvironments:\n  - {id: env-test-1, name: Test, classification: TEST}\n".to_vec(),
+        signed(
+            &mut files,
+            "promoter.yaml",
+            "apiVersion: promoter/v1\nkind: Settings\nserial: 1\nprimaryAccountId: primary-bench\nenvironments:\n  - {id: env-test-1, name: Test, classification: TEST}\n".into(),
+            &admin,
         );
         let mut repo = SignedRepo {
             files,
@@ -129,7 +131,7 @@ impl SignedRepo {
                     openssh(&admin)
                 ))
                 .ok(),
-                accepted: None,
+                ..Default::default()
             },
             alice,
         };

@@ -649,7 +649,7 @@ fn policy_change_signed_by_a_contributor_is_refused_and_the_old_policy_stays() {
     // alice promotes herself to ADMIN and signs it herself.
     let mut people = common::PEOPLE.to_vec();
     people[0] = ("alice", "ADMIN", "[team-a]");
-    r.write_policy(&people);
+    r.write_policy_v2(&people);
     r.sign("access/policy.yaml", "alice");
     // ...and uses the new power: an admin decision on a promotion of carol.
     r.new_hotfix("fix-b", "carol");
@@ -702,7 +702,7 @@ fn policy_change_signed_by_an_admin_of_the_previous_version_is_accepted() {
     git_branch(&r, "base");
     let mut people = common::PEOPLE.to_vec();
     people[0] = ("alice", "ADMIN", "[team-a]");
-    r.write_policy(&people);
+    r.write_policy_v2(&people);
     r.sign("access/policy.yaml", "carol");
     r.new_hotfix("fix-b", "carol");
     r.write_as(

@@ -5,7 +5,7 @@
 
 use boomi_promoter::boomi::wire::*;
 use boomi_promoter::boomi::{
-    wait_branch_ready, wait_merge_stage, BoomiError, CallEvent, Credentials, Deletion,
+    wait_branch_ready, wait_merge_stage, BoomiError, CallEvent, Credentials, Deletion, Deployer,
     DeploymentQuery, HttpConfig, HttpPlatform, MetadataQuery, NewPackage, PackageQuery, Platform,
     Polling, RetryPolicy,
 };
@@ -182,6 +182,11 @@ impl Harness {
 
     /// A fast client (the suite's emulator has no rate limit unless a test sets one).
     fn platform(&self) -> Arc<dyn Platform> {
+        self.http()
+    }
+
+    /// The same client as its concrete type, which also deploys and releases ([`Deployer`]).
+    fn http(&self) -> Arc<HttpPlatform> {
         Arc::new(HttpPlatform::new(self.config(1000, 3)).unwrap())
     }
 
@@ -1137,7 +1142,7 @@ async fn packages_packs_releases_and_deployments() {
         ..SimConfig::instant()
     };
     let h = Harness::start(seed(0), config).await;
-    let p = h.platform();
+    let p = h.http();
 
     // Dev packages (action A's source).
     let dev = p
@@ -1681,7 +1686,7 @@ async fn the_promotion_flow_on_the_example_seed() {
         ..SimConfig::default()
     };
     let h = Harness::start(Seed::from_yaml_file(&seed_file).unwrap(), config).await;
-    let p = h.platform();
+    let p = h.http();
 
     // The dev process tree, resolved through metadata and references (one level per call).
     let roots = p

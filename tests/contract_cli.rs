@@ -119,7 +119,7 @@ fn the_primary_account_comes_from_promoter_yaml_when_not_given() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("promoter.yaml"),
-        "apiVersion: promoter/v1\nkind: Settings\nprimaryAccountId: primary-abc123\n",
+        "apiVersion: promoter/v1\nkind: Settings\nserial: 1\nprimaryAccountId: primary-abc123\n",
     )
     .unwrap();
     let text = stdout_of(

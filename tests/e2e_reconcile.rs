@@ -398,7 +398,7 @@ async fn an_initiator_whose_team_lost_the_account_before_execution() {
         "{name: team-a, devAccounts: [dev-team-a]}",
         "{name: team-a, devAccounts: []}",
     );
-    std::fs::write(&p, text).unwrap();
+    std::fs::write(&p, common::world::bump_serial(&text)).unwrap();
     common::promoter()
         .arg("sign")
         .arg(&p)

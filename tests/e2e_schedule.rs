@@ -86,10 +86,7 @@ async fn a_pass_looks_only_at_what_changed() {
     assert_eq!(p1.error_code, Some(ErrorCode::DesiredStateMissing));
 
     // promoter.yaml changed: every unfinished promotion is looked at again.
-    let settings = w.repo.join("promoter.yaml");
-    let mut text = std::fs::read_to_string(&settings).unwrap();
-    text.push_str("# reviewed\n");
-    std::fs::write(&settings, text).unwrap();
+    w.edit_settings(|text| format!("{text}# reviewed\n"));
     w.commit("settings");
     let r = w.pass().await;
     assert_eq!(r.scope, None, "{r:?}");

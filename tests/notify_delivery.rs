@@ -13,7 +13,9 @@ use base64::Engine as _;
 use boomi_promoter::model::{
     Notifications, PromotionStatus, SecretRef, SmtpSettings, Target, WebhookSettings,
 };
-use boomi_promoter::notify_out::{self, Event, EventKind, Notifier, SmtpNotifier, WebhookNotifier};
+use boomi_promoter::notify_out::{
+    self, Event, EventKind, Notifier, SecretFence, SmtpNotifier, WebhookNotifier,
+};
 use boomi_promoter::store::record::{
     parse_ts, DeploymentResult, DeploymentStatus, PromotionRecord,
 };
@@ -193,16 +195,22 @@ fn plain_smtp(addr: SocketAddr) -> SmtpSettings {
         tls: Some("none".into()),
         username: None,
         password_from: None,
+        allow_insecure: false,
     }
 }
 
+/// A secret file `name` in `dir` (the secrets directory), referenced by its name.
 fn secret_file(dir: &tempfile::TempDir, name: &str, value: &str) -> SecretRef {
     let p = dir.path().join(name);
     std::fs::write(&p, format!("{value}\n")).unwrap();
     SecretRef {
         env: None,
-        file: Some(p.to_string_lossy().into_owned()),
+        file: Some(name.into()),
     }
+}
+
+fn fence(dir: &tempfile::TempDir) -> SecretFence {
+    SecretFence::with_dir(dir.path())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -667,7 +675,9 @@ async fn smtp_logs_in_with_the_password_file_and_never_logs_the_password() {
 
     // a relay that accepts the login
     let (logs, _guard) = capture_logs();
-    let n = SmtpNotifier::from_settings(&notifications(Some(smtp.clone()), None)).unwrap();
+    let n = SmtpNotifier::from_settings(&notifications(Some(smtp.clone()), None))
+        .unwrap()
+        .with_secrets(fence(&dir));
     let event = &cases()[0].event;
     n.send(event).await;
     let mail = inbox.try_recv().expect("delivered after login");
@@ -679,7 +689,9 @@ async fn smtp_logs_in_with_the_password_file_and_never_logs_the_password() {
     // a relay that refuses it: send returns, a warning is logged, nothing is delivered
     let (addr, mut refused_inbox) = smtp_sink(SinkOptions { reject_auth: true }).await;
     smtp.port = Some(addr.port());
-    let n = SmtpNotifier::from_settings(&notifications(Some(smtp), None)).unwrap();
+    let n = SmtpNotifier::from_settings(&notifications(Some(smtp), None))
+        .unwrap()
+        .with_secrets(fence(&dir));
     n.send(event).await;
     assert!(refused_inbox.try_recv().is_err());
     let text = logs.text();
@@ -758,7 +770,8 @@ async fn webhook_posts_signed_json_for_each_event() {
     let n = WebhookNotifier::new(&WebhookSettings {
         url,
         secret_from: Some(secret_file(&dir, "webhook-secret", secret)),
-    });
+    })
+    .with_secrets(fence(&dir));
     let cases = cases();
     for case in &cases {
         n.send(&case.event).await;
@@ -1000,6 +1013,7 @@ fn settings_yaml(smtp_port: u16, webhook_url: &str, secret_file: &std::path::Pat
     format!(
         "apiVersion: promoter/v1\n\
          kind: Settings\n\
+         serial: 1\n\
          primaryAccountId: primary-abc123\n\
          notifications:\n\
          \x20 developersList: dev@example.com\n\
@@ -1034,6 +1048,7 @@ async fn notify_test_command_sends_every_sample_and_reports_failures() {
     let dir = tempfile::tempdir().unwrap();
     let secret = secret_file(&dir, "hook-secret", "cli-secret");
     let secret_path = std::path::PathBuf::from(secret.file.unwrap());
+    let secrets_dir = dir.path().display().to_string();
     let settings = dir.path().join("promoter.yaml");
     std::fs::write(&settings, settings_yaml(addr.port(), &url, &secret_path)).unwrap();
 
@@ -1041,6 +1056,8 @@ async fn notify_test_command_sends_every_sample_and_reports_failures() {
         "notify-test".into(),
         "--settings".into(),
         settings.display().to_string(),
+        "--secrets-dir".into(),
+        secrets_dir.clone(),
         "--event".into(),
         "all".into(),
         "--submitter".into(),
@@ -1084,6 +1101,8 @@ async fn notify_test_command_sends_every_sample_and_reports_failures() {
         "notify-test".into(),
         "--settings".into(),
         settings.display().to_string(),
+        "--secrets-dir".into(),
+        secrets_dir,
     ])
     .await;
     let stdout = String::from_utf8_lossy(&out.stdout);

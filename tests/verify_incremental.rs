@@ -36,7 +36,7 @@ fn trust() -> Trust {
         bootstrap: Some(
             AllowedSigners::read(&common::root().join("examples/trust/allowed_signers")).unwrap(),
         ),
-        accepted: None,
+        ..Default::default()
     }
 }
 

@@ -226,7 +226,7 @@ fn cli_rewrite_with_yaml_and_json_mappings() {
     let doc = dir.path().join("doc.yaml");
     std::fs::write(
         &doc,
-        "apiVersion: promoter/v1\nkind: ConnectionMappings\ndevAccountId: dev-a\nmappings:\n  - {devComponentId: dev-10, prodComponentId: prod-10, name: Orders DB}\n",
+        "apiVersion: promoter/v1\nkind: ConnectionMappings\nserial: 1\ndevAccountId: dev-a\nmappings:\n  - {devComponentId: dev-10, prodComponentId: prod-10, name: Orders DB}\n",
     )
     .unwrap();
     let out = promoter()

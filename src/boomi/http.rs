@@ -850,6 +850,41 @@ fn looks_like_duplicate_package(e: &BoomiError) -> bool {
 }
 
 #[async_trait]
+impl Deployer for HttpPlatform {
+    async fn release_pack(
+        &self,
+        pack_id: &str,
+        components: &[ReleasePackagedComponent],
+    ) -> Result<ReleaseIntegrationPack, BoomiError> {
+        let body = ReleaseIntegrationPack {
+            id: Some(pack_id.to_string()),
+            release_schedule: Some(ReleaseSchedule::Immediately),
+            release_packaged_components: Some(ReleasePackagedComponents {
+                release_packaged_component: components.to_vec(),
+            }),
+            ..Default::default()
+        };
+        self.post_json("ReleaseIntegrationPack", None, &body).await
+    }
+
+    async fn deploy_package(
+        &self,
+        account: Option<&str>,
+        environment_id: &str,
+        package_id: &str,
+        notes: Option<&str>,
+    ) -> Result<DeployedPackage, BoomiError> {
+        let body = DeployedPackage {
+            environment_id: Some(environment_id.to_string()),
+            package_id: Some(package_id.to_string()),
+            notes: notes.map(str::to_string),
+            ..Default::default()
+        };
+        self.post_json("DeployedPackage", account, &body).await
+    }
+}
+
+#[async_trait]
 impl Platform for HttpPlatform {
     async fn get_component(
         &self,
@@ -1220,22 +1255,6 @@ impl Platform for HttpPlatform {
         .await
     }
 
-    async fn release_pack(
-        &self,
-        pack_id: &str,
-        components: &[ReleasePackagedComponent],
-    ) -> Result<ReleaseIntegrationPack, BoomiError> {
-        let body = ReleaseIntegrationPack {
-            id: Some(pack_id.to_string()),
-            release_schedule: Some(ReleaseSchedule::Immediately),
-            release_packaged_components: Some(ReleasePackagedComponents {
-                release_packaged_component: components.to_vec(),
-            }),
-            ..Default::default()
-        };
-        self.post_json("ReleaseIntegrationPack", None, &body).await
-    }
-
     async fn release_status(&self, request_id: &str) -> Result<ReleaseProgress, BoomiError> {
         let path = format!(
             "ReleaseIntegrationPackStatus/{}",
@@ -1259,22 +1278,6 @@ impl Platform for HttpPlatform {
         })
     }
 
-    async fn deploy_package(
-        &self,
-        account: Option<&str>,
-        environment_id: &str,
-        package_id: &str,
-        notes: Option<&str>,
-    ) -> Result<DeployedPackage, BoomiError> {
-        let body = DeployedPackage {
-            environment_id: Some(environment_id.to_string()),
-            package_id: Some(package_id.to_string()),
-            notes: notes.map(str::to_string),
-            ..Default::default()
-        };
-        self.post_json("DeployedPackage", account, &body).await
-    }
-
     async fn query_deployed_packages(
         &self,
         account: Option<&str>,
@@ -1282,6 +1285,18 @@ impl Platform for HttpPlatform {
     ) -> Result<Vec<DeployedPackage>, BoomiError> {
         self.query_all("DeployedPackage", account, query.expression())
             .await
+    }
+
+    async fn get_environment(
+        &self,
+        account: Option<&str>,
+        environment_id: &str,
+    ) -> Result<Environment, BoomiError> {
+        self.get_json(
+            &format!("Environment/{}", encode_segment(environment_id)),
+            account,
+        )
+        .await
     }
 
     async fn query_environments(

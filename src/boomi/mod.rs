@@ -358,27 +358,10 @@ pub trait Platform: Send + Sync {
         component_ids: &[String],
     ) -> Result<PublisherIntegrationPack, BoomiError>;
 
-    /// `POST ReleaseIntegrationPack` (`releaseSchedule: IMMEDIATELY`) of these components and
-    /// package versions; the reply carries the `requestId`.
-    async fn release_pack(
-        &self,
-        pack_id: &str,
-        components: &[ReleasePackagedComponent],
-    ) -> Result<ReleaseIntegrationPack, BoomiError>;
-
     /// `GET ReleaseIntegrationPackStatus/{requestId}`: 202 (running) or 200 (done).
     async fn release_status(&self, request_id: &str) -> Result<ReleaseProgress, BoomiError>;
 
     // ----- deployments and environments -------------------------------------------------------
-
-    /// `POST DeployedPackage`: deploy a package to an environment.
-    async fn deploy_package(
-        &self,
-        account: Option<&str>,
-        environment_id: &str,
-        package_id: &str,
-        notes: Option<&str>,
-    ) -> Result<DeployedPackage, BoomiError>;
 
     /// `POST DeployedPackage/query` (+ `queryMore`).
     async fn query_deployed_packages(
@@ -386,6 +369,13 @@ pub trait Platform: Send + Sync {
         account: Option<&str>,
         query: &DeploymentQuery,
     ) -> Result<Vec<DeployedPackage>, BoomiError>;
+
+    /// `GET Environment/{id}`: one environment and its classification.
+    async fn get_environment(
+        &self,
+        account: Option<&str>,
+        environment_id: &str,
+    ) -> Result<Environment, BoomiError>;
 
     /// `POST Environment/query`: all environments, or those of one classification.
     async fn query_environments(
@@ -454,6 +444,30 @@ impl Default for Polling {
             max_polls: 60,
         }
     }
+}
+
+/// The Boomi calls that make something run in an environment: releasing an integration pack
+/// and deploying a package. Kept apart from [`Platform`] so that the reconciler, which holds a
+/// `dyn Platform`, cannot reach them except through its deployment guard
+/// (`reconcile::guard::Gate`), the one place that checks classification and approvals.
+#[async_trait]
+pub trait Deployer: Send + Sync {
+    /// `POST ReleaseIntegrationPack` (`releaseSchedule: IMMEDIATELY`) of these components and
+    /// package versions; the reply carries the `requestId`.
+    async fn release_pack(
+        &self,
+        pack_id: &str,
+        components: &[ReleasePackagedComponent],
+    ) -> Result<ReleaseIntegrationPack, BoomiError>;
+
+    /// `POST DeployedPackage`: deploy a package to an environment.
+    async fn deploy_package(
+        &self,
+        account: Option<&str>,
+        environment_id: &str,
+        package_id: &str,
+        notes: Option<&str>,
+    ) -> Result<DeployedPackage, BoomiError>;
 }
 
 /// Poll `GET Branch/{id}` until `ready=true`; [`BoomiError::BranchNotReady`] after

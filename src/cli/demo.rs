@@ -249,6 +249,7 @@ async fn run(a: DemoArgs) -> Result<ExitCode> {
     let demo_repo = examples.join("demo-repo");
     for rel in [
         "promoter.yaml",
+        "promoter.yaml.sig",
         "access/policy.yaml",
         "access/policy.yaml.sig",
         "mappings/dev-team-a.yaml",
@@ -291,6 +292,11 @@ async fn run(a: DemoArgs) -> Result<ExitCode> {
         max_polls: n,
     };
     let ctx = Context {
+        gate: Arc::new(crate::reconcile::guard::Gate::new(
+            platform.clone(),
+            platform.clone(),
+            store.clone(),
+        )),
         platform,
         store: store.clone(),
         clock: clock.clone(),

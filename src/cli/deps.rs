@@ -18,8 +18,8 @@ use crate::boomi::source::PlatformSource;
 use crate::deps::{
     self, ExistingMapping, MappingSource as DepSource, MappingStatus, Resolution, ResolveRequest,
 };
-use crate::model::{parse_document, Document, ErrorCode};
-use crate::policy::verify::{verify_repository, AcceptedPolicy, Trust};
+use crate::model::ErrorCode;
+use crate::policy::verify::{verify_repository, Trust};
 use crate::policy::AllowedSigners;
 use crate::store::{MappingFilter, MappingSource};
 use anyhow::{Context, Result};
@@ -70,7 +70,7 @@ struct MappingSources {
 fn load_mappings(a: &DepsArgs) -> Result<(Vec<ExistingMapping>, MappingSources)> {
     let mut by_dev: BTreeMap<String, ExistingMapping> = BTreeMap::new();
     let mut sources = MappingSources::default();
-    let mut accepted: Option<AcceptedPolicy> = None;
+    let mut trust = Trust::default();
     if let Some(dir) = &a.state {
         let store = open_state(dir)?;
         for m in store.mappings(&MappingFilter {
@@ -91,16 +91,7 @@ fn load_mappings(a: &DepsArgs) -> Result<(Vec<ExistingMapping>, MappingSources)>
                 },
             );
         }
-        if let Some(p) = store.accepted_policy()? {
-            if let Ok(Document::AccessPolicy(policy)) =
-                parse_document(crate::policy::verify::POLICY_PATH, &p.bytes)
-            {
-                accepted = Some(AcceptedPolicy {
-                    policy,
-                    digest: p.digest,
-                });
-            }
-        }
+        trust = crate::reconcile::sync::trust_from_store(&store, None)?;
     }
     if let Some(repo) = &a.repo {
         let loaded = super::files::load(repo, None, false)?;
@@ -111,20 +102,15 @@ fn load_mappings(a: &DepsArgs) -> Result<(Vec<ExistingMapping>, MappingSources)>
             }
             None => None,
         };
-        if bootstrap.is_none() && accepted.is_none() {
+        if bootstrap.is_none() && trust.accepted.is_none() {
             sources.warnings.push(
                 "no trust anchor (--trust or a store with an accepted policy): the access policy \
                  is trusted because one of its own ADMINs signed it"
                     .into(),
             );
         }
-        let verified = verify_repository(
-            &loaded.files,
-            &Trust {
-                bootstrap,
-                accepted,
-            },
-        );
+        trust.bootstrap = bootstrap;
+        let verified = verify_repository(&loaded.files, &trust);
         match verified.mappings.get(&a.account) {
             Some(signed) => {
                 for m in &signed.doc.mappings {

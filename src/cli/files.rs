@@ -143,3 +143,33 @@ pub fn load(path: &Path, rev: Option<&str>, worktree: bool) -> Result<Loaded> {
         }
     }
 }
+
+/// A file that lies inside the git work tree of the repository holding `repo`: the repository
+/// and the file's path relative to its work tree. `None` when the file is elsewhere (or there is
+/// no git repository).
+pub fn tracked_location(repo: &Path, file: &Path) -> Option<(git2::Repository, String)> {
+    let (git, _) = discover(repo)?;
+    let workdir = std::fs::canonicalize(git.workdir()?).ok()?;
+    let abs = std::fs::canonicalize(file).ok()?;
+    let rel = abs.strip_prefix(&workdir).ok()?;
+    let rel = rel.to_string_lossy().replace('\\', "/");
+    Some((git, rel))
+}
+
+/// The bytes of `rel` (relative to the work tree) in the tree of `rev`; `None` when absent.
+pub fn blob_at(repo: &git2::Repository, rev: &str, rel: &str) -> Result<Option<Vec<u8>>> {
+    let commit = repo
+        .revparse_single(rev)
+        .with_context(|| format!("unknown revision {rev:?}"))?
+        .peel_to_commit()
+        .with_context(|| format!("{rev:?} is not a commit"))?;
+    let tree = commit.tree()?;
+    let Ok(entry) = tree.get_path(Path::new(rel)) else {
+        return Ok(None);
+    };
+    Ok(entry
+        .to_object(repo)?
+        .peel_to_blob()
+        .ok()
+        .map(|b| b.content().to_vec()))
+}

@@ -4,7 +4,7 @@
 
 use super::{print_json, Output};
 use crate::model::{parse_document, Document, Notifications, PromotionStatus, Target};
-use crate::notify_out::{Event, EventKind, Lists, SmtpNotifier, WebhookNotifier};
+use crate::notify_out::{Event, EventKind, Lists, SecretFence, SmtpNotifier, WebhookNotifier};
 use crate::store::record::{DeploymentResult, DeploymentStatus, PromotionRecord};
 use anyhow::{anyhow, Context, Result};
 use clap::{Args, ValueEnum};
@@ -27,6 +27,9 @@ pub struct NotifyTestArgs {
     /// The sample's peer reviewer; default: the submitter
     #[arg(long)]
     pub reviewer: Option<String>,
+    /// Directory of the secret files the settings name (as the daemon's `--secrets-dir`)
+    #[arg(long, env = "PROMOTER_SECRETS_DIR")]
+    pub secrets_dir: Option<PathBuf>,
     /// Output format
     #[arg(short, long, value_enum, default_value_t = Output::Human)]
     pub output: Output,
@@ -117,7 +120,11 @@ pub fn notify_test(a: NotifyTestArgs) -> Result<ExitCode> {
         .enable_all()
         .build()
         .context("starting the async runtime")?;
-    let deliveries = rt.block_on(deliver(&n, &events));
+    let fence = SecretFence {
+        dir: a.secrets_dir.clone(),
+        deny: Vec::new(),
+    };
+    let deliveries = rt.block_on(deliver(&n, &fence, &events));
 
     let failed = deliveries.iter().filter(|d| !d.ok).count();
     match a.output {
@@ -148,10 +155,13 @@ pub fn notify_test(a: NotifyTestArgs) -> Result<ExitCode> {
     })
 }
 
-async fn deliver(n: &Notifications, events: &[Event]) -> Vec<Delivery> {
+async fn deliver(n: &Notifications, fence: &SecretFence, events: &[Event]) -> Vec<Delivery> {
     let mut out = Vec::new();
-    let smtp = SmtpNotifier::from_settings(n);
-    let webhook = n.webhook.as_ref().map(WebhookNotifier::new);
+    let smtp = SmtpNotifier::from_settings(n).map(|s| s.with_secrets(fence.clone()));
+    let webhook = n
+        .webhook
+        .as_ref()
+        .map(|w| WebhookNotifier::new(w).with_secrets(fence.clone()));
     for e in events {
         if let Some(s) = &smtp {
             let r = s.try_send(e).await;

@@ -2,8 +2,9 @@
 //! repository (local path or git URL) and Boomi (or `promoter sim`).
 
 use crate::boomi::{Credentials, HttpConfig, HttpPlatform, DEFAULT_BASE_URL};
-use crate::model::{parse_document, Document, Settings};
-use crate::policy::AllowedSigners;
+use crate::model::Settings;
+use crate::policy::trust::{evaluate_policy, evaluate_settings, POLICY_PATH, SETTINGS_PATH};
+use crate::policy::{AllowedSigners, Files};
 use crate::reconcile::{Config, Context, PassReport, Reconciler, SystemClock};
 use crate::source::GitSource;
 use crate::store::Store;
@@ -39,6 +40,10 @@ pub struct RunArgs {
     /// File holding `user:token` (or set BOOMI_USERNAME and BOOMI_TOKEN)
     #[arg(long, env = "BOOMI_TOKEN_FILE")]
     pub token_file: Option<PathBuf>,
+    /// Directory of the secrets `promoter.yaml` may reference as files (`passwordFrom: {file:
+    /// NAME}` reads `<dir>/NAME`); without it only `PROMOTER_SECRET_*` variables are read
+    #[arg(long, env = "PROMOTER_SECRETS_DIR")]
+    pub secrets_dir: Option<PathBuf>,
     /// Append every HTTP exchange with Boomi to this file as JSON lines (Authorization redacted)
     #[arg(long)]
     pub record_http: Option<PathBuf>,
@@ -107,21 +112,31 @@ pub struct Opened {
     pub platform: Arc<HttpPlatform>,
 }
 
-fn settings_at(source: &GitSource, commit: &str) -> Result<Option<Settings>> {
-    let Some(bytes) = source.read_file(commit, "promoter.yaml")? else {
-        return Ok(None);
-    };
-    match parse_document("promoter.yaml", &bytes) {
-        Ok(Document::Settings(s)) => Ok(Some(s)),
-        Ok(_) => Err(anyhow!("promoter.yaml is not a Settings document")),
-        Err(ps) => Err(anyhow!(
-            "promoter.yaml is not valid: {}",
-            ps.iter()
-                .map(|p| p.to_string())
-                .collect::<Vec<_>>()
-                .join("; ")
-        )),
+/// The settings in force at `commit`: `promoter.yaml` when the trust chain accepts it (signed by
+/// an ADMIN of the policy in force, greater serial), else the settings accepted earlier. An
+/// unsigned change never reaches the daemon's configuration (notifications, rate, sweep).
+pub fn settings_in_force(
+    source: &GitSource,
+    commit: &str,
+    store: &Store,
+    bootstrap: Option<AllowedSigners>,
+) -> Result<Option<Settings>> {
+    let mut files = Files::new();
+    for path in [POLICY_PATH, SETTINGS_PATH] {
+        for p in [path.to_string(), format!("{path}.sig")] {
+            if let Some(b) = source.read_file(commit, &p)? {
+                files.insert(p, b);
+            }
+        }
     }
+    let trust = crate::reconcile::sync::trust_from_store(store, bootstrap)?;
+    let mut problems = Vec::new();
+    let policy = evaluate_policy(&files, &trust, &mut problems);
+    let settings = evaluate_settings(&files, &trust, &policy, &mut problems);
+    for p in problems.iter().filter(|p| p.file == SETTINGS_PATH) {
+        tracing::warn!(file = %p.file, code = %p.code, "{}", p.message);
+    }
+    Ok(settings.in_force)
 }
 
 /// Open the source, the store and the Boomi client.
@@ -130,7 +145,10 @@ pub fn open(a: &RunArgs) -> Result<Opened> {
     let source = Arc::new(GitSource::open(&a.repo, &a.branch, &a.state)?);
     source.fetch()?;
     let head = source.head()?;
-    let settings = settings_at(&source, &head)?;
+    let store = Arc::new(Store::open(super::read::state_db(&a.state))?);
+    let bootstrap =
+        AllowedSigners::read(&a.trust).with_context(|| format!("--trust {}", a.trust.display()))?;
+    let settings = settings_in_force(&source, &head, &store, Some(bootstrap.clone()))?;
     let account = a
         .account
         .clone()
@@ -154,17 +172,24 @@ pub fn open(a: &RunArgs) -> Result<Opened> {
         }
     }));
     let platform = Arc::new(HttpPlatform::new(cfg)?);
-    let store = Arc::new(Store::open(super::read::state_db(&a.state))?);
-    let bootstrap =
-        AllowedSigners::read(&a.trust).with_context(|| format!("--trust {}", a.trust.display()))?;
+    let fence = crate::notify_out::SecretFence {
+        dir: a.secrets_dir.clone(),
+        deny: a.token_file.iter().cloned().collect(),
+    };
     let notifier: Arc<dyn crate::notify_out::Notifier> =
         Arc::new(crate::notify_out::QueuedNotifier::spawn(
-            crate::notify_out::from_optional_settings(
+            crate::notify_out::from_optional_settings_with(
                 settings.as_ref().and_then(|s| s.notifications.as_ref()),
+                &fence,
             ),
             crate::notify_out::DEFAULT_QUEUE_CAPACITY,
         ));
     let ctx = Context {
+        gate: Arc::new(crate::reconcile::guard::Gate::new(
+            platform.clone(),
+            platform.clone(),
+            store.clone(),
+        )),
         platform: platform.clone(),
         store: store.clone(),
         clock: Arc::new(SystemClock),
@@ -289,7 +314,12 @@ pub fn daemon(a: DaemonArgs) -> Result<ExitCode> {
         }));
         let shutdown = shutdown_signal();
         tokio::pin!(shutdown);
-        let sweep_cron: croner::Cron = settings_at(&o.source, &o.source.head()?)?
+        let sweep_cron: croner::Cron = settings_in_force(
+            &o.source,
+            &o.source.head()?,
+            &o.store,
+            o.reconciler.ctx.bootstrap.clone(),
+        )?
             .and_then(|s| s.orphan_sweep)
             .unwrap_or_else(|| "0 * * * *".into())
             .parse()

@@ -1,9 +1,10 @@
 //! `promoter validate`, `promoter access allowed-signers`, `promoter schema`.
 
-use super::files::{load, Loaded};
+use super::files::{blob_at, load, tracked_location, Loaded};
 use super::{print_json, Output};
-use crate::model::{parse_document, schema_of, Document, Kind};
-use crate::policy::verify::{verify_repository, AcceptedPolicy, PolicyOutcome, Trust, POLICY_PATH};
+use crate::model::{parse_document, schema_of, Document, ErrorCode, Kind, Problem};
+use crate::policy::trust::trust_at_base;
+use crate::policy::verify::{verify_repository, PolicyOutcome, Trust, POLICY_PATH};
 use crate::policy::{Access, AllowedSigners, Verified};
 use anyhow::{anyhow, Context, Result};
 use clap::{Args, Subcommand};
@@ -17,9 +18,10 @@ pub struct ValidateArgs {
     /// of that folder at HEAD is read), or a plain folder (its files are read)
     #[arg(default_value = ".")]
     pub repo: PathBuf,
-    /// Start the policy trust chain at this revision (what the promotions repository's CI runs
-    /// on a pull request: `--base origin/main`); the HEAD policy must be signed by an ADMIN of
-    /// the base policy
+    /// Check the change against this revision (what the promotions repository's CI runs on a
+    /// pull request: `--base origin/main`): the policy, settings, mappings and the `--trust`
+    /// file in force are taken from it, so a changed policy, promoter.yaml or mappings file must
+    /// be signed by an ADMIN of the base policy and carry a greater `serial`
     #[arg(long)]
     pub base: Option<String>,
     /// Bootstrap allowed-signers file: the keys that may sign the access policy
@@ -64,56 +66,69 @@ pub fn verify_loaded(loaded: &Loaded, trust: &Trust) -> Verified {
     verify_repository(&loaded.files, trust)
 }
 
-fn trust_from(args: &ValidateArgs) -> Result<Trust> {
+/// The trust `validate` checks against, and the problems of the trust itself: with `--base`,
+/// the policy, settings and mappings in force at the base revision; the bootstrap signers from
+/// `--trust`.
+fn trust_from(args: &ValidateArgs) -> Result<(Trust, Vec<Problem>)> {
+    let mut problems = Vec::new();
     let bootstrap = match &args.trust {
-        Some(p) => {
-            Some(AllowedSigners::read(p).with_context(|| format!("--trust {}", p.display()))?)
-        }
+        Some(p) => bootstrap_signers(args, p, &mut problems)?,
         None => None,
     };
-    let mut trust = Trust {
-        bootstrap,
-        accepted: None,
+    let Some(base) = &args.base else {
+        return Ok((
+            Trust {
+                bootstrap,
+                ..Default::default()
+            },
+            problems,
+        ));
     };
-    if let Some(base) = &args.base {
-        let at_base = load(&args.repo, Some(base), false)?;
-        let Some(bytes) = at_base.files.get(POLICY_PATH) else {
-            return Err(anyhow!("the base revision {base} has no {POLICY_PATH}"));
-        };
-        // The base policy is what is already in force on the base branch. With --trust it must
-        // itself verify against the bootstrap signers.
-        if trust.bootstrap.is_some() {
-            let v = verify_repository(&at_base.files, &trust);
-            if matches!(
-                v.policy_outcome,
-                PolicyOutcome::Rejected | PolicyOutcome::Missing
-            ) {
-                return Err(anyhow!(
-                    "the access policy at the base revision {base} is not trusted by --trust: {}",
-                    v.problems
-                        .iter()
-                        .filter(|p| p.file == POLICY_PATH)
-                        .map(|p| p.message.as_str())
-                        .collect::<Vec<_>>()
-                        .join("; ")
-                ));
-            }
-        }
-        match parse_document(POLICY_PATH, bytes) {
-            Ok(Document::AccessPolicy(policy)) => {
-                trust.accepted = Some(AcceptedPolicy {
-                    policy,
-                    digest: crate::model::digest(bytes),
-                })
-            }
-            _ => {
-                return Err(anyhow!(
-                    "the access policy at the base revision {base} does not parse"
-                ))
-            }
-        }
+    let at_base = load(&args.repo, Some(base), false)?;
+    let trust = trust_at_base(&at_base.files, bootstrap)
+        .map_err(|e| anyhow!("base revision {base}: {e}"))?;
+    Ok((trust, problems))
+}
+
+/// The `--trust` file. In a pull request (`--base`) a trust file inside the repository is read
+/// at the base revision: the change under review must not choose who it is checked against. A
+/// change to it is a problem of its own.
+fn bootstrap_signers(
+    args: &ValidateArgs,
+    path: &std::path::Path,
+    problems: &mut Vec<Problem>,
+) -> Result<Option<AllowedSigners>> {
+    let read = |p: &std::path::Path| {
+        AllowedSigners::read(p).with_context(|| format!("--trust {}", p.display()))
+    };
+    let (Some(base), Some((git, rel))) = (&args.base, tracked_location(&args.repo, path)) else {
+        return Ok(Some(read(path)?));
+    };
+    let at_base = blob_at(&git, base, &rel)?;
+    let now = if args.worktree {
+        std::fs::read(path).ok()
+    } else {
+        blob_at(&git, "HEAD", &rel)?
+    };
+    if at_base != now {
+        problems.push(Problem::new(
+            rel.as_str(),
+            ErrorCode::PolicyChangeUntrusted,
+            match &at_base {
+                Some(_) => format!("the --trust file {rel} is changed by this change; trust comes from the base revision {base}, so its version there is used"),
+                None => format!("the --trust file {rel} is added by this change; trust comes from the base revision {base}, which has none, so no bootstrap signer is used"),
+            },
+        ));
     }
-    Ok(trust)
+    match at_base {
+        Some(bytes) => {
+            let text = String::from_utf8_lossy(&bytes);
+            Ok(Some(AllowedSigners::parse(&text).map_err(|e| {
+                anyhow!("--trust {rel} at the base revision {base}: {e}")
+            })?))
+        }
+        None => Ok(None),
+    }
 }
 
 fn promotion_json(p: &crate::policy::PromotionDocs) -> serde_json::Value {
@@ -133,6 +148,20 @@ fn promotion_json(p: &crate::policy::PromotionDocs) -> serde_json::Value {
         "withdrawal": p.withdrawal.as_ref().map(|s| json!({"by": s.doc.by})),
         "cancelTest": p.cancel_test.as_ref().map(|s| json!({"by": s.doc.by})),
     })
+}
+
+/// How `validate` describes what happened to a trust root.
+fn outcome_line(o: PolicyOutcome, signer: Option<&str>, what: &str) -> String {
+    match o {
+        PolicyOutcome::Unchanged => "unchanged since the base revision".to_string(),
+        PolicyOutcome::Accepted => format!("accepted (signed by {})", signer.unwrap_or("?")),
+        PolicyOutcome::SelfSigned => format!(
+            "signed by the policy's own ADMIN {} — trust chain not checked (give --trust FILE or --base REV)",
+            signer.unwrap_or("?")
+        ),
+        PolicyOutcome::Rejected => format!("REFUSED (see problems); the {what} in force stays"),
+        PolicyOutcome::Missing => "MISSING".to_string(),
+    }
 }
 
 /// The wire name of a serde enum value (`APPROVED`).
@@ -176,9 +205,10 @@ fn review_summary(p: &crate::policy::PromotionDocs) -> String {
 }
 
 pub fn validate(args: ValidateArgs) -> Result<ExitCode> {
-    let trust = trust_from(&args)?;
+    let (trust, trust_problems) = trust_from(&args)?;
     let loaded = load(&args.repo, None, args.worktree)?;
-    let v = verify_loaded(&loaded, &trust);
+    let mut v = verify_loaded(&loaded, &trust);
+    v.problems.splice(0..0, trust_problems);
     let valid = v.problems.is_empty();
     match args.output {
         Output::Json => print_json(&json!({
@@ -190,7 +220,14 @@ pub fn validate(args: ValidateArgs) -> Result<ExitCode> {
                 "outcome": v.policy_outcome,
                 "digest": v.policy_digest,
                 "signedBy": v.policy_signer,
+                "serial": v.access.as_ref().map(|a| a.policy().serial),
                 "trustChainChecked": !matches!(v.policy_outcome, PolicyOutcome::SelfSigned),
+            },
+            "settings": {
+                "outcome": v.settings_outcome,
+                "digest": v.settings_digest,
+                "signedBy": v.settings_signer,
+                "serial": v.settings.as_ref().map(|s| s.serial),
             },
             "mappings": v.mappings.values().map(|m| json!({
                 "devAccountId": m.doc.dev_account_id,
@@ -202,20 +239,14 @@ pub fn validate(args: ValidateArgs) -> Result<ExitCode> {
         })),
         Output::Human => {
             println!("Repository: {} ({})", args.repo.display(), loaded.origin);
-            let policy_line = match v.policy_outcome {
-                PolicyOutcome::Unchanged => "unchanged since the base revision".to_string(),
-                PolicyOutcome::Accepted => format!(
-                    "accepted (signed by {})",
-                    v.policy_signer.as_deref().unwrap_or("?")
-                ),
-                PolicyOutcome::SelfSigned => format!(
-                    "signed by its own ADMIN {} — trust chain not checked (give --trust FILE or --base REV)",
-                    v.policy_signer.as_deref().unwrap_or("?")
-                ),
-                PolicyOutcome::Rejected => "REFUSED (see problems)".to_string(),
-                PolicyOutcome::Missing => "MISSING".to_string(),
-            };
-            println!("Policy: {policy_line}");
+            println!(
+                "Policy: {}",
+                outcome_line(v.policy_outcome, v.policy_signer.as_deref(), "policy")
+            );
+            println!(
+                "Settings: {}",
+                outcome_line(v.settings_outcome, v.settings_signer.as_deref(), "settings")
+            );
             for m in v.mappings.values() {
                 println!(
                     "Mappings: {} ({} connections, signed by {})",

@@ -102,6 +102,24 @@ codes! {
     DesiredStateMissing,
     /// A promotion id that was already used.
     PromotionIdReused,
+    // GitOps: the trust closure
+    /// A `promoter.yaml` change not signed by an ADMIN of the policy in force (or a bootstrap
+    /// signer); the accepted settings stay in force.
+    SettingsChangeUntrusted,
+    /// A policy, settings or mappings version whose `serial` is not greater than the accepted
+    /// one (an older signed version committed again).
+    DocumentReplayed,
+    /// Boomi and `promoter.yaml` classify an environment differently; nothing deploys there.
+    EnvironmentClassificationMismatch,
+    /// A deployment or release that production uses, without a fresh APPROVED peer review and
+    /// APPROVED admin review on the record.
+    DeploymentNotApproved,
+    /// A secret reference outside the fence (`PROMOTER_SECRET_*` variables, files under
+    /// `--secrets-dir`), or plain-text SMTP to a host that is not loopback.
+    SecretReferenceRefused,
+    /// Two people of the access policy whose e-mails look alike (UTS #39 skeletons), or a
+    /// non-ASCII e-mail without `allowUnicodeEmail: true`.
+    ConfusableIdentity,
 }
 
 impl ErrorCode {

@@ -102,6 +102,8 @@ impl std::fmt::Display for Kind {
 pub struct Settings {
     pub api_version: ApiVersion,
     pub kind: Kind,
+    /// Increases with every change; only a greater serial replaces the accepted settings.
+    pub serial: u64,
     /// The primary (production) Boomi account id.
     pub primary_account_id: String,
     /// Environments of the primary account the promoter deploys to.
@@ -191,6 +193,10 @@ pub struct SmtpSettings {
     /// Where the password comes from.
     #[serde(default)]
     pub password_from: Option<SecretRef>,
+    /// Allow `tls: none` to a host that is not a loopback address (the password and the
+    /// mail then cross the network in clear text).
+    #[serde(default)]
+    pub allow_insecure: bool,
 }
 
 /// A JSON webhook receiver.
@@ -203,7 +209,8 @@ pub struct WebhookSettings {
     pub secret_from: Option<SecretRef>,
 }
 
-/// A secret held outside git: an environment variable or a file on the daemon's host.
+/// A secret held outside git: an environment variable named `PROMOTER_SECRET_*`, or a file
+/// under the daemon's `--secrets-dir` (a path relative to it).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SecretRef {
@@ -269,6 +276,8 @@ impl Tier {
 pub struct AccessPolicy {
     pub api_version: ApiVersion,
     pub kind: Kind,
+    /// Increases with every change; only a greater serial replaces the accepted policy.
+    pub serial: u64,
     pub people: Vec<Person>,
     #[serde(default)]
     pub teams: Vec<Team>,
@@ -286,6 +295,10 @@ pub struct Person {
     /// OpenSSH public keys (`ssh-ed25519 AAAA... comment`).
     #[serde(default)]
     pub keys: Vec<String>,
+    /// Accept an e-mail with non-ASCII characters for this person (refused otherwise: such
+    /// addresses can look like someone else's).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub allow_unicode_email: bool,
 }
 
 /// A team and the dev accounts it may use (the seeds' DevAccountAccess).
@@ -306,6 +319,9 @@ pub struct Team {
 pub struct ConnectionMappings {
     pub api_version: ApiVersion,
     pub kind: Kind,
+    /// Increases with every change; only a greater serial replaces the accepted mappings of
+    /// the dev account.
+    pub serial: u64,
     pub dev_account_id: String,
     pub mappings: Vec<ConnectionMapping>,
 }

@@ -17,6 +17,22 @@ pub struct Problem {
     pub column: Option<u64>,
     pub code: ErrorCode,
     pub message: String,
+    /// Who the document is from, when known (serialised as `claimed` and `signer`).
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub author: Option<Box<Author>>,
+}
+
+/// Who a document with a problem is from.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Author {
+    /// The identity the document claims (`initiatedBy`, `reviewer`, `admin`, `by`), when it
+    /// could be read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub claimed: Option<String>,
+    /// Who signed the document (an e-mail of the policy in force), when the signature could be
+    /// attributed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signer: Option<String>,
 }
 
 impl Problem {
@@ -27,7 +43,34 @@ impl Problem {
             column: None,
             code,
             message: message.into(),
+            author: None,
         }
+    }
+
+    /// Who the document claims to be from, and who signed it.
+    pub fn by(mut self, claimed: Option<&str>, signer: Option<&str>) -> Self {
+        self.author = (claimed.is_some() || signer.is_some()).then(|| {
+            Box::new(Author {
+                claimed: claimed.map(str::to_string),
+                signer: signer.map(str::to_string),
+            })
+        });
+        self
+    }
+
+    /// The identity the document claims, when known.
+    pub fn claimed(&self) -> Option<&str> {
+        self.author.as_ref().and_then(|a| a.claimed.as_deref())
+    }
+
+    /// Who signed the document, when known.
+    pub fn signer(&self) -> Option<&str> {
+        self.author.as_ref().and_then(|a| a.signer.as_deref())
+    }
+
+    /// The person to tell about the problem: the signer, else the claimed identity.
+    pub fn author_email(&self) -> Option<&str> {
+        self.signer().or(self.claimed())
     }
 
     pub fn at(mut self, line: Option<u64>, column: Option<u64>) -> Self {

@@ -62,6 +62,112 @@ pub fn is_valid_email(s: &str) -> bool {
             .all(|c| c.is_alphanumeric() || c == '.' || c == '-')
 }
 
+/// The prefix every secret environment variable must have.
+pub const SECRET_ENV_PREFIX: &str = "PROMOTER_SECRET_";
+
+/// Why a secret reference is outside the fence, decided from the reference alone: an
+/// environment variable not named `PROMOTER_SECRET_*` (the Boomi token must never be reachable),
+/// or a file that is not a plain path relative to the operator's `--secrets-dir`. `None` when it
+/// may be resolved.
+pub fn secret_reference_problem(r: &SecretRef) -> Option<String> {
+    if let Some(var) = r.env.as_deref() {
+        if !var.starts_with(SECRET_ENV_PREFIX) || var.len() == SECRET_ENV_PREFIX.len() {
+            return Some(format!(
+                "environment variable {var:?}: only variables named {SECRET_ENV_PREFIX}* may hold a secret"
+            ));
+        }
+    }
+    if let Some(file) = r.file.as_deref() {
+        let p = std::path::Path::new(file);
+        if p.is_absolute()
+            || p.components().any(|c| {
+                !matches!(
+                    c,
+                    std::path::Component::Normal(_) | std::path::Component::CurDir
+                )
+            })
+        {
+            return Some(format!(
+                "file {file:?}: a secret file is a path relative to the operator's --secrets-dir, without `..`"
+            ));
+        }
+    }
+    None
+}
+
+/// Whether `host` is a loopback address (`127.0.0.0/8`, `::1`, `localhost`).
+pub fn is_loopback_host(host: &str) -> bool {
+    let h = host.trim().trim_start_matches('[').trim_end_matches(']');
+    h.eq_ignore_ascii_case("localhost")
+        || h.parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// The UTS #39 skeleton of a lower-cased e-mail: two e-mails with the same skeleton look alike.
+pub fn email_skeleton(email: &str) -> String {
+    unicode_security::confusable_detection::skeleton(&email.trim().to_lowercase()).collect()
+}
+
+/// Identities that someone could pass off as another: a non-ASCII e-mail without
+/// `allowUnicodeEmail: true`, two people whose e-mails look alike (UTS #39 skeletons: a Cyrillic
+/// `а` for a Latin `a`), and one key listed for two people (its holder could act as both — a
+/// review of their own work under the second identity).
+pub fn identity_issues(p: &AccessPolicy) -> Vec<Issue> {
+    let mut out = Vec::new();
+    let mut skeletons: std::collections::HashMap<String, &str> = Default::default();
+    let mut keys: std::collections::HashMap<String, &str> = Default::default();
+    for person in &p.people {
+        if !person.email.is_ascii() && !person.allow_unicode_email {
+            out.push(issue(
+                ErrorCode::ConfusableIdentity,
+                "email",
+                format!(
+                    "{:?} is not plain ASCII: such an address can look like someone else's; set `allowUnicodeEmail: true` on this person if it is real",
+                    person.email
+                ),
+            ));
+        }
+        let sk = email_skeleton(&person.email);
+        match skeletons.get(&sk) {
+            Some(other) if other.to_lowercase() != person.email.to_lowercase() => {
+                out.push(issue(
+                    ErrorCode::ConfusableIdentity,
+                    "email",
+                    format!(
+                        "{:?} and {:?} look alike (same Unicode skeleton): one could pass for the other",
+                        other, person.email
+                    ),
+                ))
+            }
+            _ => {
+                skeletons.insert(sk, &person.email);
+            }
+        }
+        for k in &person.keys {
+            let Ok(key) = ssh_key::PublicKey::from_openssh(k.trim()) else {
+                continue;
+            };
+            let raw = key.fingerprint(ssh_key::HashAlg::Sha256).to_string();
+            match keys.get(&raw) {
+                Some(other) if other.to_lowercase() != person.email.to_lowercase() => {
+                    out.push(issue(
+                        ErrorCode::ConfusableIdentity,
+                        "keys",
+                        format!(
+                            "the same key is listed for {other} and {}: its holder could act as both (and review their own work)",
+                            person.email
+                        ),
+                    ))
+                }
+                _ => {
+                    keys.insert(raw, &person.email);
+                }
+            }
+        }
+    }
+    out
+}
+
 /// `sha256:` followed by 64 lower-case hex digits.
 pub fn is_valid_digest(s: &str) -> bool {
     s.strip_prefix("sha256:").is_some_and(|h| {
@@ -273,6 +379,33 @@ pub fn validate(doc: &Document) -> Vec<Issue> {
                 }
                 if let Some(smtp) = &n.smtp {
                     email(o, "from", &smtp.from);
+                    if smtp
+                        .tls
+                        .as_deref()
+                        .is_some_and(|t| t.trim().eq_ignore_ascii_case("none"))
+                        && !smtp.allow_insecure
+                        && !is_loopback_host(&smtp.host)
+                    {
+                        o.push(issue(
+                            ErrorCode::SecretReferenceRefused,
+                            "tls",
+                            format!(
+                                "`tls: none` sends the password and the mail in clear text: only to a loopback relay, not to {:?} (or set `allowInsecure: true`)",
+                                smtp.host
+                            ),
+                        ));
+                    }
+                    if let Some(why) = smtp
+                        .password_from
+                        .as_ref()
+                        .and_then(secret_reference_problem)
+                    {
+                        o.push(issue(
+                            ErrorCode::SecretReferenceRefused,
+                            "passwordFrom",
+                            format!("smtp.passwordFrom: {why}"),
+                        ));
+                    }
                     if let Some(tls) = &smtp.tls {
                         if !matches!(tls.as_str(), "none" | "starttls" | "tls") {
                             o.push(issue(
@@ -284,6 +417,13 @@ pub fn validate(doc: &Document) -> Vec<Issue> {
                     }
                 }
                 if let Some(w) = &n.webhook {
+                    if let Some(why) = w.secret_from.as_ref().and_then(secret_reference_problem) {
+                        o.push(issue(
+                            ErrorCode::SecretReferenceRefused,
+                            "secretFrom",
+                            format!("webhook.secretFrom: {why}"),
+                        ));
+                    }
                     if url::Url::parse(&w.url).is_err() {
                         o.push(issue(
                             ErrorCode::InvalidDocument,
@@ -336,6 +476,7 @@ pub fn validate(doc: &Document) -> Vec<Issue> {
                     }
                 }
             }
+            o.extend(identity_issues(p));
         }
         Document::ConnectionMappings(m) => {
             kind_matches(o, m.kind, Kind::ConnectionMappings);

@@ -41,6 +41,7 @@ pub mod webhook;
 
 pub use event::{Event, EventKind, Lists, PromotionSummary, Recipients};
 pub use queue::{QueuedNotifier, DEFAULT_QUEUE_CAPACITY};
+pub use secret::{SecretFence, SECRET_ENV_PREFIX};
 pub use smtp::{SmtpNotifier, TlsMode};
 pub use webhook::{signature, verify_signature, WebhookNotifier};
 
@@ -149,9 +150,15 @@ impl Notifier for RecordingNotifier {
     }
 }
 
-/// The notifier `notifications` asks for: SMTP and/or webhook, or nothing.
+/// The notifier `notifications` asks for: SMTP and/or webhook, or nothing; secrets only from
+/// `PROMOTER_SECRET_*` variables.
 pub fn from_settings(n: &Notifications) -> Arc<dyn Notifier> {
-    let mut targets = targets(n);
+    from_settings_with(n, &SecretFence::default())
+}
+
+/// [`from_settings`] with secrets read inside `fence`.
+pub fn from_settings_with(n: &Notifications, fence: &SecretFence) -> Arc<dyn Notifier> {
+    let mut targets = targets(n, fence);
     match targets.len() {
         0 => Arc::new(NoopNotifier),
         1 => targets.pop().expect("one target"),
@@ -159,21 +166,31 @@ pub fn from_settings(n: &Notifications) -> Arc<dyn Notifier> {
     }
 }
 
-fn targets(n: &Notifications) -> Vec<Arc<dyn Notifier>> {
+fn targets(n: &Notifications, fence: &SecretFence) -> Vec<Arc<dyn Notifier>> {
     let mut targets: Vec<Arc<dyn Notifier>> = Vec::new();
     if let Some(smtp) = SmtpNotifier::from_settings(n) {
-        targets.push(Arc::new(smtp));
+        targets.push(Arc::new(smtp.with_secrets(fence.clone())));
     }
     if let Some(w) = &n.webhook {
-        targets.push(Arc::new(WebhookNotifier::new(w)));
+        targets.push(Arc::new(
+            WebhookNotifier::new(w).with_secrets(fence.clone()),
+        ));
     }
     targets
 }
 
 /// [`from_settings`] for the optional `notifications` of `promoter.yaml`.
 pub fn from_optional_settings(n: Option<&Notifications>) -> Arc<dyn Notifier> {
+    from_optional_settings_with(n, &SecretFence::default())
+}
+
+/// [`from_optional_settings`] with secrets read inside `fence`.
+pub fn from_optional_settings_with(
+    n: Option<&Notifications>,
+    fence: &SecretFence,
+) -> Arc<dyn Notifier> {
     match n {
-        Some(n) => from_settings(n),
+        Some(n) => from_settings_with(n, fence),
         None => Arc::new(NoopNotifier),
     }
 }
@@ -200,6 +217,7 @@ mod tests {
                 tls: Some("none".into()),
                 username: None,
                 password_from: None,
+                allow_insecure: false,
             }),
             webhook: webhook.then(|| WebhookSettings {
                 url: "http://127.0.0.1:9/hook".into(),
@@ -212,10 +230,11 @@ mod tests {
     fn from_settings_picks_the_configured_targets() {
         assert!(SmtpNotifier::from_settings(&notifications(false, true)).is_none());
         assert!(SmtpNotifier::from_settings(&notifications(true, false)).is_some());
-        assert_eq!(targets(&notifications(false, false)).len(), 0);
-        assert_eq!(targets(&notifications(true, false)).len(), 1);
-        assert_eq!(targets(&notifications(false, true)).len(), 1);
-        assert_eq!(targets(&notifications(true, true)).len(), 2);
+        let f = SecretFence::default();
+        assert_eq!(targets(&notifications(false, false), &f).len(), 0);
+        assert_eq!(targets(&notifications(true, false), &f).len(), 1);
+        assert_eq!(targets(&notifications(false, true), &f).len(), 1);
+        assert_eq!(targets(&notifications(true, true), &f).len(), 2);
     }
 
     #[tokio::test]

@@ -5,7 +5,7 @@
 //! (environment or file), read at each send so a rotated file is picked up, and never logged.
 
 use super::event::{Event, Lists};
-use super::secret::{self, Secret};
+use super::secret::{self, Secret, SecretFence};
 use super::{Notifier, NotifyError};
 use crate::model::{Notifications, SecretRef, SmtpSettings};
 use async_trait::async_trait;
@@ -75,6 +75,11 @@ impl Config {
             .from
             .parse()
             .map_err(|e| NotifyError::Config(format!("smtp.from {:?}: {e}", s.from)))?;
+        if tls == TlsMode::None && !s.allow_insecure && !is_loopback(host) {
+            return Err(NotifyError::Config(format!(
+                "smtp.tls is none but smtp.host {host:?} is not a loopback address: plain-text SMTP only to a local relay, unless the signed settings say allowInsecure: true"
+            )));
+        }
         let username = s.username.clone().filter(|u| !u.is_empty());
         if username.is_none() && s.password_from.is_some() {
             return Err(NotifyError::Config(
@@ -97,10 +102,13 @@ impl Config {
     }
 }
 
+pub use crate::model::validate::is_loopback_host as is_loopback;
+
 /// Sends each event as a plain-text e-mail to the recipients of `seed-behaviors.md` §8.
 #[derive(Debug, Clone)]
 pub struct SmtpNotifier {
     config: Result<Config, String>,
+    fence: SecretFence,
     developers_list: Option<String>,
     admins_list: Option<String>,
     timeout: Duration,
@@ -118,10 +126,17 @@ impl SmtpNotifier {
         }
         Some(SmtpNotifier {
             config,
+            fence: SecretFence::default(),
             developers_list: n.developers_list.clone(),
             admins_list: n.admins_list.clone(),
             timeout: DEFAULT_SMTP_TIMEOUT,
         })
+    }
+
+    /// Where the password may be read from (default: `PROMOTER_SECRET_*` variables only).
+    pub fn with_secrets(mut self, fence: SecretFence) -> SmtpNotifier {
+        self.fence = fence;
+        self
     }
 
     /// Change the per-exchange timeout (default [`DEFAULT_SMTP_TIMEOUT`]).
@@ -161,7 +176,7 @@ impl SmtpNotifier {
             return Ok(());
         };
         let password = match &config.password_from {
-            Some(r) => Some(secret::resolve("SMTP password", r)?),
+            Some(r) => Some(secret::resolve("SMTP password", r, &self.fence)?),
             None => None,
         };
         let transport = transport(config, password.as_ref(), self.timeout)?;
@@ -273,6 +288,31 @@ mod tests {
             tls: tls.map(str::to_owned),
             username: None,
             password_from: None,
+            allow_insecure: false,
+        }
+    }
+
+    #[test]
+    fn plain_text_goes_only_to_a_loopback_relay() {
+        for (host, allow, ok) in [
+            ("127.0.0.1", false, true),
+            ("127.1.2.3", false, true),
+            ("::1", false, true),
+            ("[::1]", false, true),
+            ("LocalHost", false, true),
+            ("mail.example.com", false, false),
+            ("10.0.0.5", false, false),
+            ("localhost.evil.example", false, false),
+            ("mail.example.com", true, true),
+        ] {
+            let mut s = settings(Some("none"));
+            s.host = host.into();
+            s.allow_insecure = allow;
+            let got = Config::check(&s);
+            assert_eq!(got.is_ok(), ok, "{host} allowInsecure={allow}: {got:?}");
+            if let Err(e) = got {
+                assert!(e.to_string().contains("loopback"), "{e}");
+            }
         }
     }
 
@@ -284,7 +324,11 @@ mod tests {
             (Some("NONE"), TlsMode::None, 25),
             (Some("tls"), TlsMode::Tls, 465),
         ] {
-            let c = Config::check(&settings(s)).unwrap();
+            let mut st = settings(s);
+            if mode == TlsMode::None {
+                st.host = "127.0.0.1".into();
+            }
+            let c = Config::check(&st).unwrap();
             assert_eq!(c.tls, mode);
             assert_eq!(c.port, port);
         }

@@ -6,7 +6,7 @@
 //! a failure. The URL can hold a token (chat webhooks do), so logs name only its host.
 
 use super::event::Event;
-use super::secret::{self, Secret};
+use super::secret::{self, Secret, SecretFence};
 use super::{Notifier, NotifyError};
 use crate::model::{SecretRef, WebhookSettings};
 use async_trait::async_trait;
@@ -49,6 +49,7 @@ pub fn verify_signature(secret: &[u8], body: &[u8], header: &str) -> bool {
 pub struct WebhookNotifier {
     url: Result<url::Url, String>,
     secret_from: Option<SecretRef>,
+    fence: SecretFence,
     client: Result<reqwest::Client, String>,
 }
 
@@ -68,8 +69,15 @@ impl WebhookNotifier {
         WebhookNotifier {
             url,
             secret_from: settings.secret_from.clone(),
+            fence: SecretFence::default(),
             client: client(DEFAULT_WEBHOOK_TIMEOUT),
         }
+    }
+
+    /// Where the secret may be read from (default: `PROMOTER_SECRET_*` variables only).
+    pub fn with_secrets(mut self, fence: SecretFence) -> WebhookNotifier {
+        self.fence = fence;
+        self
     }
 
     /// Change the timeout of the whole exchange (default [`DEFAULT_WEBHOOK_TIMEOUT`]).
@@ -96,7 +104,7 @@ impl WebhookNotifier {
             .as_ref()
             .map_err(|e| NotifyError::Config(e.clone()))?;
         let secret: Option<Secret> = match &self.secret_from {
-            Some(r) => Some(secret::resolve("webhook secret", r)?),
+            Some(r) => Some(secret::resolve("webhook secret", r, &self.fence)?),
             None => None,
         };
         let body = serde_json::to_vec(&event.to_json())

@@ -133,6 +133,7 @@ mod tests {
             tier,
             teams: teams.iter().map(|s| s.to_string()).collect(),
             keys: vec![],
+            allow_unicode_email: false,
         }
     }
 
@@ -140,6 +141,7 @@ mod tests {
         Access::new(AccessPolicy {
             api_version: ApiVersion::V1,
             kind: Kind::AccessPolicy,
+            serial: 1,
             people: vec![
                 person("Alice@Example.com", Tier::Contributor, &["team-a"]),
                 person("bob@example.com", Tier::Contributor, &["team-b"]),

@@ -5,6 +5,7 @@
 pub mod access;
 pub mod signers;
 pub mod sshsig;
+pub mod trust;
 pub mod verify;
 
 pub use access::Access;

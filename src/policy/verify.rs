@@ -9,50 +9,16 @@
 //! promotion) belong to the reconciler.
 
 use super::access::{norm, Access};
-use super::signers::AllowedSigners;
-use super::sshsig::{self, SigError};
+use super::trust::{check_signature, evaluate_policy, evaluate_settings, verify_mappings};
+pub use super::trust::{
+    is_mapping_path, AcceptedMappings, AcceptedPolicy, AcceptedSettings, PolicyOutcome, Trust,
+    POLICY_PATH, SETTINGS_PATH,
+};
 use crate::model::*;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Repository files: path relative to the root → exact bytes.
 pub type Files = BTreeMap<String, Vec<u8>>;
-
-/// Path of the access policy.
-pub const POLICY_PATH: &str = "access/policy.yaml";
-/// Path of the settings.
-pub const SETTINGS_PATH: &str = "promoter.yaml";
-
-/// A policy accepted earlier (from the store, or the base revision of a pull request).
-#[derive(Debug, Clone)]
-pub struct AcceptedPolicy {
-    pub policy: AccessPolicy,
-    pub digest: String,
-}
-
-/// Where trust in the access policy comes from.
-#[derive(Debug, Clone, Default)]
-pub struct Trust {
-    /// The operator's bootstrap allowed-signers file: keys that may sign the policy.
-    pub bootstrap: Option<AllowedSigners>,
-    /// The policy in force before this snapshot.
-    pub accepted: Option<AcceptedPolicy>,
-}
-
-/// What happened to `access/policy.yaml`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum PolicyOutcome {
-    /// Same bytes as the accepted policy.
-    Unchanged,
-    /// A new version, signed by an ADMIN of the accepted policy or a bootstrap signer.
-    Accepted,
-    /// No trust anchor was given: accepted because one of its own ADMINs signed it.
-    SelfSigned,
-    /// Refused; the accepted policy (if any) stays in force.
-    Rejected,
-    /// No policy in the repository.
-    Missing,
-}
 
 /// A document whose signature and identity verified.
 #[derive(Debug, Clone)]
@@ -81,14 +47,23 @@ pub struct PromotionDocs {
 /// The result of verifying a repository.
 #[derive(Debug, Clone)]
 pub struct Verified {
+    /// The settings in force after this snapshot.
     pub settings: Option<Settings>,
+    pub settings_digest: Option<String>,
+    pub settings_outcome: PolicyOutcome,
+    /// Who signed the settings version in force, when this snapshot changed it.
+    pub settings_signer: Option<String>,
     /// The policy in force after this snapshot.
     pub access: Option<Access>,
     pub policy_digest: Option<String>,
     pub policy_outcome: PolicyOutcome,
     /// Who signed the policy version in force, when this snapshot changed it.
     pub policy_signer: Option<String>,
+    /// Dev account → the mappings of this snapshot that verified (new or unchanged); a refused
+    /// file is absent and its account's accepted mappings stay in force.
     pub mappings: BTreeMap<String, Signed<ConnectionMappings>>,
+    /// Dev account → what happened to its mappings file.
+    pub mapping_outcomes: BTreeMap<String, PolicyOutcome>,
     pub promotions: BTreeMap<String, PromotionDocs>,
     pub problems: Vec<Problem>,
 }
@@ -119,38 +94,6 @@ pub fn promotion_of_path(path: &str) -> Option<&str> {
     (!file.is_empty()).then_some(id)
 }
 
-fn sig_problem(path: &str, e: &SigError, context: &str) -> Problem {
-    let msg = match e {
-        SigError::UnknownKey { fingerprint, .. } => {
-            format!("signing key {fingerprint} is not in {context}")
-        }
-        other => other.to_string(),
-    };
-    Problem::new(path, e.code(), msg)
-}
-
-/// Verify the detached signature `<path>.sig` over `bytes`.
-fn check_signature(
-    files: &Files,
-    path: &str,
-    bytes: &[u8],
-    signers: &AllowedSigners,
-    context: &str,
-) -> Result<sshsig::Verified, Problem> {
-    let sig_path = format!("{path}.sig");
-    let Some(sig) = files.get(&sig_path) else {
-        return Err(Problem::new(
-            path,
-            ErrorCode::SignatureMissing,
-            format!(
-                "no signature: sign it with `promoter sign {path} --key KEY` (writes {sig_path})"
-            ),
-        ));
-    };
-    let text = String::from_utf8_lossy(sig);
-    sshsig::verify(&text, bytes, signers).map_err(|e| sig_problem(path, &e, context))
-}
-
 /// Parse, verify the signature, check that the claimed identity is a principal of the key.
 fn signed_doc(
     files: &Files,
@@ -159,6 +102,7 @@ fn signed_doc(
 ) -> Result<(Document, Signed<()>), Vec<Problem>> {
     let bytes = &files[path];
     let doc = parse_document(path, bytes)?;
+    let claimed = doc.claimed_identity().unwrap_or_default();
     let v = check_signature(
         files,
         path,
@@ -166,8 +110,7 @@ fn signed_doc(
         &access.allowed_signers(),
         "the access policy",
     )
-    .map_err(|p| vec![p])?;
-    let claimed = doc.claimed_identity().unwrap_or_default();
+    .map_err(|p| vec![p.by(Some(claimed), None)])?;
     let signer = v
         .principals
         .iter()
@@ -183,7 +126,8 @@ fn signed_doc(
                 v.principals.join(", ")
             ),
         )
-        .at(line, None)]);
+        .at(line, None)
+        .by(Some(claimed), v.principals.first().map(String::as_str))]);
     };
     Ok((
         doc,
@@ -217,115 +161,6 @@ fn with<T>(s: Signed<()>, doc: T) -> Signed<T> {
     }
 }
 
-/// Evaluate `access/policy.yaml` against the trust chain.
-fn evaluate_policy(
-    files: &Files,
-    trust: &Trust,
-    problems: &mut Vec<Problem>,
-) -> (
-    Option<Access>,
-    Option<String>,
-    PolicyOutcome,
-    Option<String>,
-) {
-    let accepted = trust.accepted.as_ref();
-    let keep_old = || {
-        (
-            accepted.map(|a| Access::new(a.policy.clone())),
-            accepted.map(|a| a.digest.clone()),
-        )
-    };
-    let Some(bytes) = files.get(POLICY_PATH) else {
-        problems.push(Problem::new(
-            POLICY_PATH,
-            if accepted.is_some() {
-                ErrorCode::DesiredStateMissing
-            } else {
-                ErrorCode::InvalidDocument
-            },
-            if accepted.is_some() {
-                "the access policy vanished from the repository; the accepted one stays in force"
-            } else {
-                "the repository has no access policy"
-            },
-        ));
-        let (a, d) = keep_old();
-        return (a, d, PolicyOutcome::Missing, None);
-    };
-    let d = digest(bytes);
-    if accepted.is_some_and(|a| a.digest == d) {
-        let (a, d) = keep_old();
-        return (a, d, PolicyOutcome::Unchanged, None);
-    }
-    let policy = match parse_document(POLICY_PATH, bytes) {
-        Ok(Document::AccessPolicy(p)) => p,
-        Ok(other) => {
-            problems.push(Problem::new(
-                POLICY_PATH,
-                ErrorCode::InvalidDocument,
-                format!("expected kind AccessPolicy, found {}", other.kind()),
-            ));
-            let (a, d) = keep_old();
-            return (a, d, PolicyOutcome::Rejected, None);
-        }
-        Err(ps) => {
-            problems.extend(ps);
-            let (a, d) = keep_old();
-            return (a, d, PolicyOutcome::Rejected, None);
-        }
-    };
-    let mut trusted = AllowedSigners::default();
-    if let Some(a) = accepted {
-        trusted
-            .entries
-            .extend(Access::new(a.policy.clone()).admin_signers().entries);
-    }
-    if let Some(b) = &trust.bootstrap {
-        trusted.entries.extend(b.entries.iter().cloned());
-    }
-    let candidate = Access::new(policy);
-    let self_signed = trusted.entries.is_empty();
-    if self_signed {
-        trusted = candidate.admin_signers();
-    }
-    let context = if self_signed {
-        "the ADMIN keys of the policy itself (no --trust or --base given)"
-    } else if accepted.is_some() {
-        "the ADMIN keys of the accepted policy or the bootstrap signers"
-    } else {
-        "the bootstrap signers"
-    };
-    match check_signature(files, POLICY_PATH, bytes, &trusted, context) {
-        Ok(v) => {
-            let signer = v.principals.first().cloned();
-            let outcome = if self_signed {
-                PolicyOutcome::SelfSigned
-            } else {
-                PolicyOutcome::Accepted
-            };
-            (Some(candidate), Some(d), outcome, signer)
-        }
-        Err(p) => {
-            let reason = p.message;
-            problems.push(Problem::new(
-                POLICY_PATH,
-                ErrorCode::PolicyChangeUntrusted,
-                format!(
-                    "policy change refused ({}: {reason}); {}",
-                    p.code,
-                    if accepted.is_some() {
-                        "the accepted policy stays in force"
-                    } else {
-                        "no policy is in force"
-                    }
-                ),
-            ));
-            let (a, d) = keep_old();
-            (a, d, PolicyOutcome::Rejected, None)
-        }
-    }
-}
-
 /// Verify a whole repository snapshot.
 pub fn verify_repository(files: &Files, trust: &Trust) -> Verified {
     verify_incremental(files, trust, None, None).0
@@ -348,6 +183,7 @@ pub struct VerifyMemo {
     /// Digest of the policy in force and of `promoter.yaml` when the memo was made.
     basis: Option<(String, Option<String>)>,
     mappings: BTreeMap<String, Signed<ConnectionMappings>>,
+    mapping_outcomes: BTreeMap<String, PolicyOutcome>,
     mapping_problems: Vec<Problem>,
     /// Promotion id → its documents (when the request verified) and its files' problems,
     /// before the rules across promotions.
@@ -392,11 +228,24 @@ pub fn verify_incremental(
     dirty: Option<Dirty<'_>>,
 ) -> (Verified, VerifyMemo) {
     let mut problems = Vec::new();
-    let (access, policy_digest, policy_outcome, policy_signer) =
-        evaluate_policy(files, trust, &mut problems);
-    let settings = read_settings(files, &mut problems);
+    let policy = evaluate_policy(files, trust, &mut problems);
+    let settings = evaluate_settings(files, trust, &policy, &mut problems);
+    let mut verified = Verified {
+        settings: settings.in_force,
+        settings_digest: settings.digest,
+        settings_outcome: settings.outcome,
+        settings_signer: settings.signer,
+        access: None,
+        policy_digest: policy.digest,
+        policy_outcome: policy.outcome,
+        policy_signer: policy.signer,
+        mappings: BTreeMap::new(),
+        mapping_outcomes: BTreeMap::new(),
+        promotions: BTreeMap::new(),
+        problems: Vec::new(),
+    };
 
-    let Some(access) = access else {
+    let Some(access) = policy.in_force else {
         // Without a policy nothing can be verified; say so once per signed document.
         for path in files.keys().filter(|p| is_signed_document(p)) {
             problems.push(Problem::new(
@@ -405,22 +254,14 @@ pub fn verify_incremental(
                 "no access policy is in force, so no signature can be checked",
             ));
         }
-        let verified = Verified {
-            settings,
-            access: None,
-            policy_digest,
-            policy_outcome,
-            policy_signer,
-            mappings: BTreeMap::new(),
-            promotions: BTreeMap::new(),
-            problems,
-        };
+        verified.problems = problems;
         return (verified, VerifyMemo::default());
     };
 
+    // Every promotion's verification depends on the policy and the settings in force.
     let basis = Some((
-        policy_digest.clone().unwrap_or_default(),
-        files.get(SETTINGS_PATH).map(|b| digest(b)),
+        verified.policy_digest.clone().unwrap_or_default(),
+        verified.settings_digest.clone(),
     ));
     let reuse = match (memo, dirty) {
         (Some(m), Some(d)) if m.basis == basis => Some((m, d)),
@@ -433,9 +274,11 @@ pub fn verify_incremental(
     match reuse {
         Some((m, d)) => {
             if d.mappings {
-                (next.mappings, next.mapping_problems) = verify_mappings(files, &access);
+                (next.mappings, next.mapping_outcomes, next.mapping_problems) =
+                    verify_mappings(files, &access, trust);
             } else {
-                (next.mappings, next.mapping_problems) = (m.mappings, m.mapping_problems);
+                (next.mappings, next.mapping_outcomes, next.mapping_problems) =
+                    (m.mappings, m.mapping_outcomes, m.mapping_problems);
             }
             next.promotions = m.promotions;
             for id in d.promotions {
@@ -449,14 +292,21 @@ pub fn verify_incremental(
                     .collect();
                 if !paths.is_empty() {
                     let mut ps = Vec::new();
-                    let docs =
-                        verify_promotion(files, id, &paths, &access, settings.as_ref(), &mut ps);
+                    let docs = verify_promotion(
+                        files,
+                        id,
+                        &paths,
+                        &access,
+                        verified.settings.as_ref(),
+                        &mut ps,
+                    );
                     next.promotions.insert(id.clone(), (docs, ps));
                 }
             }
         }
         None => {
-            (next.mappings, next.mapping_problems) = verify_mappings(files, &access);
+            (next.mappings, next.mapping_outcomes, next.mapping_problems) =
+                verify_mappings(files, &access, trust);
             let mut by_promotion: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
             for path in files.keys() {
                 if let Some(id) = promotion_of_path(path) {
@@ -465,7 +315,14 @@ pub fn verify_incremental(
             }
             for (id, paths) in by_promotion {
                 let mut ps = Vec::new();
-                let docs = verify_promotion(files, id, &paths, &access, settings.as_ref(), &mut ps);
+                let docs = verify_promotion(
+                    files,
+                    id,
+                    &paths,
+                    &access,
+                    verified.settings.as_ref(),
+                    &mut ps,
+                );
                 next.promotions.insert(id.to_string(), (docs, ps));
             }
         }
@@ -481,99 +338,12 @@ pub fn verify_incremental(
     }
     cross_promotion_rules(&mut promotions, &mut problems);
 
-    let verified = Verified {
-        settings,
-        access: Some(access),
-        policy_digest,
-        policy_outcome,
-        policy_signer,
-        mappings: next.mappings.clone(),
-        promotions,
-        problems,
-    };
+    verified.access = Some(access);
+    verified.mappings = next.mappings.clone();
+    verified.mapping_outcomes = next.mapping_outcomes.clone();
+    verified.promotions = promotions;
+    verified.problems = problems;
     (verified, next)
-}
-
-fn read_settings(files: &Files, problems: &mut Vec<Problem>) -> Option<Settings> {
-    match files.get(SETTINGS_PATH) {
-        None => None,
-        Some(bytes) => match parse_document(SETTINGS_PATH, bytes) {
-            Ok(Document::Settings(s)) => Some(s),
-            Ok(other) => {
-                problems.push(Problem::new(
-                    SETTINGS_PATH,
-                    ErrorCode::InvalidDocument,
-                    format!("expected kind Settings, found {}", other.kind()),
-                ));
-                None
-            }
-            Err(ps) => {
-                problems.extend(ps);
-                None
-            }
-        },
-    }
-}
-
-/// `mappings/<devAccountId>.yaml`: ADMIN-signed connection mappings.
-fn verify_mappings(
-    files: &Files,
-    access: &Access,
-) -> (BTreeMap<String, Signed<ConnectionMappings>>, Vec<Problem>) {
-    let mut mappings = BTreeMap::new();
-    let mut problems = Vec::new();
-    let admins = access.admin_signers();
-    for (path, bytes) in files.iter().filter(|(p, _)| is_mapping_path(p)) {
-        let doc = match parse_document(path, bytes) {
-            Ok(Document::ConnectionMappings(m)) => m,
-            Ok(other) => {
-                problems.push(Problem::new(
-                    path.as_str(),
-                    ErrorCode::InvalidDocument,
-                    format!("expected kind ConnectionMappings, found {}", other.kind()),
-                ));
-                continue;
-            }
-            Err(ps) => {
-                problems.extend(ps);
-                continue;
-            }
-        };
-        match check_signature(
-            files,
-            path,
-            bytes,
-            &admins,
-            "the ADMIN keys of the access policy",
-        ) {
-            Ok(v) => {
-                mappings.insert(
-                    doc.dev_account_id.clone(),
-                    Signed {
-                        doc,
-                        path: path.clone(),
-                        digest: digest(bytes),
-                        signer: v.principals.first().cloned().unwrap_or_default(),
-                        fingerprint: v.fingerprint,
-                    },
-                );
-            }
-            Err(p) => problems.push(Problem::new(
-                path.as_str(),
-                ErrorCode::PolicyChangeUntrusted,
-                format!(
-                    "connection mappings must be signed by an ADMIN ({}: {})",
-                    p.code, p.message
-                ),
-            )),
-        }
-    }
-    (mappings, problems)
-}
-
-fn is_mapping_path(p: &str) -> bool {
-    p.strip_prefix("mappings/")
-        .is_some_and(|f| !f.contains('/') && (f.ends_with(".yaml") || f.ends_with(".yml")))
 }
 
 fn is_signed_document(p: &str) -> bool {
@@ -587,6 +357,31 @@ fn verify_promotion(
     access: &Access,
     settings: Option<&Settings>,
     problems: &mut Vec<Problem>,
+) -> Option<PromotionDocs> {
+    let authors = std::cell::RefCell::new(BTreeMap::new());
+    let first = problems.len();
+    let docs = verify_promotion_docs(files, id, paths, access, settings, problems, &authors);
+    // Every problem of a document whose signature verified names its author.
+    let authors = authors.into_inner();
+    for p in &mut problems[first..] {
+        if let (None, Some((claimed, signer))) = (&p.author, authors.get(&p.file)) {
+            *p = p.clone().by(Some(claimed), Some(signer));
+        }
+    }
+    docs
+}
+
+/// Path → (claimed identity, signer) of the documents of a promotion whose signature verified.
+type Authors = std::cell::RefCell<BTreeMap<String, (String, String)>>;
+
+fn verify_promotion_docs(
+    files: &Files,
+    id: &str,
+    paths: &[&str],
+    access: &Access,
+    settings: Option<&Settings>,
+    problems: &mut Vec<Problem>,
+    authors: &Authors,
 ) -> Option<PromotionDocs> {
     let dir = format!("promotions/{id}/");
     // Layout: known document files and their signatures only.
@@ -626,7 +421,13 @@ fn verify_promotion(
         return None;
     };
     let request = match signed_doc(files, &request_path, access) {
-        Ok((Document::PromotionRequest(r), s)) => with(s, r),
+        Ok((Document::PromotionRequest(r), s)) => {
+            authors.borrow_mut().insert(
+                request_path.clone(),
+                (r.initiated_by.clone(), s.signer.clone()),
+            );
+            with(s, r)
+        }
         Ok((other, _)) => {
             problems.push(Problem::new(
                 request_path.as_str(),
@@ -674,32 +475,18 @@ fn verify_promotion(
         );
         return None;
     }
-    if let (Some(settings), Some(envs)) = (settings, &r.environments) {
-        let wanted = r.target.classification();
-        for e in envs {
-            match settings.environments.iter().find(|x| &x.id == e) {
-                None => problems.push(
-                    Problem::new(
-                        request_path.as_str(),
-                        ErrorCode::InvalidDocument,
-                        format!("environment {e:?} is not in promoter.yaml"),
-                    )
-                    .at(at_key("environments"), None),
-                ),
-                Some(x) if x.classification != wanted => problems.push(
-                    Problem::new(
-                        request_path.as_str(),
-                        ErrorCode::InvalidDeploymentTarget,
-                        format!(
-                            "environment {e:?} is {:?}, but the target is {}",
-                            x.classification,
-                            r.target.as_str()
-                        ),
-                    )
-                    .at(at_key("environments"), None),
-                ),
-                Some(_) => {}
-            }
+    // The environments named must be of the target's class in the settings in force: a TEST
+    // request never names a production environment (it would run unreviewed).
+    if let Some(envs) = &r.environments {
+        let bad = environment_problems(settings, envs, r.target.classification());
+        if !bad.is_empty() {
+            let line = at_key("environments");
+            problems.extend(bad.into_iter().map(|(code, msg)| {
+                Problem::new(request_path.as_str(), code, msg)
+                    .at(line, None)
+                    .by(Some(&r.initiated_by), Some(&request.signer))
+            }));
+            return None;
         }
     }
 
@@ -725,6 +512,13 @@ fn verify_promotion(
         files.get(&path)?;
         match signed_doc(files, &path, access) {
             Ok((doc, s)) => {
+                authors.borrow_mut().insert(
+                    path.clone(),
+                    (
+                        doc.claimed_identity().unwrap_or_default().to_string(),
+                        s.signer.clone(),
+                    ),
+                );
                 let text = String::from_utf8_lossy(&files[&path]).into_owned();
                 if doc.request_digest() != Some(request_digest.as_str()) {
                     problems.push(
@@ -844,6 +638,12 @@ fn verify_promotion(
                 ErrorCode::InvalidReviewState,
                 "an admin decision needs a valid, APPROVED peer review first".into(),
             );
+        } else if let Some((code, msg)) = ar.environments.as_ref().and_then(|e| {
+            environment_problems(settings, e, Classification::Prod)
+                .into_iter()
+                .next()
+        }) {
+            fail(problems, &path, &text, "environments", code, msg);
         } else if is_hotfix && ar.decision == AdminDecision::Approved && !ar.acknowledge_hotfix {
             fail(
                 problems,
@@ -917,6 +717,46 @@ fn verify_promotion(
         }
     }
     Some(docs)
+}
+
+/// Why environments named by a request or an admin review cannot be deployed to for a target
+/// of class `wanted`: unknown to the settings in force, or of the other class. Empty when they
+/// all can.
+fn environment_problems(
+    settings: Option<&Settings>,
+    envs: &[String],
+    wanted: Classification,
+) -> Vec<(ErrorCode, String)> {
+    let Some(settings) = settings else {
+        return vec![(
+            ErrorCode::InvalidDeploymentTarget,
+            "no trusted promoter.yaml is in force, so the environments named cannot be checked"
+                .into(),
+        )];
+    };
+    let class = |c: Classification| match c {
+        Classification::Test => "TEST",
+        Classification::Prod => "PROD",
+    };
+    envs.iter()
+        .filter_map(
+            |e| match settings.environments.iter().find(|x| &x.id == e) {
+                None => Some((
+                    ErrorCode::InvalidDeploymentTarget,
+                    format!("environment {e:?} is not in promoter.yaml"),
+                )),
+                Some(x) if x.classification != wanted => Some((
+                    ErrorCode::InvalidDeploymentTarget,
+                    format!(
+                    "environment {e:?} is classified {}, but this deploys to {} environments only",
+                    class(x.classification),
+                    class(wanted)
+                ),
+                )),
+                Some(_) => None,
+            },
+        )
+        .collect()
 }
 
 /// Rules across promotions: a production-from-test request must name a TEST promotion of the

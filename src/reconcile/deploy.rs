@@ -7,6 +7,7 @@
 //! TEST_DEPLOYED. A failure after the merge is TEST_DEPLOY_FAILED with the branch kept, and is
 //! retried. A completed hotfix goes on to peer review.
 
+use super::guard::{DeployRequest, GateError, ReleaseRequest};
 use super::promote::fail;
 use super::{cause, close_open, require, step_done, step_open, Context, Outcome, StepError};
 use crate::boomi::wire::{InstallationType, MergeStage, ReleasePackagedComponent, ReleaseStatus};
@@ -104,6 +105,7 @@ pub async fn execute(
     match run(ctx, desired, docs, &id).await {
         Ok(o) => Ok(o),
         Err(e) if e.is_transient() => Err(e),
+        Err(StepError::Refused { code, message }) => super::refused(ctx, &id, code, &message),
         Err(StepError::Fail { code, message })
             if matches!(code, ErrorCode::MergeFailed | ErrorCode::MergeTimeout) =>
         {
@@ -221,11 +223,11 @@ async fn run(
     };
 
     // 4. Add the package and release the pack with every component it holds.
-    release(ctx, id, &pack_id, &root_prod, &version, Target::Test).await?;
+    release(ctx, docs, &pack_id, &root_prod, &version, Target::Test).await?;
 
     // 5. Deploy to each TEST environment, 120 ms apart.
     let envs = target_environments(desired, req.environments.as_ref(), Classification::Test);
-    deploy_environments(ctx, id, &package_id, &envs).await?;
+    deploy_environments(ctx, desired, docs, &package_id, &envs).await?;
     let rec = require(&ctx.store, id)?;
     let deployed: Vec<String> = rec
         .deployments
@@ -602,20 +604,21 @@ pub(crate) async fn package(
 /// safety, `seed-behaviors.md` §6.14), once; then poll the release until Boomi answers 200.
 pub(crate) async fn release(
     ctx: &Context,
-    id: &str,
+    docs: &PromotionDocs,
     pack_id: &str,
     root_prod: &str,
     version: &str,
     target: Target,
 ) -> Result<(), StepError> {
+    let id = docs.id.as_str();
     let p = ctx.platform.as_ref();
     let root_prod = root_prod.to_string();
     let version = version.to_string();
     // One release of a pack at a time: the release lists every component the pack holds.
     let _pack = ctx.shared.pack(pack_id).await;
     if step_done(&ctx.store, id, "release")?.is_none() {
-        p.add_pack_components(pack_id, std::slice::from_ref(&root_prod))
-            .await?;
+        // The guard decides on the pack before anything is added to it: a component added to a
+        // pack production uses would ship with that pack's next release.
         let pack = p.get_publisher_pack(pack_id).await?;
         let mut list: Vec<ReleasePackagedComponent> = pack
             .components()
@@ -641,13 +644,23 @@ pub(crate) async fn release(
             version: Some(version.clone()),
             released_version: None,
         });
+        let rec = require(&ctx.store, id)?;
+        let request = ReleaseRequest {
+            record: &rec,
+            docs: Some(docs),
+            pack: &pack,
+            components: &list,
+        };
+        ctx.gate.check_release(&request)?;
+        p.add_pack_components(pack_id, std::slice::from_ref(&root_prod))
+            .await?;
         let step = super::begin(
             &ctx.store,
             id,
             "release",
             &json!({ "packId": pack_id, "components": list.len() }),
         )?;
-        let release = p.release_pack(pack_id, &list).await?;
+        let release = ctx.gate.release(&request).await?;
         let request_id = release.request_id.unwrap_or_default();
         ctx.store.finish_step(
             step,
@@ -674,10 +687,12 @@ pub(crate) async fn release(
 /// per-environment results land on the record.
 pub(crate) async fn deploy_environments(
     ctx: &Context,
-    id: &str,
+    desired: &Verified,
+    docs: &PromotionDocs,
     package_id: &str,
     envs: &[String],
 ) -> Result<(), StepError> {
+    let id = docs.id.as_str();
     let p = ctx.platform.as_ref();
     let package_id = package_id.to_string();
     for (i, env) in envs.iter().enumerate() {
@@ -725,16 +740,22 @@ pub(crate) async fn deploy_environments(
         let result = match result {
             Some(r) => r,
             None => {
+                let request = DeployRequest {
+                    record: &rec,
+                    docs: Some(docs),
+                    settings: desired.settings.as_ref(),
+                    environment_id: env,
+                    package_id: &package_id,
+                    notes: rec.deployment_notes.as_deref(),
+                };
+                ctx.gate.check_deploy(&request).await?;
                 let step = super::begin(
                     &ctx.store,
                     id,
                     &step_name,
                     &json!({ "environmentId": env, "packageId": package_id }),
                 )?;
-                match p
-                    .deploy_package(None, env, &package_id, rec.deployment_notes.as_deref())
-                    .await
-                {
+                match ctx.gate.deploy(&request).await {
                     Ok(d) => {
                         let r = DeploymentResult {
                             environment_id: env.clone(),
@@ -750,8 +771,7 @@ pub(crate) async fn deploy_environments(
                         )?;
                         r
                     }
-                    Err(e) if e.is_transient() => return Err(e.into()),
-                    Err(e) => {
+                    Err(GateError::Boomi(e)) if !e.is_transient() => {
                         let r = DeploymentResult {
                             environment_id: env.clone(),
                             deployment_id: None,
@@ -766,6 +786,7 @@ pub(crate) async fn deploy_environments(
                         )?;
                         r
                     }
+                    Err(e) => return Err(e.into()),
                 }
             }
         };

@@ -20,6 +20,7 @@
 pub mod clock;
 pub mod deploy;
 pub mod extensions;
+pub mod guard;
 pub mod production;
 pub mod promote;
 pub mod schedule;
@@ -123,6 +124,8 @@ pub struct Context {
     /// Locks on Boomi resources that promotions driven at the same time share, and the stop
     /// flag.
     pub shared: Arc<Shared>,
+    /// The deployment guard: the only way to deploy or release (see [`guard`]).
+    pub gate: Arc<guard::Gate>,
 }
 
 /// Why a step could not finish.
@@ -138,6 +141,22 @@ pub enum StepError {
     /// A permanent business failure of the promotion (recorded with its code).
     #[error("{code}: {message}")]
     Fail { code: ErrorCode, message: String },
+    /// The deployment guard refused: nothing ran; the promotion keeps its status and shows why.
+    #[error("{code}: {message}")]
+    Refused { code: ErrorCode, message: String },
+}
+
+impl From<guard::GateError> for StepError {
+    fn from(e: guard::GateError) -> Self {
+        match e {
+            guard::GateError::Refused(r) => StepError::Refused {
+                code: r.code(),
+                message: r.to_string(),
+            },
+            guard::GateError::Boomi(e) => StepError::Boomi(e),
+            guard::GateError::Store(e) => StepError::Store(e),
+        }
+    }
 }
 
 impl StepError {
@@ -153,7 +172,7 @@ impl StepError {
             StepError::Boomi(e) => e.code(),
             StepError::Store(e) => e.code(),
             StepError::Source(e) => e.code(),
-            StepError::Fail { code, .. } => *code,
+            StepError::Fail { code, .. } | StepError::Refused { code, .. } => *code,
         }
     }
 
@@ -163,7 +182,7 @@ impl StepError {
             StepError::Boomi(e) => e.is_transient(),
             StepError::Store(e) => e.is_transient(),
             StepError::Source(e) => e.is_transient(),
-            StepError::Fail { .. } => false,
+            StepError::Fail { .. } | StepError::Refused { .. } => false,
         }
     }
 }
@@ -304,6 +323,7 @@ impl Reconciler {
             config,
             ..self.ctx.clone()
         };
+        ctx.gate.new_pass();
         let applied = sync::apply(&ctx, &desired, &snapshot, &scope)?;
         for rec in &applied.created {
             // A production-from-test request is born waiting for its peer review.
@@ -425,6 +445,28 @@ fn record_error(store: &Store, id: &str, e: &StepError) -> Result<(), StoreError
         r.waiting_reason = Some(format!("retrying after {code}"));
     })?;
     Ok(())
+}
+
+/// The deployment guard refused a step: nothing ran. The promotion keeps its status, shows the
+/// refusal (its code, the message, and a problem on its request) and waits: a change in git or
+/// in Boomi's classification lets it go on.
+pub(crate) fn refused(
+    ctx: &Context,
+    id: &str,
+    code: ErrorCode,
+    message: &str,
+) -> Result<Outcome, StepError> {
+    let reason = format!("{code}: {message}");
+    let rec = require(&ctx.store, id)?;
+    if rec.waiting_reason.as_deref() != Some(reason.as_str()) {
+        tracing::warn!(promotion = %id, %code, "deployment guard refused: {message}");
+        ctx.store.update(id, |r| {
+            r.error_code = Some(code);
+            r.error_message = Some(truncate(message, 5000));
+            r.waiting_reason = Some(reason);
+        })?;
+    }
+    Ok(Outcome::Waiting)
 }
 
 /// Cut a message to `max` characters (the record's limit for messages).

@@ -21,17 +21,16 @@ use crate::model::{
     PeerReviewStatus, PromotionStatus, Settings, Target,
 };
 use crate::policy::{PromotionDocs, Signed, Verified};
-use crate::store::{PromotionRecord, Store, Transition};
+use crate::store::{Approval, PromotionRecord, Transition};
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
-/// Meta key remembering the digest of a document the reconciler acted on.
-fn acted_key(id: &str, doc: &str) -> String {
-    format!("acted:{id}:{doc}")
-}
-
-fn acted(store: &Store, id: &str, doc: &str) -> Result<Option<String>, StepError> {
-    Ok(store.meta(&acted_key(id, doc))?)
+/// The wire name of a decision (`APPROVED`).
+fn wire_name<T: serde::Serialize>(t: &T) -> String {
+    serde_json::to_value(t)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
 }
 
 /// Note a rule the promotion log decides (status unchanged), once.
@@ -121,8 +120,15 @@ pub async fn execute(
                     delete_branch(ctx, &id, &b).await?;
                 }
             }
+            let approval = Approval {
+                decision: wire_name(&pr.doc.decision),
+                by: pr.doc.reviewer.to_lowercase(),
+                digest: pr.digest.clone(),
+                request_digest: pr.doc.request_digest.clone(),
+                peer_review_digest: None,
+                commit: Some(commit.to_string()),
+            };
             ctx.store.write(|tx| {
-                tx.set_meta(&acted_key(&id, "peer-review"), &pr.digest)?;
                 tx.apply(
                     &id,
                     Some(&t(
@@ -132,6 +138,7 @@ pub async fn execute(
                         &pr.path,
                     )),
                     |r| {
+                        r.approvals.peer = Some(approval.clone());
                         r.peer_review_status = Some(peer_status);
                         r.peer_reviewed_by = Some(pr.doc.reviewer.to_lowercase());
                         r.peer_reviewed_at = Some(now);
@@ -154,7 +161,7 @@ pub async fn execute(
             if let Some(w) = &docs.withdrawal {
                 return withdraw(ctx, &rec, w, commit).await;
             }
-            let acted_peer = acted(&ctx.store, &id, "peer-review")?;
+            let acted_peer = rec.approvals.peer.as_ref().map(|p| p.digest.clone());
             if let Some(pr) = &docs.peer_review {
                 if acted_peer.as_deref().is_some_and(|d| d != pr.digest) {
                     return note(
@@ -177,13 +184,20 @@ pub async fn execute(
                 );
             }
             let comments = ar.doc.comments.clone();
+            let approval = Approval {
+                decision: wire_name(&ar.doc.decision),
+                by: ar.doc.admin.to_lowercase(),
+                digest: ar.digest.clone(),
+                request_digest: ar.doc.request_digest.clone(),
+                peer_review_digest: Some(ar.doc.peer_review_digest.clone()),
+                commit: Some(commit.to_string()),
+            };
             match ar.doc.decision {
                 AdminDecision::Denied => {
                     if let Some(b) = rec.branch_id.clone() {
                         delete_branch(ctx, &id, &b).await?;
                     }
                     ctx.store.write(|tx| {
-                        tx.set_meta(&acted_key(&id, "admin-review"), &ar.digest)?;
                         tx.apply(
                             &id,
                             Some(&t(
@@ -193,6 +207,7 @@ pub async fn execute(
                                 &ar.path,
                             )),
                             |r| {
+                                r.approvals.admin = Some(approval.clone());
                                 r.admin_review_status = Some(AdminReviewStatus::AdminRejected);
                                 r.admin_approved_by = Some(ar.doc.admin.to_lowercase());
                                 r.admin_approved_at = Some(now);
@@ -208,7 +223,6 @@ pub async fn execute(
                 }
                 AdminDecision::Approved => {
                     ctx.store.write(|tx| {
-                        tx.set_meta(&acted_key(&id, "admin-review"), &ar.digest)?;
                         tx.apply(
                             &id,
                             Some(&t(
@@ -218,6 +232,7 @@ pub async fn execute(
                                 &ar.path,
                             )),
                             |r| {
+                                r.approvals.admin = Some(approval.clone());
                                 r.admin_review_status = Some(AdminReviewStatus::AdminApproved);
                                 r.admin_approved_by = Some(ar.doc.admin.to_lowercase());
                                 r.admin_approved_at = Some(now);
@@ -332,6 +347,7 @@ async fn deploy_production(
     match run_production(ctx, desired, docs, id).await {
         Ok(o) => Ok(o),
         Err(e) if e.is_transient() => Err(e),
+        Err(StepError::Refused { code, message }) => super::refused(ctx, id, code, &message),
         Err(e) => {
             let rec = require(&ctx.store, id)?;
             fail(ctx, &rec, e.code(), e.to_string(), None).await
@@ -479,14 +495,22 @@ async fn run_production(
             pack_id
         }
     };
-    deploy::release(ctx, id, &pack_id, &root_prod, &version, Target::Production).await?;
+    deploy::release(
+        ctx,
+        docs,
+        &pack_id,
+        &root_prod,
+        &version,
+        Target::Production,
+    )
+    .await?;
     let named_envs = docs
         .admin_review
         .as_ref()
         .and_then(|a| a.doc.environments.clone())
         .or_else(|| req.environments.clone());
     let envs = target_environments(desired, named_envs.as_ref(), Classification::Prod);
-    deploy::deploy_environments(ctx, id, &package_id, &envs).await?;
+    deploy::deploy_environments(ctx, desired, docs, &package_id, &envs).await?;
     {
         let rec = require(&ctx.store, id)?;
         let deployed: Vec<String> = rec

@@ -6,23 +6,25 @@ use super::Scope;
 use super::{cause, Context, StepError};
 use crate::model::{digest, parse_document, Document, ErrorCode, PromotionStatus, Target};
 use crate::policy::verify::{
-    verify_incremental, AcceptedPolicy as TrustedPolicy, PolicyOutcome, Trust, POLICY_PATH,
+    verify_incremental, AcceptedMappings, AcceptedPolicy as TrustedPolicy, AcceptedSettings,
+    PolicyOutcome, Trust, POLICY_PATH, SETTINGS_PATH,
 };
-use crate::policy::{Dirty, PromotionDocs, Verified, VerifyMemo};
+use crate::policy::{AllowedSigners, Dirty, PromotionDocs, Verified, VerifyMemo};
 use crate::source::Snapshot;
-use crate::store::{AcceptedPolicy, ComponentMapping, MappingSource, PromotionRecord};
+use crate::store::{
+    mappings_key, AcceptedDocument, AcceptedPolicy, ComponentMapping, MappingSource,
+    PromotionRecord, Store, StoreError, SETTINGS_KEY,
+};
 use std::collections::BTreeSet;
 
-/// Verify a snapshot against the bootstrap signers and the policy accepted earlier, re-using
-/// `memo`'s results for every document `dirty` does not name (see
-/// [`verify_incremental`]).
-pub fn desired(
-    ctx: &Context,
-    snapshot: &Snapshot,
-    memo: Option<VerifyMemo>,
-    dirty: Option<Dirty<'_>>,
-) -> Result<(Verified, VerifyMemo), StepError> {
-    let accepted = match ctx.store.accepted_policy()? {
+/// The trust chain as the store holds it: the bootstrap signers, and the policy, settings and
+/// mappings accepted earlier. A stored version that no longer parses is left out (the chain
+/// then starts again from the bootstrap signers for that document).
+pub fn trust_from_store(
+    store: &Store,
+    bootstrap: Option<AllowedSigners>,
+) -> Result<Trust, StoreError> {
+    let accepted = match store.accepted_policy()? {
         Some(p) => match parse_document(POLICY_PATH, &p.bytes) {
             Ok(Document::AccessPolicy(policy)) => Some(TrustedPolicy {
                 policy,
@@ -32,10 +34,46 @@ pub fn desired(
         },
         None => None,
     };
-    let trust = Trust {
-        bootstrap: ctx.bootstrap.clone(),
+    let mut trust = Trust {
+        bootstrap,
         accepted,
+        ..Default::default()
     };
+    for d in store.accepted_documents()? {
+        match parse_document(&d.path, &d.bytes) {
+            Ok(Document::Settings(settings)) if d.key == SETTINGS_KEY => {
+                trust.settings = Some(AcceptedSettings {
+                    settings,
+                    digest: d.digest,
+                });
+            }
+            Ok(Document::ConnectionMappings(m)) if d.key == mappings_key(&m.dev_account_id) => {
+                trust.mappings.insert(
+                    m.dev_account_id.clone(),
+                    AcceptedMappings {
+                        mappings: m,
+                        digest: d.digest,
+                    },
+                );
+            }
+            _ => {
+                tracing::warn!(key = %d.key, "an accepted document in the store no longer parses; it is ignored")
+            }
+        }
+    }
+    Ok(trust)
+}
+
+/// Verify a snapshot against the bootstrap signers and the versions accepted earlier, re-using
+/// `memo`'s results for every document `dirty` does not name (see
+/// [`verify_incremental`]).
+pub fn desired(
+    ctx: &Context,
+    snapshot: &Snapshot,
+    memo: Option<VerifyMemo>,
+    dirty: Option<Dirty<'_>>,
+) -> Result<(Verified, VerifyMemo), StepError> {
+    let trust = trust_from_store(&ctx.store, ctx.bootstrap.clone())?;
     Ok(verify_incremental(&snapshot.files, &trust, memo, dirty))
 }
 
@@ -59,10 +97,7 @@ pub fn apply(
     let mut out = Applied::default();
     let store = &ctx.store;
     let commit = snapshot.commit.as_str();
-    if matches!(
-        desired.policy_outcome,
-        PolicyOutcome::Accepted | PolicyOutcome::SelfSigned
-    ) {
+    if desired.policy_outcome.is_new() {
         if let (Some(bytes), Some(d)) = (snapshot.get(POLICY_PATH), &desired.policy_digest) {
             store.accept_policy(&AcceptedPolicy {
                 bytes: bytes.to_vec(),
@@ -70,17 +105,35 @@ pub fn apply(
                 commit: commit.to_string(),
                 accepted_at: ctx.clock.now(),
             })?;
+            tracing::info!(signer = ?desired.policy_signer, %commit, "access policy accepted");
         }
     }
-    for p in desired.problems.iter().filter(|p| p.file == POLICY_PATH) {
-        tracing::warn!(code = %p.code, "{}", p.message);
+    if desired.settings_outcome.is_new() {
+        if let (Some(bytes), Some(d), Some(s)) = (
+            snapshot.get(SETTINGS_PATH),
+            &desired.settings_digest,
+            &desired.settings,
+        ) {
+            store.accept_document(&AcceptedDocument {
+                key: SETTINGS_KEY.into(),
+                path: SETTINGS_PATH.into(),
+                bytes: bytes.to_vec(),
+                digest: d.clone(),
+                serial: s.serial,
+                commit: commit.to_string(),
+                accepted_at: ctx.clock.now(),
+            })?;
+            tracing::info!(signer = ?desired.settings_signer, serial = s.serial, %commit, "settings accepted");
+        }
     }
     let primary = desired
         .settings
         .as_ref()
         .map(|s| s.primary_account_id.clone())
         .unwrap_or_default();
-    for (dev, m) in desired.mappings.iter().filter(|_| scope.is_all()) {
+    for (dev, m) in desired.mappings.iter().filter(|(dev, _)| {
+        scope.is_all() || desired.mapping_outcomes.get(*dev) == Some(&PolicyOutcome::Accepted)
+    }) {
         let ms: Vec<ComponentMapping> = m
             .doc
             .mappings
@@ -99,7 +152,24 @@ pub fn apply(
                 source: MappingSource::Admin,
             })
             .collect();
-        store.replace_admin_mappings(dev, &ms)?;
+        let accepted =
+            (desired.mapping_outcomes.get(dev) == Some(&PolicyOutcome::Accepted)).then(|| {
+                AcceptedDocument {
+                    key: mappings_key(dev),
+                    path: m.path.clone(),
+                    bytes: snapshot.get(&m.path).unwrap_or_default().to_vec(),
+                    digest: m.digest.clone(),
+                    serial: m.doc.serial,
+                    commit: commit.to_string(),
+                    accepted_at: ctx.clock.now(),
+                }
+            });
+        store.write(|tx| {
+            if let Some(a) = &accepted {
+                tx.accept_document(a)?;
+            }
+            tx.replace_admin_mappings(dev, &ms)
+        })?;
     }
     // Requests that build on a TEST promotion come after every other, so a TEST request and
     // its production request committed together are accepted in that order whatever their ids.

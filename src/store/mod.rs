@@ -24,6 +24,7 @@ mod meta;
 mod promotions;
 pub mod record;
 pub mod schema;
+mod trust;
 
 pub use extensions::ExtensionAccess;
 pub use mappings::{ComponentMapping, MappingFilter, MappingSource};
@@ -33,8 +34,12 @@ pub use promotions::{
     ERROR_MESSAGE_LIMIT,
 };
 pub use record::{
-    ComponentAction, ComponentResult, ComponentStatus, DeploymentResult, DeploymentStatus,
-    DocumentCommits, PromotionRecord, TestedVersion,
+    Approval, Approvals, ComponentAction, ComponentResult, ComponentStatus, DeploymentResult,
+    DeploymentStatus, DocumentCommits, PromotionRecord, TestedVersion,
+};
+pub use trust::{
+    mappings_key, promotion_of, AcceptedDocument, ProblemScope, ProblemSource, StoredProblem,
+    SETTINGS_KEY,
 };
 
 use crate::model::{ErrorCode, PromotionStatus};
@@ -483,6 +488,38 @@ impl Store {
     /// See [`Tx::set_meta`].
     pub fn set_meta(&self, key: &str, value: &str) -> Result<(), StoreError> {
         self.write(|tx| tx.set_meta(key, value))
+    }
+
+    /// See [`Tx::pack_used_by_production`].
+    pub fn pack_used_by_production(&self, pack_id: &str) -> Result<bool, StoreError> {
+        self.read(|tx| tx.pack_used_by_production(pack_id))
+    }
+
+    /// See [`Tx::accept_document`].
+    pub fn accept_document(&self, d: &AcceptedDocument) -> Result<(), StoreError> {
+        self.write(|tx| tx.accept_document(d))
+    }
+
+    /// See [`Tx::accepted_documents`].
+    pub fn accepted_documents(&self) -> Result<Vec<AcceptedDocument>, StoreError> {
+        self.read(|tx| tx.accepted_documents())
+    }
+
+    /// See [`Tx::open_problems`].
+    pub fn open_problems(&self, promotion: Option<&str>) -> Result<Vec<StoredProblem>, StoreError> {
+        self.read(|tx| tx.open_problems(promotion))
+    }
+
+    /// See [`Tx::problems_of`].
+    pub fn problems_of(&self, promotion: &str) -> Result<Vec<StoredProblem>, StoreError> {
+        self.read(|tx| tx.problems_of(promotion))
+    }
+
+    /// See [`Tx::open_problem_counts`].
+    pub fn open_problem_counts(
+        &self,
+    ) -> Result<std::collections::HashMap<String, u64>, StoreError> {
+        self.read(|tx| tx.open_problem_counts())
     }
 
     /// The last commit the reconciler finished (key [`LAST_RECONCILED_COMMIT`]).

@@ -577,6 +577,21 @@ impl Tx<'_> {
             .optional()?)
     }
 
+    /// Whether a production promotion has released into this integration pack (so production
+    /// uses it, and a TEST promotion must never release into it).
+    pub fn pack_used_by_production(&self, pack_id: &str) -> Result<bool, StoreError> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT 1 FROM promotions WHERE \"targetEnvironment\" = 'PRODUCTION'
+                   AND \"integrationPackId\" = ?1 AND \"releaseId\" IS NOT NULL LIMIT 1",
+                [pack_id],
+                |_| Ok(()),
+            )
+            .optional()?
+            .is_some())
+    }
+
     /// The `IN_PROGRESS` promotion of a dev account (the one-per-account lock), if any.
     pub fn in_progress_for_account(
         &self,

@@ -6,7 +6,7 @@
 //! can print a record as JSON; the table columns carry the same names. Timestamps are RFC 3339
 //! UTC with microseconds (`2026-11-21T08:37:00.000000Z`): fixed width, so they sort as text.
 
-use crate::model::{AdminReviewStatus, ErrorCode, PeerReviewStatus, PromotionStatus, Target};
+use crate::model::{AdminReviewStatus, ErrorCode, Mode, PeerReviewStatus, PromotionStatus, Target};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -83,8 +83,45 @@ pub struct PromotionRecord {
     pub tested_versions: Vec<TestedVersion>,
     /// One entry per target environment of the last deployment.
     pub deployments: Vec<DeploymentResult>,
+    /// The peer review and admin decision the reconciler acted on, with the digests they were
+    /// bound to (what the deployment guard checks before anything runs in production).
+    pub approvals: Approvals,
     #[serde(with = "ts")]
     pub updated_at: DateTime<Utc>,
+}
+
+/// The review documents a promotion was moved on by.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Approvals {
+    pub peer: Option<Approval>,
+    pub admin: Option<Approval>,
+}
+
+/// One review document acted on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Approval {
+    /// `APPROVED`, `REJECTED` (peer) or `DENIED` (admin).
+    pub decision: String,
+    /// The reviewer or admin, lower-case.
+    pub by: String,
+    /// `sha256:` of the review document's bytes.
+    pub digest: String,
+    /// The `requestDigest` it carried.
+    pub request_digest: String,
+    /// The `peerReviewDigest` an admin decision carried.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peer_review_digest: Option<String>,
+    /// The commit that brought it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commit: Option<String>,
+}
+
+impl Approval {
+    pub fn is_approved(&self) -> bool {
+        self.decision == "APPROVED"
+    }
 }
 
 impl PromotionRecord {
@@ -147,7 +184,20 @@ impl PromotionRecord {
             document_commits: DocumentCommits::default(),
             tested_versions: Vec::new(),
             deployments: Vec::new(),
+            approvals: Approvals::default(),
             updated_at: initiated_at,
+        }
+    }
+}
+
+impl PromotionRecord {
+    /// The deployment mode, fixed when the request was accepted: TEST, production from a TEST
+    /// promotion (`testPromotionId`), or a hotfix.
+    pub fn mode(&self) -> Mode {
+        match (self.target_environment, &self.test_promotion_id) {
+            (Target::Test, _) => Mode::Test,
+            (Target::Production, Some(_)) => Mode::ProductionFromTest,
+            (Target::Production, None) => Mode::Hotfix,
         }
     }
 }
@@ -289,6 +339,7 @@ pub(crate) const COLUMNS: &[(&str, Col)] = &[
     ("documentCommits", Col::Json),
     ("testedVersions", Col::Json),
     ("deployments", Col::Json),
+    ("approvals", Col::Json),
     ("updatedAt", Col::Text),
 ];
 

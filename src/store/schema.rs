@@ -151,7 +151,62 @@ CREATE TABLE extension_access (
 );
 "#;
 
-pub const MIGRATIONS: &[&str] = &[V1, V2, V3];
+/// Version 4: the trust closure. The review documents a promotion was moved on by (carried over
+/// from the `acted:<id>:<doc>` meta keys of earlier versions), the accepted versions of
+/// `promoter.yaml` and of each dev account's mappings (for the serial check), and the refused
+/// documents ("refusals are state").
+const V4: &str = r#"
+ALTER TABLE promotions ADD COLUMN "approvals" TEXT NOT NULL DEFAULT '{}';
+UPDATE promotions SET "approvals" = json_object(
+    'peer', json((SELECT json_object(
+        'decision', CASE promotions."peerReviewStatus" WHEN 'PEER_REJECTED' THEN 'REJECTED' ELSE 'APPROVED' END,
+        'by', coalesce(promotions."peerReviewedBy", ''),
+        'digest', m.value,
+        'requestDigest', coalesce(promotions."requestDigest", ''))
+      FROM meta m WHERE m.key = 'acted:' || promotions."promotionId" || ':peer-review')),
+    'admin', json((SELECT json_object(
+        'decision', CASE promotions."adminReviewStatus" WHEN 'ADMIN_REJECTED' THEN 'DENIED' ELSE 'APPROVED' END,
+        'by', coalesce(promotions."adminApprovedBy", ''),
+        'digest', m.value,
+        'requestDigest', coalesce(promotions."requestDigest", ''),
+        'peerReviewDigest', (SELECT p.value FROM meta p
+                             WHERE p.key = 'acted:' || promotions."promotionId" || ':peer-review'))
+      FROM meta m WHERE m.key = 'acted:' || promotions."promotionId" || ':admin-review')))
+WHERE EXISTS (SELECT 1 FROM meta WHERE key IN (
+    'acted:' || promotions."promotionId" || ':peer-review',
+    'acted:' || promotions."promotionId" || ':admin-review'));
+
+CREATE TABLE accepted_documents (
+    key         TEXT PRIMARY KEY NOT NULL,
+    path        TEXT NOT NULL,
+    bytes       BLOB NOT NULL,
+    digest      TEXT NOT NULL,
+    serial      INTEGER NOT NULL,
+    git_commit  TEXT NOT NULL,
+    accepted_at TEXT NOT NULL
+);
+
+CREATE TABLE problems (
+    problem_id     INTEGER PRIMARY KEY AUTOINCREMENT,
+    promotion_id   TEXT,
+    path           TEXT NOT NULL,
+    code           TEXT NOT NULL,
+    message        TEXT NOT NULL,
+    line           INTEGER,
+    col            INTEGER,
+    claimed        TEXT,
+    signer         TEXT,
+    source         TEXT NOT NULL CHECK (source IN ('DOCUMENT', 'LIFECYCLE')),
+    git_commit     TEXT NOT NULL,
+    first_seen     TEXT NOT NULL,
+    cleared_at     TEXT,
+    cleared_commit TEXT
+);
+CREATE INDEX problems_open ON problems (promotion_id) WHERE cleared_at IS NULL;
+CREATE INDEX problems_promotion ON problems (promotion_id, problem_id);
+"#;
+
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
 
 /// The schema version this build writes.
 pub fn current_version() -> u32 {

@@ -76,11 +76,12 @@ impl TestRepo {
         git(&dir, &["init", "-q", "-b", "main"]);
         let repo = TestRepo { tmp, dir, keys };
         repo.write("promoter.yaml", SETTINGS);
+        repo.sign("promoter.yaml", "carol");
         repo.write_policy(PEOPLE);
         repo.sign("access/policy.yaml", "carol");
         repo.write(
             "mappings/dev-team-a.yaml",
-            "apiVersion: promoter/v1\nkind: ConnectionMappings\ndevAccountId: dev-team-a\nmappings:\n  - {devComponentId: conn-dev-1, prodComponentId: conn-prod-1, name: Orders DB}\n",
+            "apiVersion: promoter/v1\nkind: ConnectionMappings\nserial: 1\ndevAccountId: dev-team-a\nmappings:\n  - {devComponentId: conn-dev-1, prodComponentId: conn-prod-1, name: Orders DB}\n",
         );
         repo.sign("mappings/dev-team-a.yaml", "carol");
         repo
@@ -98,9 +99,15 @@ impl TestRepo {
             .join(" ")
     }
 
-    /// The access policy text for these people.
+    /// The access policy text for these people (serial 1).
     pub fn policy_text(&self, people: &[(&str, &str, &str)]) -> String {
-        let mut s = String::from("apiVersion: promoter/v1\nkind: AccessPolicy\npeople:\n");
+        self.policy_text_serial(people, 1)
+    }
+
+    /// The access policy text for these people with a serial.
+    pub fn policy_text_serial(&self, people: &[(&str, &str, &str)], serial: u64) -> String {
+        let mut s =
+            format!("apiVersion: promoter/v1\nkind: AccessPolicy\nserial: {serial}\npeople:\n");
         for (who, tier, teams) in people {
             s.push_str(&format!(
                 "  - email: {who}@example.com\n    name: {who}\n    tier: {tier}\n    teams: {teams}\n    keys: [\"{}\"]\n",
@@ -113,6 +120,11 @@ impl TestRepo {
 
     pub fn write_policy(&self, people: &[(&str, &str, &str)]) {
         self.write("access/policy.yaml", &self.policy_text(people));
+    }
+
+    /// A new version of the policy (serial 2: it replaces the first).
+    pub fn write_policy_v2(&self, people: &[(&str, &str, &str)]) {
+        self.write("access/policy.yaml", &self.policy_text_serial(people, 2));
     }
 
     pub fn path(&self, rel: &str) -> PathBuf {
@@ -241,6 +253,7 @@ impl TestRepo {
 
 pub const SETTINGS: &str = "apiVersion: promoter/v1
 kind: Settings
+serial: 1
 primaryAccountId: primary-abc123
 environments:
   - {id: env-test-1, name: Test, classification: TEST}

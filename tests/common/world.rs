@@ -31,6 +31,27 @@ pub struct World {
     pub calls: Arc<std::sync::atomic::AtomicUsize>,
 }
 
+/// Sign a file with the demo admin's key (carol), as `promoter sign` does.
+pub fn sign_as_admin(path: &std::path::Path) {
+    promoter()
+        .arg("sign")
+        .arg(path)
+        .arg("--key")
+        .arg(root().join("examples/keys/carol"))
+        .assert()
+        .success();
+}
+
+/// The document with its `serial:` line raised by one.
+pub fn bump_serial(text: &str) -> String {
+    text.lines()
+        .map(|l| match l.strip_prefix("serial: ") {
+            Some(n) => format!("serial: {}\n", n.trim().parse::<u64>().unwrap() + 1),
+            None => format!("{l}\n"),
+        })
+        .collect()
+}
+
 pub fn fast_config() -> Config {
     let fast = |n| boomi_promoter::boomi::Polling {
         interval: Duration::from_millis(1),
@@ -78,6 +99,7 @@ impl World {
         let demo = root().join("examples/demo-repo");
         for rel in [
             "promoter.yaml",
+            "promoter.yaml.sig",
             "access/policy.yaml",
             "access/policy.yaml.sig",
             "mappings/dev-team-a.yaml",
@@ -114,6 +136,7 @@ impl World {
                 .collect();
             std::fs::write(&p, text).unwrap();
         }
+        sign_as_admin(&repo.join("promoter.yaml"));
         git(&repo, &["init", "-q", "-b", "main"]);
         git(&repo, &["add", "-A"]);
         git(&repo, &["commit", "-q", "-m", "policy, mappings, settings"]);
@@ -147,6 +170,11 @@ impl World {
 
     pub fn context(store: &Arc<Store>, platform: Arc<HttpPlatform>) -> Context {
         Context {
+            gate: Arc::new(boomi_promoter::reconcile::guard::Gate::new(
+                platform.clone(),
+                platform.clone(),
+                store.clone(),
+            )),
             platform,
             store: store.clone(),
             clock: Arc::new(SystemClock),
@@ -224,16 +252,24 @@ impl World {
     /// Make the repository's `promoter.yaml` poll Boomi without pauses (for the CLI, which
     /// reads its polling from there), and commit.
     pub fn instant_polls(&self) {
-        let p = self.repo.join("promoter.yaml");
-        let mut text: String = std::fs::read_to_string(&p)
-            .unwrap()
-            .lines()
-            .filter(|l| !l.starts_with("polling:"))
-            .map(|l| format!("{l}\n"))
-            .collect();
-        text.push_str("polling: {branchReadyIntervalSeconds: 0, mergeIntervalSeconds: 0, releaseIntervalSeconds: 0}\n");
-        std::fs::write(&p, text).unwrap();
+        self.edit_settings(|text| {
+            let mut text: String = text
+                .lines()
+                .filter(|l| !l.starts_with("polling:"))
+                .map(|l| format!("{l}\n"))
+                .collect();
+            text.push_str("polling: {branchReadyIntervalSeconds: 0, mergeIntervalSeconds: 0, releaseIntervalSeconds: 0}\n");
+            text
+        });
         self.commit("instant polls");
+    }
+
+    /// Change `promoter.yaml` as the admin does: edit, raise the serial, sign (not committed).
+    pub fn edit_settings(&self, edit: impl FnOnce(String) -> String) {
+        let p = self.repo.join("promoter.yaml");
+        let text = edit(std::fs::read_to_string(&p).unwrap());
+        std::fs::write(&p, bump_serial(&text)).unwrap();
+        sign_as_admin(&p);
     }
 
     /// `promoter <subcommand>` against this world's repository, the emulator and the state
