@@ -23,6 +23,7 @@ pub mod extensions;
 pub mod guard;
 pub mod production;
 pub mod promote;
+pub mod refusals;
 pub mod schedule;
 pub mod sweep;
 pub mod sync;
@@ -36,7 +37,7 @@ use crate::policy::{AllowedSigners, Dirty, PromotionDocs, Verified};
 use crate::source::{Change, GitSource, Snapshot, SourceError};
 use crate::store::{Cause, Store, StoreError};
 use futures::StreamExt;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -325,6 +326,8 @@ impl Reconciler {
         };
         ctx.gate.new_pass();
         let applied = sync::apply(&ctx, &desired, &snapshot, &scope)?;
+        let opened = refusals::keep_document_problems(&ctx, &desired.problems, &snapshot.commit)?;
+        refusals::announce(&ctx, &opened).await;
         for rec in &applied.created {
             // A production-from-test request is born waiting for its peer review.
             if let Some(event) = crate::notify_out::Event::on_transition(rec) {
@@ -347,9 +350,24 @@ impl Reconciler {
             }
         };
         let mut unfinished = Vec::new();
+        let mut looked_at = BTreeSet::new();
+        let mut lifecycle = Vec::new();
+        let in_git = |id: &str| {
+            snapshot
+                .get(&format!("promotions/{id}/request.yaml"))
+                .is_some()
+        };
         for rec in records {
             if rec.status.is_terminal() {
-                report.statuses.insert(rec.promotion_id.clone(), rec.status);
+                // A finished promotion the pass looked at: a document may have come too late.
+                let id = rec.promotion_id.clone();
+                lifecycle.extend(refusals::lifecycle(
+                    &rec,
+                    desired.promotions.get(&id),
+                    in_git(&id),
+                ));
+                report.statuses.insert(id.clone(), rec.status);
+                looked_at.insert(id);
             } else {
                 unfinished.push(rec);
             }
@@ -386,7 +404,16 @@ impl Reconciler {
             .collect()
             .await;
         for (id, before, outcome) in results.into_iter().flatten() {
-            let now = ctx.store.get(&id)?.map(|r| r.status).unwrap_or(before);
+            let rec = ctx.store.get(&id)?;
+            if let Some(rec) = &rec {
+                lifecycle.extend(refusals::lifecycle(
+                    rec,
+                    desired.promotions.get(&id),
+                    in_git(&id),
+                ));
+            }
+            looked_at.insert(id.clone());
+            let now = rec.map(|r| r.status).unwrap_or(before);
             report.statuses.insert(id.clone(), now);
             if now != before {
                 report.transitions += 1;
@@ -401,6 +428,9 @@ impl Reconciler {
                 }
             }
         }
+        let opened =
+            refusals::keep_lifecycle_problems(&ctx, &looked_at, &lifecycle, &snapshot.commit)?;
+        refusals::announce(&ctx, &opened).await;
         // Requests waiting for their TEST promotion are accepted by a later pass.
         report.waiting.extend(applied.deferred.iter().cloned());
         report.waiting.sort();
@@ -499,6 +529,17 @@ async fn drive(
             return Ok(Outcome::Waiting);
         }
         let rec = require(&ctx.store, id)?;
+        if desired.settings.is_none() && !rec.status.is_terminal() {
+            // Nothing runs without trusted settings (environments, windows).
+            let reason = format!(
+                "{}: no trusted promoter.yaml is in force (signed by an ADMIN, with a serial); nothing runs until one is",
+                ErrorCode::SettingsChangeUntrusted
+            );
+            if rec.waiting_reason.as_deref() != Some(reason.as_str()) {
+                ctx.store.update(id, |r| r.waiting_reason = Some(reason))?;
+            }
+            return Ok(Outcome::Settled);
+        }
         let Some(docs) = docs else {
             // The request no longer verifies. One that has not started yet fails with the
             // rule it now breaks (tier, team access re-checked at execution); otherwise it is
@@ -511,6 +552,18 @@ async fn drive(
             sync::note_missing(ctx, &rec)?;
             return Ok(Outcome::Settled);
         };
+        if rec.error_code == Some(ErrorCode::DesiredStateMissing) {
+            // The request is back: the flag goes with its cause.
+            ctx.store.update(id, |r| {
+                r.error_code = None;
+                if r.waiting_reason
+                    .as_deref()
+                    .is_some_and(|w| w.starts_with(ErrorCode::DesiredStateMissing.as_str()))
+                {
+                    r.waiting_reason = None;
+                }
+            })?;
+        }
         let before = rec.status;
         let outcome = match rec.status {
             PromotionStatus::Queued | PromotionStatus::InProgress => {

@@ -13,6 +13,7 @@
 //! acted on (`STALE_APPROVAL`).
 
 use super::deploy::{self, named_pack, root_prod_id, target_environments};
+use super::guard::{check_approvals, ApprovalFacts};
 use super::promote::{delete_branch, fail};
 use super::{cause, require, step_done, step_open, Context, Outcome, StepError};
 use crate::boomi::PackageQuery;
@@ -328,6 +329,19 @@ async fn deploy_production(
     docs: &PromotionDocs,
     id: &str,
 ) -> Result<Outcome, StepError> {
+    // The approvals the deployment guard will ask for, checked before any work: an approval
+    // that left git since it was acted on stops the deploy here, whatever else is missing.
+    let rec = require(&ctx.store, id)?;
+    if let Err(why) = check_approvals(&ApprovalFacts::of(&rec, Some(docs))) {
+        return super::refused(
+            ctx,
+            id,
+            ErrorCode::DeploymentNotApproved,
+            &format!(
+                "production needs an APPROVED peer review and an APPROVED admin decision: {why}"
+            ),
+        );
+    }
     let windows = desired
         .settings
         .as_ref()

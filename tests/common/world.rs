@@ -191,6 +191,20 @@ impl World {
         root().join("examples/keys").join(who)
     }
 
+    /// Run a writer command claiming `email`, signed with `who`'s key.
+    pub fn write_as_email(&self, email: &str, who: &str, args: &[&str]) {
+        promoter()
+            .args(args)
+            .arg("--as")
+            .arg(email)
+            .arg("--key")
+            .arg(self.key(who))
+            .arg("--repo")
+            .arg(&self.repo)
+            .assert()
+            .success();
+    }
+
     /// Run a writer command as `who` (e-mail `who@example.com`).
     pub fn write_as(&self, who: &str, args: &[&str]) {
         promoter()
