@@ -103,9 +103,13 @@ pub fn is_loopback_host(host: &str) -> bool {
             .is_ok_and(|ip| ip.is_loopback())
 }
 
-/// The UTS #39 skeleton of a lower-cased e-mail: two e-mails with the same skeleton look alike.
+/// The UTS #39 skeleton of an e-mail, case folded: two e-mails with the same skeleton look
+/// alike (`caroI` and `carol`, a Cyrillic `а` and a Latin `a`). E-mails compare without case,
+/// so the skeleton is taken, lower-cased, and taken again.
 pub fn email_skeleton(email: &str) -> String {
-    unicode_security::confusable_detection::skeleton(&email.trim().to_lowercase()).collect()
+    use unicode_security::confusable_detection::skeleton;
+    let first: String = skeleton(email.trim()).collect();
+    skeleton(&first.to_lowercase()).collect()
 }
 
 /// Identities that someone could pass off as another: a non-ASCII e-mail without
@@ -676,6 +680,139 @@ fn blank(s: &Option<String>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const KEY_A: &str =
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIF4u80HAxJI4OU+Qi1pDLKM6JBE7BxwP07bmxyViVgDl";
+    const KEY_B: &str =
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOPBx5MTBQOZjobshioZQGLTg3NtNm4p3VFM+lEZ5Yr2";
+
+    fn person(email: &str, key: &str, allow: bool) -> Person {
+        Person {
+            email: email.into(),
+            name: email.into(),
+            tier: Tier::Contributor,
+            teams: vec![],
+            keys: vec![format!("{key} comment")],
+            allow_unicode_email: allow,
+        }
+    }
+
+    fn policy(people: Vec<Person>) -> AccessPolicy {
+        AccessPolicy {
+            api_version: ApiVersion::V1,
+            kind: Kind::AccessPolicy,
+            serial: 1,
+            people,
+            teams: vec![],
+        }
+    }
+
+    #[test]
+    fn look_alike_identities() {
+        // Cyrillic а (U+0430), Greek ο (U+03BF), digit-for-letter, full-width.
+        let cases: Vec<(Vec<Person>, usize, &str)> = vec![
+            (
+                vec![
+                    person("alice@example.com", KEY_A, false),
+                    person("bob@example.com", KEY_B, false),
+                ],
+                0,
+                "distinct people",
+            ),
+            (
+                vec![
+                    person("alice@example.com", KEY_A, false),
+                    person("\u{430}lice@example.com", KEY_B, true),
+                ],
+                1,
+                "Cyrillic a, even allowed as Unicode",
+            ),
+            (
+                vec![
+                    person("alice@example.com", KEY_A, false),
+                    person("\u{430}lice@example.com", KEY_B, false),
+                ],
+                2,
+                "Cyrillic a, not allowed: non-ASCII and confusable",
+            ),
+            (
+                vec![
+                    person("bob@example.com", KEY_A, false),
+                    person("b\u{3bf}b@example.com", KEY_B, true),
+                ],
+                1,
+                "Greek omicron",
+            ),
+            (
+                vec![
+                    person("carol@example.com", KEY_A, false),
+                    person("caroI@example.com", KEY_B, false),
+                ],
+                1,
+                "capital I for l",
+            ),
+            (
+                vec![
+                    person("alice@example.com", KEY_A, false),
+                    person("alice2@example.com", KEY_A, false),
+                ],
+                1,
+                "one key, two people",
+            ),
+            (
+                vec![person("j\u{fc}rgen@example.com", KEY_A, false)],
+                1,
+                "non-ASCII without allowUnicodeEmail",
+            ),
+            (
+                vec![person("j\u{fc}rgen@example.com", KEY_A, true)],
+                0,
+                "non-ASCII allowed",
+            ),
+        ];
+        for (people, n, name) in cases {
+            let got = identity_issues(&policy(people));
+            assert_eq!(got.len(), n, "{name}: {got:?}");
+            assert!(
+                got.iter().all(|i| i.code == ErrorCode::ConfusableIdentity),
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn secret_references_stay_inside_the_fence() {
+        let r = |env: Option<&str>, file: Option<&str>| SecretRef {
+            env: env.map(str::to_string),
+            file: file.map(str::to_string),
+        };
+        for ok in [
+            r(Some("PROMOTER_SECRET_SMTP"), None),
+            r(None, Some("smtp-password")),
+            r(None, Some("./smtp/password")),
+        ] {
+            assert_eq!(secret_reference_problem(&ok), None, "{ok:?}");
+        }
+        for bad in [
+            r(Some("BOOMI_TOKEN"), None),
+            r(Some("PROMOTER_SECRET_"), None),
+            r(Some("HOME"), None),
+            r(None, Some("/etc/passwd")),
+            r(None, Some("../state.db")),
+            r(None, Some("a/../../b")),
+        ] {
+            assert!(secret_reference_problem(&bad).is_some(), "{bad:?}");
+        }
+        for (host, lo) in [
+            ("127.0.0.1", true),
+            ("localhost", true),
+            ("::1", true),
+            ("mail.example.com", false),
+            ("127.0.0.1.example.com", false),
+        ] {
+            assert_eq!(is_loopback_host(host), lo, "{host}");
+        }
+    }
 
     #[test]
     fn promotion_ids() {

@@ -590,3 +590,269 @@ pub fn trust_at_base(files: &Files, bootstrap: Option<AllowedSigners>) -> Result
             .collect(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::sshsig::sign;
+    use ssh_key::private::Ed25519Keypair;
+    use ssh_key::PrivateKey;
+
+    fn key(seed: u8) -> PrivateKey {
+        PrivateKey::from(Ed25519Keypair::from_seed(&[seed; 32]))
+    }
+
+    fn openssh(k: &PrivateKey) -> String {
+        k.public_key().to_openssh().unwrap()
+    }
+
+    const ADMIN: u8 = 1;
+    const ALICE: u8 = 2;
+    const BOOT: u8 = 3;
+
+    fn policy_text() -> String {
+        format!(
+            "apiVersion: promoter/v1\nkind: AccessPolicy\nserial: 1\npeople:\n  - {{email: carol@example.com, name: Carol, tier: ADMIN, keys: [\"{}\"]}}\n  - {{email: alice@example.com, name: Alice, tier: CONTRIBUTOR, keys: [\"{}\"]}}\n",
+            openssh(&key(ADMIN)),
+            openssh(&key(ALICE))
+        )
+    }
+
+    fn settings_text(serial: u64, prod: &str) -> String {
+        format!("apiVersion: promoter/v1\nkind: Settings\nserial: {serial}\nprimaryAccountId: p\nenvironments:\n  - {{id: env-prod-1, name: P, classification: {prod}}}\n")
+    }
+
+    fn put(files: &mut Files, path: &str, text: &str, signer: Option<u8>) {
+        files.insert(path.into(), text.as_bytes().to_vec());
+        files.remove(&format!("{path}.sig"));
+        if let Some(s) = signer {
+            files.insert(
+                format!("{path}.sig"),
+                sign(&key(s), text.as_bytes()).unwrap().into_bytes(),
+            );
+        }
+    }
+
+    fn bootstrap() -> AllowedSigners {
+        AllowedSigners::parse(&format!(
+            "root@example.com namespaces=\"boomi-promoter\" {}\n",
+            openssh(&key(BOOT))
+        ))
+        .unwrap()
+    }
+
+    /// Evaluate the settings of `files` against a trust with the policy accepted and, when given,
+    /// settings accepted at `accepted_serial`.
+    fn settings_outcome(
+        files: &Files,
+        accepted_serial: Option<u64>,
+    ) -> (PolicyOutcome, Vec<ErrorCode>) {
+        let policy_bytes = policy_text();
+        let accepted = match parse_document(POLICY_PATH, policy_bytes.as_bytes()) {
+            Ok(Document::AccessPolicy(policy)) => AcceptedPolicy {
+                policy,
+                digest: digest(policy_bytes.as_bytes()),
+            },
+            _ => unreachable!("the test policy parses"),
+        };
+        let settings = accepted_serial.map(|n| {
+            let text = settings_text(n, "PROD");
+            match parse_document(SETTINGS_PATH, text.as_bytes()) {
+                Ok(Document::Settings(settings)) => AcceptedSettings {
+                    settings,
+                    digest: digest(text.as_bytes()),
+                },
+                _ => unreachable!("the test settings parse"),
+            }
+        });
+        let trust = Trust {
+            bootstrap: Some(bootstrap()),
+            accepted: Some(accepted),
+            settings,
+            mappings: BTreeMap::new(),
+        };
+        let mut problems = Vec::new();
+        let policy = evaluate_policy(files, &trust, &mut problems);
+        let root = evaluate_settings(files, &trust, &policy, &mut problems);
+        (root.outcome, problems.iter().map(|p| p.code).collect())
+    }
+
+    #[test]
+    fn who_may_change_promoter_yaml() {
+        use PolicyOutcome::*;
+        let mut base = Files::new();
+        put(&mut base, POLICY_PATH, &policy_text(), Some(ADMIN));
+        type Case = (
+            &'static str,
+            Option<u64>,
+            u64,
+            &'static str,
+            Option<u8>,
+            PolicyOutcome,
+            Vec<ErrorCode>,
+        );
+        let cases: Vec<Case> = vec![
+            (
+                "first version by an ADMIN",
+                None,
+                1,
+                "PROD",
+                Some(ADMIN),
+                Accepted,
+                vec![],
+            ),
+            (
+                "first version by a bootstrap signer",
+                None,
+                1,
+                "PROD",
+                Some(BOOT),
+                Accepted,
+                vec![],
+            ),
+            (
+                "unsigned",
+                None,
+                1,
+                "PROD",
+                None,
+                Rejected,
+                vec![ErrorCode::SettingsChangeUntrusted],
+            ),
+            (
+                "by a contributor",
+                Some(1),
+                2,
+                "TEST",
+                Some(ALICE),
+                Rejected,
+                vec![ErrorCode::SettingsChangeUntrusted],
+            ),
+            (
+                "unchanged bytes",
+                Some(1),
+                1,
+                "PROD",
+                Some(ADMIN),
+                Unchanged,
+                vec![],
+            ),
+            (
+                "same serial, other bytes",
+                Some(1),
+                1,
+                "TEST",
+                Some(ADMIN),
+                Rejected,
+                vec![ErrorCode::DocumentReplayed],
+            ),
+            (
+                "an older serial",
+                Some(5),
+                4,
+                "PROD",
+                Some(ADMIN),
+                Rejected,
+                vec![ErrorCode::DocumentReplayed],
+            ),
+            (
+                "a greater serial",
+                Some(1),
+                2,
+                "TEST",
+                Some(ADMIN),
+                Accepted,
+                vec![],
+            ),
+        ];
+        for (name, accepted, serial, prod, signer, outcome, codes) in cases {
+            let mut files = base.clone();
+            put(
+                &mut files,
+                SETTINGS_PATH,
+                &settings_text(serial, prod),
+                signer,
+            );
+            assert_eq!(
+                settings_outcome(&files, accepted),
+                (outcome, codes),
+                "{name}"
+            );
+        }
+        // Gone from the repository: the accepted settings stay, and that is said.
+        assert_eq!(
+            settings_outcome(&base, Some(1)),
+            (Missing, vec![ErrorCode::DesiredStateMissing])
+        );
+        assert_eq!(
+            settings_outcome(&base, None),
+            (Missing, vec![ErrorCode::InvalidDocument])
+        );
+    }
+
+    #[test]
+    fn a_refused_settings_change_keeps_the_accepted_settings_in_force() {
+        let mut files = Files::new();
+        put(&mut files, POLICY_PATH, &policy_text(), Some(ADMIN));
+        put(
+            &mut files,
+            SETTINGS_PATH,
+            &settings_text(2, "TEST"),
+            Some(ALICE),
+        );
+        let policy_bytes = policy_text();
+        let Ok(Document::AccessPolicy(policy)) =
+            parse_document(POLICY_PATH, policy_bytes.as_bytes())
+        else {
+            unreachable!()
+        };
+        let accepted_text = settings_text(1, "PROD");
+        let Ok(Document::Settings(settings)) =
+            parse_document(SETTINGS_PATH, accepted_text.as_bytes())
+        else {
+            unreachable!()
+        };
+        let trust = Trust {
+            bootstrap: None,
+            accepted: Some(AcceptedPolicy {
+                policy,
+                digest: digest(policy_bytes.as_bytes()),
+            }),
+            settings: Some(AcceptedSettings {
+                settings,
+                digest: digest(accepted_text.as_bytes()),
+            }),
+            mappings: BTreeMap::new(),
+        };
+        let mut problems = Vec::new();
+        let policy = evaluate_policy(&files, &trust, &mut problems);
+        let root = evaluate_settings(&files, &trust, &policy, &mut problems);
+        let in_force = root.in_force.unwrap();
+        assert_eq!(in_force.serial, 1);
+        assert_eq!(
+            in_force.environments[0].classification,
+            Classification::Prod
+        );
+        // The refusal names who signed the change.
+        assert_eq!(problems[0].signer(), Some("alice@example.com"));
+    }
+
+    #[test]
+    fn two_files_for_one_dev_account_are_refused() {
+        let mut files = Files::new();
+        let text = "apiVersion: promoter/v1\nkind: ConnectionMappings\nserial: 1\ndevAccountId: dev-a\nmappings: []\n";
+        put(&mut files, "mappings/dev-a.yaml", text, Some(ADMIN));
+        put(&mut files, "mappings/other.yaml", text, Some(ADMIN));
+        let Ok(Document::AccessPolicy(policy)) =
+            parse_document(POLICY_PATH, policy_text().as_bytes())
+        else {
+            unreachable!()
+        };
+        let (m, outcomes, problems) =
+            verify_mappings(&files, &Access::new(policy), &Trust::default());
+        assert_eq!(m.len(), 1);
+        assert_eq!(outcomes.get("dev-a"), Some(&PolicyOutcome::Accepted));
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].file, "mappings/other.yaml");
+    }
+}
