@@ -191,6 +191,51 @@ fn replayed(path: &str, what: &str, serial: u64, accepted: u64) -> Problem {
     )
 }
 
+/// The common start of a root's evaluation: `Err(Missing)` when the file is absent (reported:
+/// `vanished` when a version was accepted, `absent` otherwise), `Err(Unchanged)` when it has the
+/// accepted bytes, `Err(Rejected)` when it does not parse as `kind`; else the document, its
+/// digest and its bytes.
+#[allow(clippy::too_many_arguments)]
+fn read_root<'f, T>(
+    files: &'f Files,
+    path: &str,
+    kind: Kind,
+    accepted_digest: Option<&str>,
+    vanished: &str,
+    absent: &str,
+    take: impl FnOnce(Document) -> Option<T>,
+    problems: &mut Vec<Problem>,
+) -> Result<(T, String, &'f [u8]), PolicyOutcome> {
+    let Some(bytes) = files.get(path) else {
+        problems.push(match accepted_digest {
+            Some(_) => Problem::new(path, ErrorCode::DesiredStateMissing, vanished),
+            None => Problem::new(path, ErrorCode::InvalidDocument, absent),
+        });
+        return Err(PolicyOutcome::Missing);
+    };
+    let d = digest(bytes);
+    if accepted_digest == Some(d.as_str()) {
+        return Err(PolicyOutcome::Unchanged);
+    }
+    match parse_document(path, bytes) {
+        Ok(doc) => {
+            let found = doc.kind();
+            take(doc).map(|t| (t, d, bytes.as_slice())).ok_or_else(|| {
+                problems.push(Problem::new(
+                    path,
+                    ErrorCode::InvalidDocument,
+                    format!("expected kind {kind}, found {found}"),
+                ));
+                PolicyOutcome::Rejected
+            })
+        }
+        Err(ps) => {
+            problems.extend(ps);
+            Err(PolicyOutcome::Rejected)
+        }
+    }
+}
+
 /// Evaluate `access/policy.yaml` against the trust chain.
 pub fn evaluate_policy(files: &Files, trust: &Trust, problems: &mut Vec<Problem>) -> Root<Access> {
     let accepted = trust.accepted.as_ref();
@@ -201,40 +246,21 @@ pub fn evaluate_policy(files: &Files, trust: &Trust, problems: &mut Vec<Problem>
             outcome,
         )
     };
-    let Some(bytes) = files.get(POLICY_PATH) else {
-        problems.push(if accepted.is_some() {
-            Problem::new(
-                POLICY_PATH,
-                ErrorCode::DesiredStateMissing,
-                "the access policy vanished from the repository; the accepted one stays in force",
-            )
-        } else {
-            Problem::new(
-                POLICY_PATH,
-                ErrorCode::InvalidDocument,
-                "the repository has no access policy",
-            )
-        });
-        return keep(PolicyOutcome::Missing);
-    };
-    let d = digest(bytes);
-    if accepted.is_some_and(|a| a.digest == d) {
-        return keep(PolicyOutcome::Unchanged);
-    }
-    let policy = match parse_document(POLICY_PATH, bytes) {
-        Ok(Document::AccessPolicy(p)) => p,
-        Ok(other) => {
-            problems.push(Problem::new(
-                POLICY_PATH,
-                ErrorCode::InvalidDocument,
-                format!("expected kind AccessPolicy, found {}", other.kind()),
-            ));
-            return keep(PolicyOutcome::Rejected);
-        }
-        Err(ps) => {
-            problems.extend(ps);
-            return keep(PolicyOutcome::Rejected);
-        }
+    let (policy, d, bytes) = match read_root(
+        files,
+        POLICY_PATH,
+        Kind::AccessPolicy,
+        accepted.map(|a| a.digest.as_str()),
+        "the access policy vanished from the repository; the accepted one stays in force",
+        "the repository has no access policy",
+        |doc| match doc {
+            Document::AccessPolicy(p) => Some(p),
+            _ => None,
+        },
+        problems,
+    ) {
+        Ok(x) => x,
+        Err(outcome) => return keep(outcome),
     };
     let mut trusted = AllowedSigners::default();
     if let Some(a) = accepted {
@@ -324,45 +350,26 @@ pub fn evaluate_settings(
             outcome,
         )
     };
-    let Some(bytes) = files.get(SETTINGS_PATH) else {
-        problems.push(if accepted.is_some() {
-            Problem::new(
-                SETTINGS_PATH,
-                ErrorCode::DesiredStateMissing,
-                "promoter.yaml vanished from the repository; the accepted settings stay in force",
-            )
-        } else {
-            Problem::new(
-                SETTINGS_PATH,
-                ErrorCode::InvalidDocument,
-                "the repository has no promoter.yaml (the settings: primary account, environments)",
-            )
-        });
-        return keep(PolicyOutcome::Missing);
+    let (settings, d, bytes) = match read_root(
+        files,
+        SETTINGS_PATH,
+        Kind::Settings,
+        accepted.map(|a| a.digest.as_str()),
+        "promoter.yaml vanished from the repository; the accepted settings stay in force",
+        "the repository has no promoter.yaml (the settings: primary account, environments)",
+        |doc| match doc {
+            Document::Settings(s) => Some(s),
+            _ => None,
+        },
+        problems,
+    ) {
+        Ok(x) => x,
+        Err(outcome) => return keep(outcome),
     };
-    let d = digest(bytes);
-    if accepted.is_some_and(|a| a.digest == d) {
-        return keep(PolicyOutcome::Unchanged);
-    }
     let in_force_note = if accepted.is_some() {
         "the accepted settings stay in force"
     } else {
         "no settings are in force"
-    };
-    let settings = match parse_document(SETTINGS_PATH, bytes) {
-        Ok(Document::Settings(s)) => s,
-        Ok(other) => {
-            problems.push(Problem::new(
-                SETTINGS_PATH,
-                ErrorCode::InvalidDocument,
-                format!("expected kind Settings, found {}", other.kind()),
-            ));
-            return keep(PolicyOutcome::Rejected);
-        }
-        Err(ps) => {
-            problems.extend(ps);
-            return keep(PolicyOutcome::Rejected);
-        }
     };
     let access = policy.in_force.as_ref();
     let signers = root_signers(access, trust);
