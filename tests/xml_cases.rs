@@ -202,6 +202,84 @@ fn cli_strip_human_and_json() {
     assert!(!v["xml"].as_str().unwrap().contains("Winter2026!erp"));
 }
 
+/// The reported attack: a capitalised or upper-case `password` id and a `type="password"` field
+/// with another id kept their values through `promoter xml strip` and `xml production`.
+#[test]
+fn cli_strip_and_production_leave_no_secret_whatever_the_field_id_case() {
+    const SECRETS: [&str; 4] = [
+        "Attack-Pa55-One",
+        "ATTACK-PA55-TWO",
+        "attack passphrase three",
+        "attack-key-four",
+    ];
+    for ty in ["connector-settings", "connector-action", "process"] {
+        let doc = format!(
+            r#"<?xml version="1.0" encoding="UTF-8"?>
+<bns:Component xmlns:bns="http://api.platform.boomi.com/" componentId="0f1e2d3c-4b5a-4697-8877-665544332211" name="Attack" type="{ty}" folderFullPath="DevTeamA/X"><bns:object><GenericConnectorConfig xmlns="">
+<field id="Password" type="password" value="{}"/>
+<field id="PASSWORD" type="string" value="{}"/>
+<field id="sshPassphrase" type="password" value="{}"/>
+<field id="sshKeyContent" type="password"><EncryptedValue>{}</EncryptedValue></field>
+<field id="timeout" type="integer" value="30"/>
+</GenericConnectorConfig></bns:object></bns:Component>"#,
+            SECRETS[0], SECRETS[1], SECRETS[2], SECRETS[3]
+        );
+        let runs: [&[&str]; 4] = [
+            &["xml", "strip", "-"],
+            &["xml", "strip", "-o", "json", "-"],
+            &["xml", "production", "--branch", "QjoyMDI1OTk", "-"],
+            &[
+                "xml",
+                "production",
+                "-o",
+                "json",
+                "--branch",
+                "QjoyMDI1OTk",
+                "-",
+            ],
+        ];
+        for args in runs {
+            let out = promoter()
+                .args(args)
+                .write_stdin(doc.clone())
+                .assert()
+                .success()
+                .get_output()
+                .clone();
+            let stdout = String::from_utf8(out.stdout).unwrap();
+            let stderr = String::from_utf8(out.stderr).unwrap();
+            for secret in SECRETS {
+                assert!(
+                    !stdout.contains(secret),
+                    "{ty} {args:?}: {secret} in {stdout}"
+                );
+                assert!(
+                    !stderr.contains(secret),
+                    "{ty} {args:?}: {secret} in {stderr}"
+                );
+            }
+            // The fields are still there, blanked, and the rest is kept.
+            let xml_out = if args.contains(&"json") {
+                let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+                let x = v["xml"].as_str().or(v["production"]["xml"].as_str());
+                x.unwrap_or_else(|| panic!("{ty} {args:?}: no xml in {v}"))
+                    .to_string()
+            } else {
+                stdout
+            };
+            for kept in [
+                r#"<field id="Password" type="password" value=""/>"#,
+                r#"<field id="PASSWORD" type="string" value=""/>"#,
+                r#"<field id="sshPassphrase" type="password" value=""/>"#,
+                r#"<field id="sshKeyContent" type="password"></field>"#,
+                r#"<field id="timeout" type="integer" value="30"/>"#,
+            ] {
+                assert!(xml_out.contains(kept), "{ty} {args:?}: {kept} in {xml_out}");
+            }
+        }
+    }
+}
+
 #[test]
 fn cli_rewrite_with_yaml_and_json_mappings() {
     let dir = tempfile::tempdir().unwrap();

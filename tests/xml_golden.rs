@@ -186,6 +186,78 @@ fn connector_settings_with_encrypted_value() {
 }
 
 #[test]
+fn connection_password_typed_fields_and_any_case_ids_are_blanked() {
+    let (stripped, _) = golden("connection-sftp");
+    assert_eq!(
+        stripped,
+        vec![
+            "field[@id='host']",
+            "field[@id='port']",
+            "field[@id='Password']",
+            "field[@id='PASSWORD']",
+            "field[@id='sshPassphrase']",
+            "field[@id='sshKeyContent']",
+            "EncryptedValue"
+        ]
+    );
+    let out = read("connection-sftp.expected.xml");
+    for secret in [
+        "Sftp-Dev-Pa55!",
+        "Legacy-Sftp-2026",
+        "correct horse battery staple",
+        "AQICAHhXr4Zl",
+        "sftp.partner-dev.example.com",
+        "2222",
+    ] {
+        assert!(!out.contains(secret), "{secret}");
+    }
+    for kept in [
+        r#"<field id="Password" type="password" value=""/>"#,
+        r#"<field id="sshKeyContent" type="password"></field>"#,
+        r#"<field id="username" type="string" value="orders_sftp"/>"#,
+        r#"<field id="timeout" type="integer" value="30"/>"#,
+        r#"<field id="remoteDirectory" type="string" value="/inbound/orders"/>"#,
+    ] {
+        assert!(out.contains(kept), "{kept}");
+    }
+}
+
+#[test]
+fn operation_password_typed_fields_and_any_case_names_are_blanked_in_production() {
+    let (stripped, rewritten) = golden("operation-sftp-upload");
+    assert_eq!(
+        stripped,
+        vec![
+            "field[@id='Password']",
+            "field[@id='PASSWORD']",
+            "field[@id='sshPassphrase']",
+            "field[@id='privateKeyPassphrase']",
+            "field[@id='uploadKey']",
+            "ProxySettings/@ProxyPassword"
+        ]
+    );
+    assert_eq!(rewritten, 1, "the request profile");
+    let out = read("operation-sftp-upload.expected.xml");
+    for secret in [
+        "Op-Override-Pa55",
+        "Op-Legacy-2026",
+        "battery staple horse correct",
+        "Pk-Phrase-Dev-9",
+        "Upl-Key-Dev-3",
+        "Proxy-Dev-77",
+    ] {
+        assert!(!out.contains(secret), "{secret}");
+    }
+    assert!(out.contains(r#"<field id="timeout" type="integer" value="30"/>"#));
+    assert!(out.contains(r#"requestProfile="b260ef87-f391-4fd0-972c-de83f0af9167""#));
+    let info = ComponentInfo::parse(&out).unwrap();
+    assert_eq!(
+        info.id.as_deref(),
+        Some("b1324d5e-6f70-4182-8d9e-0f1a2b3c4d5e")
+    );
+}
+
+#[test]
 fn map_with_profiles_script_and_crossref_is_rewritten_not_stripped() {
     let (stripped, rewritten) = golden("map-order-to-erp");
     assert!(stripped.is_empty());

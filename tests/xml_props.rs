@@ -23,6 +23,7 @@ const NAMES: &[&str] = &[
     "shape",
     "x",
     "token",
+    "sshPassphrase",
 ];
 const ATTRS: &[&str] = &[
     "id",
@@ -37,6 +38,9 @@ const ATTRS: &[&str] = &[
     "name",
     "type",
     "k",
+    "Password",
+    "accessToken",
+    "allowDynamicCredentials",
 ];
 const IDS: &[&str] = &[
     "id-a",
@@ -47,6 +51,8 @@ const IDS: &[&str] = &[
     "a b",
     "host",
     "password",
+    "PASSWORD",
+    "sshPassphrase",
     G1,
     G2,
     // A GUID inside a longer token, and one next to another: not ids / two ids.

@@ -24,10 +24,14 @@ other type passes through byte-identical. What is blanked (the value goes, the e
 attribute stays; everything else stays byte for byte):
   - elements named password, host, url, port, EncryptedValue, apiKey, apiToken, secretKey,
     clientSecret, connectionString, jdbcUrl, privateKey, keystorePassword, proxyPassword, or whose
-    name contains password, secret, key, token or credential (any case): all their content;
-  - hardening beyond the original rule: <field id=\"X\"> with X in password, host, url, port, apiKey,
-    apiToken, secretKey, clientSecret, connectionString, jdbcUrl, privateKey, keystorePassword,
-    proxyPassword (its content and its value attribute), and attributes with those names.
+    name contains password, passphrase, secret, key, token or credential (any case): all their
+    content;
+  - hardening beyond the original rule: every <field type=\"password\"> whatever its id, and every
+    <field id=\"X\"> and every attribute X where X, in any case, is password, host, url, port,
+    apiKey, apiToken, secretKey, clientSecret, connectionString, jdbcUrl, privateKey,
+    keystorePassword or proxyPassword, or contains password, passphrase, secret, token, apikey,
+    privatekey or credential (except the flags allowDynamicCredentials and
+    suppressBlankAccessToken): the field's content and value attribute, the attribute's value.
 A DOCTYPE, an undefined entity or malformed XML fails the command (exit 1): unstripped XML is
 never written.";
 

@@ -46,8 +46,8 @@ pub use rewrite::{
     REFERENCE_ELEMENTS, REFERENCE_FIELDS,
 };
 pub use strip::{
-    is_stripped_type, strip_env_config, StripOutcome, SENSITIVE_ATTRIBUTES, SENSITIVE_ELEMENTS,
-    SENSITIVE_NAME_PARTS,
+    is_stripped_type, strip_env_config, StripOutcome, NOT_SENSITIVE_ATTRIBUTES,
+    SENSITIVE_ATTRIBUTES, SENSITIVE_ATTRIBUTE_PARTS, SENSITIVE_ELEMENTS, SENSITIVE_NAME_PARTS,
 };
 
 use crate::model::ErrorCode;

@@ -9,17 +9,33 @@
 //!
 //! Rules, for the stripped types:
 //!
-//! 1. **Elements (the seeds' literal rule).** An element whose name *as written* (with prefix)
-//!    equals one of [`SENSITIVE_ELEMENTS`], or contains case-insensitively one of
-//!    [`SENSITIVE_NAME_PARTS`], loses all its children and text when its descendant text is not
-//!    blank: `<password><EncryptedValue>x</EncryptedValue></password>` becomes
-//!    `<password></password>`. Reported by element name; a nested target is reported too.
-//! 2. **Hardening: generic connector fields.** A `<field id="…">` whose `id` is one of
-//!    [`SENSITIVE_ATTRIBUTES`] loses its content the same way and its `value` attribute (the form
-//!    Boomi's own exports use) is set to `""`. Reported as `field[@id='host']`.
-//! 3. **Hardening: attributes.** An attribute whose name is one of [`SENSITIVE_ATTRIBUTES`] gets
-//!    the value `""`, e.g. `<AuthSettings password="…">`, `<HttpSettings url="…">`. Reported as
-//!    `AuthSettings/@password`.
+//! 1. **Elements (the seeds' literal rule, plus `passphrase`).** An element whose name *as
+//!    written* (with prefix) equals, case-sensitively, one of [`SENSITIVE_ELEMENTS`], or
+//!    contains, ignoring ASCII case, one of [`SENSITIVE_NAME_PARTS`] (`password`, `passphrase`,
+//!    `secret`, `key`, `token`, `credential`), loses all its children and text when its
+//!    descendant text is not blank: `<password><EncryptedValue>x</EncryptedValue></password>`
+//!    becomes `<password></password>`. Reported by element name; a nested target is reported
+//!    too.
+//! 2. **Hardening: sensitive names.** An attribute name or a `<field id>` value is *sensitive*
+//!    when it equals, ignoring ASCII case, one of [`SENSITIVE_ATTRIBUTES`] (`password`, `host`,
+//!    `url`, `port`, `jdbcUrl`, `connectionString`, …), or contains, ignoring ASCII case, one of
+//!    [`SENSITIVE_ATTRIBUTE_PARTS`] (`password`, `passphrase`, `secret`, `token`, `apikey`,
+//!    `privatekey`, `credential`); except the Boomi flags [`NOT_SENSITIVE_ATTRIBUTES`]
+//!    (`allowDynamicCredentials`, `suppressBlankAccessToken`, exact spelling). None of the
+//!    reference attributes the rewrite needs (`connectionId`, `operationId`, `mapId`,
+//!    `processId`, `component`, `componentId`, …, `profile`) is sensitive (a unit test checks).
+//! 3. **Hardening: connector fields.** A `<field>` element (any prefix) whose `type` attribute
+//!    is `password` (ignoring ASCII case and surrounding whitespace), *whatever its id*, or whose
+//!    `id` is sensitive (rule 2), loses its content the same way and its `value` attribute (the
+//!    form Boomi's own exports use) is set to `""`. Surrounding whitespace in `id` is ignored.
+//!    Reported as `field[@id='sshPassphrase']` (the id as written), or `field[@type='password']`
+//!    when it has no id.
+//! 4. **Hardening: attributes.** An attribute whose name is sensitive (rule 2) gets the value
+//!    `""`, e.g. `<AuthSettings password="…">`, `<HttpSettings url="…">`,
+//!    `<OAuthSettings accessToken="…">`. Reported as `AuthSettings/@password`.
+//!
+//! The name checks are allocation-free (ASCII case folding in place, one pass per name): they
+//! run for every element and attribute.
 //!
 //! Blank (whitespace-only) values are left alone and not reported. Nothing else changes.
 
@@ -28,6 +44,7 @@ use super::scan::{attr_spans, resolve_ref, AttrSpan, Scanner};
 use super::{apply_edits, local_name, Edit, XmlError};
 use quick_xml::events::Event;
 use serde::Serialize;
+use std::borrow::Cow;
 use std::collections::HashSet;
 
 /// Element names blanked on an exact (case-sensitive) match (§6.1 rule 2).
@@ -48,10 +65,19 @@ pub const SENSITIVE_ELEMENTS: &[&str] = &[
     "proxyPassword",
 ];
 
-/// Name parts that make an element a target when contained, case-insensitively.
-pub const SENSITIVE_NAME_PARTS: &[&str] = &["password", "secret", "key", "token", "credential"];
+/// Name parts that make an element a target when contained, case-insensitively (§6.1's list
+/// plus `passphrase`). Lower-case ASCII.
+pub const SENSITIVE_NAME_PARTS: &[&str] = &[
+    "password",
+    "passphrase",
+    "secret",
+    "key",
+    "token",
+    "credential",
+];
 
-/// Attribute names (and generic `<field id>` values) blanked by the hardening rules.
+/// Attribute names and generic `<field id>` values blanked on an exact match, ignoring ASCII
+/// case (the hardening rules).
 pub const SENSITIVE_ATTRIBUTES: &[&str] = &[
     "password",
     "host",
@@ -67,6 +93,27 @@ pub const SENSITIVE_ATTRIBUTES: &[&str] = &[
     "keystorePassword",
     "proxyPassword",
 ];
+
+/// Name parts that make an attribute name or a `<field id>` value sensitive when contained,
+/// ignoring ASCII case. Lower-case ASCII. Unlike [`SENSITIVE_NAME_PARTS`] there is no bare
+/// `key`: only `apikey` and `privatekey`.
+pub const SENSITIVE_ATTRIBUTE_PARTS: &[&str] = &[
+    "password",
+    "passphrase",
+    "secret",
+    "token",
+    "apikey",
+    "privatekey",
+    "credential",
+];
+
+/// Names (exact, case-sensitive) that contain a sensitive part but are Boomi flags, never a
+/// secret or an environment value: blanking them would change what the promoted component
+/// does (Boomi writes `<connectoraction allowDynamicCredentials="NONE">` on process connector
+/// shapes). Not sensitive as attributes nor as `<field id>`; a `<field type="password">` is
+/// blanked whatever its id.
+pub const NOT_SENSITIVE_ATTRIBUTES: &[&str] =
+    &["allowDynamicCredentials", "suppressBlankAccessToken"];
 
 /// Component types whose configuration is stripped.
 pub fn is_stripped_type(component_type: &str) -> bool {
@@ -112,28 +159,41 @@ fn is_sensitive_element_name(name: &str) -> bool {
     )
 }
 
-/// `SENSITIVE_ATTRIBUTES.contains(name)` as a `match` (this runs for every attribute).
+/// `SENSITIVE_ATTRIBUTES` matched ignoring ASCII case, without allocating: dispatch on the
+/// length, then compare with the lower-cased entries of that length.
+fn is_sensitive_attribute_exact(name: &[u8]) -> bool {
+    let is = |entry: &[u8]| name.eq_ignore_ascii_case(entry);
+    match name.len() {
+        3 => is(b"url"),
+        4 => is(b"host") || is(b"port"),
+        6 => is(b"apikey"),
+        7 => is(b"jdbcurl"),
+        8 => is(b"password") || is(b"apitoken"),
+        9 => is(b"secretkey"),
+        10 => is(b"privatekey"),
+        12 => is(b"clientsecret"),
+        13 => is(b"proxypassword"),
+        16 => is(b"connectionstring") || is(b"keystorepassword"),
+        _ => false,
+    }
+}
+
+/// `NOT_SENSITIVE_ATTRIBUTES.contains(name)` as a `match`.
+fn is_exempt_attribute(name: &str) -> bool {
+    matches!(name, "allowDynamicCredentials" | "suppressBlankAccessToken")
+}
+
+/// Is an attribute name, or a generic `<field id>` value, sensitive? An exact match of
+/// [`SENSITIVE_ATTRIBUTES`] or a contained [`SENSITIVE_ATTRIBUTE_PARTS`] entry, both ignoring
+/// ASCII case, unless it is one of [`NOT_SENSITIVE_ATTRIBUTES`]. Allocation-free (this runs for
+/// every attribute).
 pub(crate) fn is_sensitive_attribute(name: &str) -> bool {
-    matches!(
-        name,
-        "password"
-            | "host"
-            | "url"
-            | "port"
-            | "apiKey"
-            | "apiToken"
-            | "secretKey"
-            | "clientSecret"
-            | "connectionString"
-            | "jdbcUrl"
-            | "privateKey"
-            | "keystorePassword"
-            | "proxyPassword"
-    )
+    let b = name.as_bytes();
+    (is_sensitive_attribute_exact(b) || ATTRIBUTE_PARTS.found_in(b)) && !is_exempt_attribute(name)
 }
 
 /// Does `hay` contain `needle` (ASCII, already lower-case) ignoring ASCII case? (The
-/// reference for [`contains_sensitive_part`].)
+/// reference for [`PartSet::found_in`].)
 #[cfg(test)]
 fn contains_ci(hay: &[u8], needle: &[u8]) -> bool {
     let first = needle[0];
@@ -150,43 +210,113 @@ fn contains_ci(hay: &[u8], needle: &[u8]) -> bool {
 }
 
 fn is_sensitive_element(qname: &str) -> bool {
-    is_sensitive_element_name(qname) || contains_sensitive_part(qname.as_bytes())
+    is_sensitive_element_name(qname) || ELEMENT_PARTS.found_in(qname.as_bytes())
 }
 
-/// For each byte, the [`SENSITIVE_NAME_PARTS`] entry it could start (either case), plus one;
-/// 0 for none.
-static PART_START: [u8; 256] = {
-    let mut t = [0u8; 256];
-    let mut p = 0;
-    while p < SENSITIVE_NAME_PARTS.len() {
-        let first = SENSITIVE_NAME_PARTS[p].as_bytes()[0];
-        t[first as usize] = p as u8 + 1;
-        t[first.to_ascii_uppercase() as usize] = p as u8 + 1;
-        p += 1;
-    }
-    t
-};
+/// A list of name parts searched for in one pass over a name, ignoring ASCII case, without
+/// allocating (this runs for every element and attribute).
+struct PartSet {
+    parts: &'static [&'static str],
+    /// For each byte, the set (bit `p` for `parts[p]`) of the parts whose first letter it is,
+    /// in either case.
+    first: [u16; 256],
+    /// The same for the second letter.
+    second: [u16; 256],
+    /// The length of the shortest part: no part starts later than `name.len() - min_len`.
+    min_len: usize,
+}
 
-/// `SENSITIVE_NAME_PARTS.iter().any(|p| contains_ci(name, p))` in one pass over `name` (this
-/// runs for every element): a table says which part a byte could start (the parts' first
-/// letters differ).
-fn contains_sensitive_part(name: &[u8]) -> bool {
-    for (i, &b) in name.iter().enumerate() {
-        let p = PART_START[b as usize];
-        if p == 0 {
-            continue;
+impl PartSet {
+    /// At most 16 parts, each a lower-case ASCII string of at least two letters (checked at
+    /// compile time).
+    const fn new(parts: &'static [&'static str]) -> Self {
+        assert!(!parts.is_empty() && parts.len() <= 16);
+        let mut first = [0u16; 256];
+        let mut second = [0u16; 256];
+        let mut min_len = usize::MAX;
+        let mut p = 0;
+        while p < parts.len() {
+            let part = parts[p].as_bytes();
+            assert!(part.len() >= 2);
+            let mut i = 0;
+            while i < part.len() {
+                assert!(part[i].is_ascii_lowercase());
+                i += 1;
+            }
+            first[part[0] as usize] |= 1 << p;
+            first[part[0].to_ascii_uppercase() as usize] |= 1 << p;
+            second[part[1] as usize] |= 1 << p;
+            second[part[1].to_ascii_uppercase() as usize] |= 1 << p;
+            if part.len() < min_len {
+                min_len = part.len();
+            }
+            p += 1;
         }
-        let part = SENSITIVE_NAME_PARTS[p as usize - 1].as_bytes();
-        if name.len() - i >= part.len()
-            && name[i + 1..i + part.len()]
-                .iter()
-                .zip(&part[1..])
-                .all(|(h, n)| h.to_ascii_lowercase() == *n)
-        {
-            return true;
+        PartSet {
+            parts,
+            first,
+            second,
+            min_len,
         }
     }
-    false
+
+    /// `self.parts.iter().any(|p| contains_ci(name, p))`: at each position only the parts
+    /// whose first two letters are there are compared in full (rarely any).
+    fn found_in(&self, name: &[u8]) -> bool {
+        let Some(last) = name.len().checked_sub(self.min_len) else {
+            return false;
+        };
+        // `min_len >= 2`, so `name[i + 1]` exists for every `i <= last`.
+        for (i, (&a, &b)) in name[..=last].iter().zip(&name[1..]).enumerate() {
+            let mut set = self.first[a as usize] & self.second[b as usize];
+            while set != 0 {
+                let part = self.parts[set.trailing_zeros() as usize].as_bytes();
+                set &= set - 1;
+                if name
+                    .get(i..i + part.len())
+                    .is_some_and(|w| w.eq_ignore_ascii_case(part))
+                {
+                    return true;
+                }
+            }
+        }
+        false
+    }
+}
+
+static ELEMENT_PARTS: PartSet = PartSet::new(SENSITIVE_NAME_PARTS);
+static ATTRIBUTE_PARTS: PartSet = PartSet::new(SENSITIVE_ATTRIBUTE_PARTS);
+
+/// The value of an attribute with its references resolved, borrowed when it has none.
+fn attr_value<'a>(a: &AttrSpan<'a>) -> Result<Cow<'a, str>, XmlError> {
+    if a.value.contains('&') {
+        Ok(Cow::Owned(a.unescaped()?))
+    } else {
+        Ok(Cow::Borrowed(a.value))
+    }
+}
+
+/// The report name of a `<field>` whose content and `value` attribute are blanked, or `None`:
+/// a field of `type="password"` (any case), or whose `id` is sensitive
+/// ([`is_sensitive_attribute`]). Reported by id (`field[@id='sshPassphrase']`), or as
+/// `field[@type='password']` when it has none.
+fn sensitive_field(spans: &[AttrSpan<'_>]) -> Result<Option<String>, XmlError> {
+    let mut id = None;
+    let mut password_type = false;
+    for a in spans {
+        match a.key {
+            "id" => id = Some(attr_value(a)?),
+            "type" => password_type = attr_value(a)?.trim().eq_ignore_ascii_case("password"),
+            _ => {}
+        }
+    }
+    Ok(match id {
+        Some(id) if password_type || is_sensitive_attribute(id.trim()) => {
+            Some(format!("field[@id='{id}']"))
+        }
+        None if password_type => Some("field[@type='password']".to_string()),
+        _ => None,
+    })
 }
 
 struct Frame {
@@ -266,24 +396,18 @@ impl Stripper {
         }
         self.order += 1;
         let my_order = self.order;
-        let field_id = if local_name(qname) == "field" {
-            spans
-                .iter()
-                .find(|a| a.key == "id")
-                .map(|a| a.unescaped())
-                .transpose()?
-                .filter(|id| is_sensitive_attribute(id))
+        let field = if local_name(qname) == "field" {
+            sensitive_field(spans)?
         } else {
             None
         };
         for (i, a) in spans.iter().enumerate() {
-            let blank_it =
-                is_sensitive_attribute(a.key) || (field_id.is_some() && a.key == "value");
+            let blank_it = is_sensitive_attribute(a.key) || (field.is_some() && a.key == "value");
             if blank_it && !a.value.trim().is_empty() {
                 self.edits.push(Edit::delete(a.value_start, a.value_end()));
                 blanked_attrs.push(i);
-                let name = match (&field_id, a.key) {
-                    (Some(id), "value") => format!("field[@id='{id}']"),
+                let name = match (&field, a.key) {
+                    (Some(report), "value") => report.clone(),
                     _ => format!("{qname}/@{}", a.key),
                 };
                 self.found.push((my_order, name));
@@ -292,13 +416,7 @@ impl Stripper {
         if is_empty {
             return Ok(blanked_attrs);
         }
-        let target = if let Some(id) = field_id {
-            Some(format!("field[@id='{id}']"))
-        } else if is_sensitive_element(qname) {
-            Some(qname.to_string())
-        } else {
-            None
-        };
+        let target = field.or_else(|| is_sensitive_element(qname).then(|| qname.to_string()));
         if target.is_some() {
             self.open_targets += 1;
         }
@@ -406,15 +524,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn name_parts_start_with_distinct_lower_case_letters() {
-        let firsts: HashSet<u8> = SENSITIVE_NAME_PARTS
-            .iter()
-            .map(|p| p.as_bytes()[0])
-            .collect();
-        assert_eq!(firsts.len(), SENSITIVE_NAME_PARTS.len());
-        for p in SENSITIVE_NAME_PARTS {
-            assert!(p.bytes().all(|b| b.is_ascii_lowercase()), "{p}");
-        }
+    fn part_sets_know_their_shortest_part() {
+        assert_eq!(ELEMENT_PARTS.min_len, 3, "key");
+        assert_eq!(ATTRIBUTE_PARTS.min_len, 5, "token");
     }
 
     #[test]
@@ -428,6 +540,12 @@ mod tests {
             "bns:password",
             "passwor",
             "xPaSsWoRdx",
+            "passphras",
+            "sshPassphrase",
+            "PASSPHRASE",
+            "pass",
+            "ppassword",
+            "ppassphrase",
             "secre",
             "SecretToken",
             "tok",
@@ -437,15 +555,214 @@ mod tests {
             "connectoraction",
             "k",
             "apikey",
+            "apiKe",
+            "ApiKey",
+            "privatekey",
+            "privateKe",
+            "PRIVATEKEYPASSPHRASE",
+            "pAsSpHrAsE",
+            "tOKEN",
+            "keY",
+            "ke",
+            "xkey",
+            "parameters",
+            "privateKe",
+            "prkey",
             "sk",
-            "ppassword",
             "cсredential",
         ] {
-            let want = SENSITIVE_NAME_PARTS
-                .iter()
-                .any(|p| contains_ci(name.as_bytes(), p.as_bytes()));
-            assert_eq!(contains_sensitive_part(name.as_bytes()), want, "{name}");
+            for set in [&ELEMENT_PARTS, &ATTRIBUTE_PARTS] {
+                let want = set
+                    .parts
+                    .iter()
+                    .any(|p| contains_ci(name.as_bytes(), p.as_bytes()));
+                assert_eq!(
+                    set.found_in(name.as_bytes()),
+                    want,
+                    "{name} {:?}",
+                    set.parts
+                );
+            }
         }
+    }
+
+    #[test]
+    fn sensitive_names_table() {
+        for (name, want) in [
+            // The attack: capitalised and upper-case ids.
+            ("Password", true),
+            ("PASSWORD", true),
+            ("password", true),
+            ("sshPassphrase", true),
+            ("privateKeyPassphrase", true),
+            ("apiKey", true),
+            ("ApiKey", true),
+            ("APIKEY", true),
+            ("clientSecret", true),
+            ("oauthToken", true),
+            ("userCredentials", true),
+            ("accessToken", true),
+            ("proxyPassword", true),
+            // The exact list, any case.
+            ("host", true),
+            ("HOST", true),
+            ("Url", true),
+            ("port", true),
+            ("jdbcUrl", true),
+            ("JDBCURL", true),
+            ("connectionString", true),
+            ("ConnectionString", true),
+            // Negatives.
+            ("connectionId", false),
+            ("operationId", false),
+            ("name", false),
+            ("type", false),
+            ("profile", false),
+            ("id", false),
+            ("value", false),
+            ("hostname", false),
+            ("urls", false),
+            ("key", false),
+            ("routeKey", false),
+            ("username", false),
+            ("passwd", false),
+            // Boomi flags that contain a part.
+            ("allowDynamicCredentials", false),
+            ("suppressBlankAccessToken", false),
+            ("AllowDynamicCredentials", true),
+        ] {
+            assert_eq!(is_sensitive_attribute(name), want, "{name}");
+        }
+    }
+
+    #[test]
+    fn reference_attributes_and_fields_are_never_sensitive() {
+        use crate::xml::{REFERENCE_ATTRIBUTES, REFERENCE_ELEMENTS, REFERENCE_FIELDS};
+        for n in REFERENCE_ATTRIBUTES
+            .iter()
+            .chain(REFERENCE_ELEMENTS)
+            .chain(REFERENCE_FIELDS)
+        {
+            assert!(!is_sensitive_attribute(n), "{n}");
+            assert!(!is_sensitive_attribute(&n.to_ascii_uppercase()), "{n}");
+            assert!(!is_sensitive_element(n), "{n}");
+        }
+        // And the rewrite still sees them after a strip: nothing but secrets is blanked.
+        let x = wrap(
+            "process",
+            r#"<connectoraction allowDynamicCredentials="NONE" connectionId="c-1" operationId="o-1" password="p"/><map mapId="m-1"/><processcall processId="p-1"/><sourceProfile component="s-1"/><x componentId="x-1" referenceComponentId="r-1" profileId="f-1" fromProfile="a-1" toProfile="b-1" requestProfile="q-1" responseProfile="z-1"/><field id="profile" type="string" value="pf-1"/><connectionId>c-2</connectionId>"#,
+        );
+        let o = strip_env_config(&x, None).unwrap();
+        assert_eq!(o.stripped, vec!["connectoraction/@password"]);
+        assert_eq!(
+            o.xml,
+            x.replace(r#"password="p""#, r#"password="""#),
+            "only the password goes"
+        );
+        let refs: Vec<String> = crate::xml::references(&o.xml)
+            .unwrap()
+            .into_iter()
+            .map(|r| r.id)
+            .collect();
+        for id in [
+            "c-1", "o-1", "m-1", "p-1", "s-1", "x-1", "r-1", "f-1", "a-1", "b-1", "q-1", "z-1",
+            "pf-1", "c-2",
+        ] {
+            assert!(refs.iter().any(|r| r == id), "{id} lost: {refs:?}");
+        }
+    }
+
+    #[test]
+    fn exact_attribute_match_agrees_with_the_list() {
+        let reference = |n: &str| {
+            SENSITIVE_ATTRIBUTES
+                .iter()
+                .any(|e| e.eq_ignore_ascii_case(n))
+        };
+        let mut names: Vec<String> = vec![String::new(), "x".into(), "hosts".into(), "ur".into()];
+        for n in SENSITIVE_ATTRIBUTES {
+            names.push(n.to_string());
+            names.push(n.to_ascii_uppercase());
+            names.push(format!("{n}x"));
+            names.push(n[1..].to_string());
+            names.push(n[..n.len() - 1].to_string());
+            names.push(format!("z{}", &n[1..]));
+        }
+        for n in &names {
+            assert_eq!(
+                is_sensitive_attribute_exact(n.as_bytes()),
+                reference(n),
+                "{n}"
+            );
+        }
+        for n in SENSITIVE_ATTRIBUTES {
+            assert!(is_sensitive_attribute_exact(n.as_bytes()), "{n}");
+        }
+        for n in NOT_SENSITIVE_ATTRIBUTES {
+            assert!(is_exempt_attribute(n), "{n}");
+            // An exemption only means something for a name that would otherwise match.
+            assert!(ATTRIBUTE_PARTS.found_in(n.as_bytes()), "{n}");
+        }
+    }
+
+    #[test]
+    fn password_type_fields_are_blanked_whatever_their_id() {
+        let x = wrap(
+            "connector-settings",
+            r#"<GenericConnectorConfig xmlns=""><field id="Password" type="password" value="P1-secret"/><field id="PASSWORD" type="string" value="P2-secret"/><field id="sshPassphrase" type="password" value="P3-secret"/><field id="loginInfo" type="PASSWORD" value="P4-secret"/><field id="other" type="password">P5-secret</field><field type="password" value="P6-secret"/><field id="enc" type="password"><EncryptedValue>P7-secret</EncryptedValue></field><field id="blank" type="password" value=" "/><field id="timeout" type="integer" value="30"/><field id="mode" type="string" value="passive"/></GenericConnectorConfig>"#,
+        );
+        let o = strip_env_config(&x, None).unwrap();
+        assert_eq!(
+            o.stripped,
+            vec![
+                "field[@id='Password']",
+                "field[@id='PASSWORD']",
+                "field[@id='sshPassphrase']",
+                "field[@id='loginInfo']",
+                "field[@id='other']",
+                "field[@type='password']",
+                "field[@id='enc']",
+                "EncryptedValue",
+            ]
+        );
+        for n in 1..=7 {
+            assert!(!o.xml.contains(&format!("P{n}-secret")), "P{n}: {}", o.xml);
+        }
+        for kept in [
+            r#"<field id="Password" type="password" value=""/>"#,
+            r#"<field id="loginInfo" type="PASSWORD" value=""/>"#,
+            r#"<field id="other" type="password"></field>"#,
+            r#"<field type="password" value=""/>"#,
+            r#"<field id="enc" type="password"></field>"#,
+            r#"<field id="blank" type="password" value=" "/>"#,
+            r#"<field id="timeout" type="integer" value="30"/>"#,
+            r#"<field id="mode" type="string" value="passive"/>"#,
+        ] {
+            assert!(o.xml.contains(kept), "{kept}: {}", o.xml);
+        }
+    }
+
+    #[test]
+    fn escaped_type_and_id_are_resolved() {
+        let x = wrap(
+            "operation",
+            r#"<field id="x" type="pass&#119;ord" value="E1-secret"/><field id="api&#75;ey" value="E2-secret"/>"#,
+        );
+        let o = strip_env_config(&x, None).unwrap();
+        assert_eq!(o.stripped, vec!["field[@id='x']", "field[@id='apiKey']"]);
+        assert!(!o.xml.contains("E1-secret") && !o.xml.contains("E2-secret"));
+    }
+
+    #[test]
+    fn passphrase_elements_are_blanked() {
+        let x = wrap(
+            "process",
+            "<p><sshPassphrase>X1-secret</sshPassphrase><PassPhrase>X2-secret</PassPhrase><passage>kept</passage></p>",
+        );
+        let o = strip_env_config(&x, None).unwrap();
+        assert_eq!(o.stripped, vec!["sshPassphrase", "PassPhrase"]);
+        assert!(o.xml.contains("<passage>kept</passage>"));
+        assert!(!o.xml.contains("X1-secret") && !o.xml.contains("X2-secret"));
     }
 
     fn wrap(ty: &str, body: &str) -> String {
@@ -525,8 +842,13 @@ mod tests {
         for n in SENSITIVE_ATTRIBUTES {
             assert!(is_sensitive_attribute(n), "{n}");
         }
-        assert!(!is_sensitive_attribute("Password"));
+        assert!(is_sensitive_attribute("Password"));
         assert!(!is_sensitive_element_name("hostname"));
+        assert!(
+            !is_sensitive_element_name("Password"),
+            "the exact element list is case-sensitive"
+        );
+        assert!(is_sensitive_element("Password"), "but contains `password`");
         assert!(is_sensitive_element("MyAPIKEYField"));
         assert!(!is_sensitive_element("ke"));
     }
