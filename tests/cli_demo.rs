@@ -20,5 +20,11 @@ fn the_demo_walks_the_whole_lifecycle() {
         ))
         .stdout(predicate::str::contains("orders-risky → PEER_REJECTED"))
         .stdout(predicate::str::contains("orders-oops → WITHDRAWN"))
+        .stdout(predicate::str::contains(
+            "refused: promoter.yaml — SETTINGS_CHANGE_UNTRUSTED",
+        ))
+        .stdout(predicate::str::contains(
+            "refused: promotions/orders-sneak/request.yaml — INVALID_DEPLOYMENT_TARGET",
+        ))
         .stdout(predicate::str::contains("branches: main"));
 }

@@ -4,8 +4,9 @@
 //! then commits each document as its author would — signed with the demo keys of
 //! `examples/keys/` — and runs the reconciler after each commit, printing what happened:
 //! a TEST promotion; production from test with peer and admin approval (and a self-review
-//! refused); a hotfix; a peer rejection; a withdrawal. It ends with the promotions and what
-//! the emulator now holds.
+//! refused); a hotfix; a peer rejection; a withdrawal; and what push access alone cannot do (a
+//! self-signed settings change and a TEST request aimed at production, both refused). It ends
+//! with the promotions and what the emulator now holds.
 
 use super::write::to_yaml;
 use crate::boomi::{Credentials, HttpConfig, HttpPlatform, Polling, RetryPolicy};
@@ -330,7 +331,7 @@ async fn run(a: DemoArgs) -> Result<ExitCode> {
         d.sim.base_url()
     ));
     d.say(&format!(
-        "promotions repository {} — access policy and mappings signed by carol (ADMIN)",
+        "promotions repository {} — settings, access policy and mappings signed by carol (ADMIN)",
         repo.display()
     ));
     d.say("people: alice, bob (CONTRIBUTORs), carol (ADMIN), dave (READONLY); keys from examples/keys (demo only)");
@@ -544,6 +545,38 @@ async fn run(a: DemoArgs) -> Result<ExitCode> {
     )?;
     d.reconcile().await?;
     d.expect("orders-oops", PromotionStatus::Withdrawn)?;
+
+    println!("\n6. What push access alone cannot do");
+    let deployments_before = d.sim.state()["accounts"]["primary-abc123"]["deployments"]
+        .as_array()
+        .map(|a| a.len())
+        .unwrap_or(0);
+    let settings = std::fs::read_to_string(repo.join("promoter.yaml"))?
+        .replace("classification: PROD", "classification: TEST")
+        .replace("serial: 1", "serial: 2");
+    d.commit_doc(
+        "alice",
+        "promoter.yaml",
+        &settings,
+        "alice re-classifies production as TEST, signing the settings herself",
+    )?;
+    let mut sneak = request("orders-sneak", "alice", Target::Test, "2.2.0");
+    sneak.environments = Some(vec!["env-prod-1".into()]);
+    d.commit_doc(
+        "alice",
+        "promotions/orders-sneak/request.yaml",
+        &to_yaml(&sneak)?,
+        "alice asks for a TEST deployment to the production environment",
+    )?;
+    d.reconcile().await?;
+    let deployments_after = d.sim.state()["accounts"]["primary-abc123"]["deployments"]
+        .as_array()
+        .map(|a| a.len())
+        .unwrap_or(0);
+    if d.store.get("orders-sneak")?.is_some() || deployments_after != deployments_before {
+        bail!("a refused document had an effect");
+    }
+    d.say("  nothing ran: the refusals are kept and shown by `promoter status` and the dashboard");
 
     println!("\nPromotions:");
     println!(
