@@ -5,6 +5,7 @@ mod bench;
 pub mod boomi;
 mod demo;
 mod deps;
+mod diff;
 mod files;
 mod notify;
 mod queue;
