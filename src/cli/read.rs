@@ -5,12 +5,18 @@
 //! Every command takes `--state DIR` (env `PROMOTER_STATE`); the database is
 //! `DIR/state.db` ([`state_db`]). A missing database is an error (nothing is created).
 //! Human tables by default, `-o json` for scripts; exit 0 on success, 1 when the command
-//! failed (an unknown promotion is `PROMOTION_NOT_FOUND`).
+//! failed (an unknown promotion is `PROMOTION_NOT_FOUND`; `show` of a refused request prints
+//! its problems and exits 1).
+//!
+//! Refused documents are shown too ([`super::problems`]): `status` has a PROBLEMS column, rows
+//! `REFUSED` for refused requests and the repository problems; `show` a problems section.
 
+use super::problems::{write_problems, write_refused, StatusProblems};
 use super::{print_json, Output};
 
 use crate::model::{ErrorCode, PromotionStatus};
 use crate::server::diff as diffs;
+use crate::server::problems::read_promotion;
 use crate::store::{MappingFilter, MappingSource, PromotionFilter, PromotionRecord, Store};
 use anyhow::{bail, Context, Result};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -107,7 +113,7 @@ fn dash(s: Option<&str>) -> String {
     }
 }
 
-fn when(t: &DateTime<Utc>) -> String {
+pub(super) fn when(t: &DateTime<Utc>) -> String {
     t.format("%Y-%m-%d %H:%M").to_string()
 }
 
@@ -170,7 +176,9 @@ fn parse_date(s: &str, end_of_day: bool) -> Result<DateTime<Utc>, String> {
 
 // ---- status -----------------------------------------------------------------------------------
 
-/// `promoter status`
+/// `promoter status`: every promotion (newest first) with its open problems, then the
+/// refused requests (rows `REFUSED`: open problems and no record; not listed when `--status`
+/// or `--account` is given) and the repository problems (always).
 #[derive(Debug, Args)]
 pub struct StatusArgs {
     #[command(flatten)]
@@ -189,7 +197,7 @@ pub struct StatusArgs {
     pub output: Output,
 }
 
-fn status_rows(list: &[PromotionRecord]) -> Vec<Vec<String>> {
+fn status_rows(list: &[PromotionRecord], problems: &StatusProblems) -> Vec<Vec<String>> {
     list.iter()
         .map(|r| {
             vec![
@@ -200,6 +208,7 @@ fn status_rows(list: &[PromotionRecord]) -> Vec<Vec<String>> {
                 r.dev_account_id.clone(),
                 dash(r.branch_name.as_deref().or(r.branch_id.as_deref())),
                 dash(r.package_version.as_deref()),
+                problems.cell(&r.promotion_id),
                 dash(r.error_code.map(|c| c.as_str())),
                 dash(r.waiting_reason.as_deref()),
             ]
@@ -210,16 +219,21 @@ fn status_rows(list: &[PromotionRecord]) -> Vec<Vec<String>> {
 /// Run `promoter status`.
 pub fn status(a: StatusArgs) -> Result<ExitCode> {
     let store = open_state(&a.state.state)?;
-    let list = store.list(&PromotionFilter {
+    let filter = PromotionFilter {
         statuses: a.status.clone(),
         dev_account_id: a.account.clone(),
         limit: a.limit,
         ..Default::default()
-    })?;
+    };
+    let unfiltered = a.status.is_empty() && a.account.is_none();
+    let (list, problems) =
+        store.read(|tx| Ok((tx.list(&filter)?, StatusProblems::read(tx, unfiltered)?)))?;
     match a.output {
-        Output::Json => print_json(&json!({ "promotions": list })),
+        Output::Json => print_json(&problems.json(&list)),
         Output::Human => {
-            if list.is_empty() {
+            let mut rows = status_rows(&list, &problems);
+            rows.extend(problems.refused_rows());
+            if rows.is_empty() {
                 println!("No promotions.");
             } else {
                 print!(
@@ -233,13 +247,15 @@ pub fn status(a: StatusArgs) -> Result<ExitCode> {
                             "DEV ACCOUNT",
                             "BRANCH",
                             "VERSION",
+                            "PROBLEMS",
                             "ERROR",
                             "WAITING"
                         ],
-                        &status_rows(&list)
+                        &rows
                     )
                 );
             }
+            problems.write_repository(&mut std::io::stdout().lock())?;
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -247,7 +263,9 @@ pub fn status(a: StatusArgs) -> Result<ExitCode> {
 
 // ---- show -------------------------------------------------------------------------------------
 
-/// `promoter show ID`
+/// `promoter show ID`: the record, its problems (open and cleared), components, deployments,
+/// journal and audit trail. A refused request (problems, no record) shows its problems and
+/// exits 1; an id with neither is `PROMOTION_NOT_FOUND`.
 #[derive(Debug, Args)]
 pub struct ShowArgs {
     /// The promotion id
@@ -268,13 +286,15 @@ pub struct ShowArgs {
 /// Run `promoter show`.
 pub fn show(a: ShowArgs) -> Result<ExitCode> {
     let store = open_state(&a.state.state)?;
-    let found = store.read(|tx| {
-        let Some(rec) = tx.get(&a.id)? else {
-            return Ok(None);
-        };
-        Ok(Some((rec, tx.audit(&a.id)?, tx.steps(&a.id)?)))
-    })?;
+    let (found, problems) = store.read(|tx| read_promotion(tx, &a.id))?;
     let Some((rec, audit, steps)) = found else {
+        if !problems.open.is_empty() {
+            match a.output {
+                Output::Json => print_json(&problems.refused_json(&a.id)),
+                Output::Human => write_refused(&mut std::io::stdout().lock(), &a.id, &problems)?,
+            }
+            return Ok(ExitCode::from(1));
+        }
         return Ok(fail(
             a.output,
             ErrorCode::PromotionNotFound,
@@ -301,9 +321,10 @@ pub fn show(a: ShowArgs) -> Result<ExitCode> {
             Some(Err(e)) => json!({ "error": e }),
             None => serde_json::Value::Null,
         };
-        print_json(
-            &json!({ "promotion": rec, "audit": audit, "steps": steps, "reviewDiff": diff_json }),
-        );
+        let mut v =
+            json!({ "promotion": rec, "audit": audit, "steps": steps, "reviewDiff": diff_json });
+        problems.add_to(&mut v);
+        print_json(&v);
         return Ok(ExitCode::SUCCESS);
     }
     let mut out = std::io::stdout().lock();
@@ -332,6 +353,7 @@ pub fn show(a: ShowArgs) -> Result<ExitCode> {
         };
         writeln!(out, "  {k:<width$}  {text}")?;
     }
+    write_problems(&mut out, &problems)?;
 
     writeln!(out, "\nComponents ({}):", rec.result_detail.len())?;
     if !rec.result_detail.is_empty() {
