@@ -1,16 +1,17 @@
 //! The read-side commands through the `promoter` binary: `status`, `show`, `history`,
-//! `mappings` on a state store filled through the `Store` API, and `deps` / `diff` against the
-//! Boomi emulator (`sim::Server` on 127.0.0.1:0) through the real HTTP client.
+//! `mappings` on a state store filled through the `Store` API (refused documents included),
+//! and `deps` / `diff` against the Boomi emulator (`sim::Server` on 127.0.0.1:0) through the
+//! real HTTP client.
 
 use assert_cmd::Command;
 use boomi_promoter::boomi::wire::Component;
 use boomi_promoter::boomi::{Credentials, HttpConfig, HttpPlatform, Platform};
-use boomi_promoter::model::{PromotionStatus as S, Target};
+use boomi_promoter::model::{ErrorCode, Problem, PromotionStatus as S, Target};
 use boomi_promoter::sim::{Seed, Server, SimConfig};
 use boomi_promoter::store::record::parse_ts;
 use boomi_promoter::store::{
     Cause, ComponentAction, ComponentMapping, ComponentResult, ComponentStatus, MappingSource,
-    PromotionRecord, Store, Transition,
+    ProblemScope, ProblemSource, PromotionRecord, Store, Transition,
 };
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
@@ -374,6 +375,198 @@ fn show_prints_the_whole_record_and_unknown_ids_fail() {
     let v = json_of(&r);
     assert_eq!(v["ok"], false);
     assert_eq!(v["code"], "PROMOTION_NOT_FOUND");
+}
+
+/// The refused documents of [`refused_state`]: two on `orders-test-1` (a record), one refused
+/// request `ghost-1` (no record) and one repository document.
+fn refusals() -> Vec<Problem> {
+    vec![
+        Problem::new(
+            "promotions/orders-test-1/peer-review.yaml",
+            ErrorCode::IdentityMismatch,
+            "claims bob@example.com, signed by mallory@example.com",
+        )
+        .at(Some(3), Some(11))
+        .by(Some("bob@example.com"), Some("mallory@example.com")),
+        Problem::new(
+            "promotions/orders-test-1/withdrawal.yaml",
+            ErrorCode::SignatureMissing,
+            "no withdrawal.yaml.sig",
+        ),
+        Problem::new(
+            "promotions/ghost-1/request.yaml",
+            ErrorCode::SignatureInvalid,
+            "the signature does not verify",
+        )
+        .by(Some("eve@example.com"), None),
+        Problem::new(
+            "access/policy.yaml",
+            ErrorCode::DocumentReplayed,
+            "serial 3 is not greater than 7",
+        )
+        .at(Some(2), None),
+    ]
+}
+
+/// [`filled_state`] with the problems of [`refusals`] kept (commit `c0ffee…`), then the
+/// withdrawal's problem cleared (commit `beef…`).
+fn refused_state() -> (tempfile::TempDir, PathBuf) {
+    let (dir, state) = filled_state();
+    let store = Store::open(state.join("state.db")).unwrap();
+    let sync = |problems: &[Problem], commit: &str, at: &str| {
+        store
+            .write(|tx| {
+                tx.sync_problems(
+                    ProblemSource::Document,
+                    ProblemScope::All,
+                    problems,
+                    commit,
+                    parse_ts(at).unwrap(),
+                )
+            })
+            .unwrap()
+    };
+    let all = refusals();
+    assert_eq!(
+        sync(&all, "c0ffee0123456789", "2026-11-20T10:00:00Z").len(),
+        4
+    );
+    let mut left = all;
+    left.remove(1);
+    assert!(sync(&left, "beef0123456789ab", "2026-11-21T10:00:00Z").is_empty());
+    drop(store);
+    (dir, state)
+}
+
+#[test]
+fn status_counts_problems_and_lists_refused_requests_and_repository_problems() {
+    let (_d, state) = refused_state();
+    let r = run(promoter().arg("status").args(state_arg(&state)));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    let col = lines[0].find("PROBLEMS").expect("a PROBLEMS column");
+    let cell = |id: &str| {
+        let l = lines
+            .iter()
+            .find(|l| l.starts_with(&format!("{id} ")))
+            .unwrap_or_else(|| panic!("no row {id} in\n{}", r.stdout));
+        l[col..].split_whitespace().next().unwrap().to_owned()
+    };
+    assert_eq!(cell("orders-test-1"), "1");
+    assert_eq!(cell("invoices-1"), "-");
+    assert_eq!(cell("ghost-1"), "1");
+    let ghost = lines.iter().find(|l| l.starts_with("ghost-1 ")).unwrap();
+    assert!(
+        ghost.contains("REFUSED") && ghost.contains("SIGNATURE_INVALID"),
+        "{ghost}"
+    );
+    // the refused request comes after the records
+    assert_eq!(
+        lines[5].split_whitespace().next(),
+        Some("ghost-1"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains(
+        "Repository problems:\n  access/policy.yaml:2: DOCUMENT_REPLAYED: serial 3 is not greater than 7"
+    ), "{}", r.stdout);
+
+    let v = json_of(&run(promoter()
+        .args(["status", "-o", "json"])
+        .args(state_arg(&state))));
+    let count = |id: &str| {
+        v["promotions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["promotionId"] == id)
+            .unwrap()["problems"]
+            .clone()
+    };
+    assert_eq!(count("orders-test-1"), 1);
+    assert_eq!(count("invoices-1"), 0);
+    assert_eq!(v["refused"].as_array().unwrap().len(), 1, "{v}");
+    assert_eq!(v["refused"][0]["promotionId"], "ghost-1");
+    assert_eq!(v["refused"][0]["problems"][0]["code"], "SIGNATURE_INVALID");
+    assert_eq!(v["refused"][0]["problems"][0]["claimed"], "eve@example.com");
+    assert_eq!(v["repositoryProblems"][0]["file"], "access/policy.yaml");
+    assert_eq!(v["repositoryProblems"][0]["promotionId"], Value::Null);
+
+    // a filter hides the refused requests (they have no status or account), not the
+    // repository problems
+    let v = json_of(&run(promoter()
+        .args(["status", "--status", "TEST_DEPLOYED", "-o", "json"])
+        .args(state_arg(&state))));
+    assert_eq!(v["promotions"].as_array().unwrap().len(), 1);
+    assert!(v["refused"].as_array().unwrap().is_empty(), "{v}");
+    assert_eq!(v["repositoryProblems"].as_array().unwrap().len(), 1);
+    let r = run(promoter()
+        .args(["status", "--account", DEV])
+        .args(state_arg(&state)));
+    assert!(!r.stdout.contains("ghost-1"), "{}", r.stdout);
+    assert!(r.stdout.contains("Repository problems:"));
+}
+
+#[test]
+fn show_lists_problems_and_a_refused_request_exits_1() {
+    let (_d, state) = refused_state();
+    let r = run(promoter()
+        .args(["show", "orders-test-1"])
+        .args(state_arg(&state)));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    for want in [
+        "Promotion orders-test-1  TEST_DEPLOYED",
+        "Problems (1 open):",
+        "promotions/orders-test-1/peer-review.yaml:3:11  IDENTITY_MISMATCH  claims bob@example.com",
+        "claimed / signer: bob@example.com / mallory@example.com; first seen 2026-11-20 10:00 in commit c0ffee012345",
+        "Cleared problems (1):",
+        "promotions/orders-test-1/withdrawal.yaml  SIGNATURE_MISSING  no withdrawal.yaml.sig  (cleared at 2026-11-21 10:00 in commit beef01234567)",
+        "Components (1):",
+    ] {
+        assert!(r.stdout.contains(want), "missing {want:?} in\n{}", r.stdout);
+    }
+    let v = json_of(&run(promoter()
+        .args(["show", "orders-test-1", "-o", "json"])
+        .args(state_arg(&state))));
+    assert_eq!(v["promotion"]["status"], "TEST_DEPLOYED");
+    assert_eq!(v["problems"].as_array().unwrap().len(), 1);
+    assert_eq!(v["problems"][0]["code"], "IDENTITY_MISMATCH");
+    assert_eq!(v["problems"][0]["signer"], "mallory@example.com");
+    assert_eq!(v["problems"][0]["commit"], "c0ffee0123456789");
+    assert_eq!(v["clearedProblems"][0]["code"], "SIGNATURE_MISSING");
+    assert_eq!(v["clearedProblems"][0]["clearedCommit"], "beef0123456789ab");
+    // a promotion without problems says so
+    let v = json_of(&run(promoter()
+        .args(["show", "invoices-1", "-o", "json"])
+        .args(state_arg(&state))));
+    assert!(v["problems"].as_array().unwrap().is_empty());
+
+    // the refused request: its problems, exit 1
+    let r = run(promoter().args(["show", "ghost-1"]).args(state_arg(&state)));
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    for want in [
+        "Promotion ghost-1  REFUSED",
+        "Problems (1 open):",
+        "promotions/ghost-1/request.yaml  SIGNATURE_INVALID  the signature does not verify",
+        "eve@example.com / -",
+    ] {
+        assert!(r.stdout.contains(want), "missing {want:?} in\n{}", r.stdout);
+    }
+    let r = run(promoter()
+        .args(["show", "ghost-1", "-o", "json"])
+        .args(state_arg(&state)));
+    assert_eq!(r.code, 1);
+    let v = json_of(&r);
+    assert_eq!(v["promotionId"], "ghost-1");
+    assert_eq!(v["refused"], true);
+    assert_eq!(v["problems"][0]["file"], "promotions/ghost-1/request.yaml");
+
+    // neither a record nor a problem: PROMOTION_NOT_FOUND, as before
+    let r = run(promoter()
+        .args(["show", "nope-1", "-o", "json"])
+        .args(state_arg(&state)));
+    assert_eq!(r.code, 1);
+    assert_eq!(json_of(&r)["code"], "PROMOTION_NOT_FOUND");
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! End-to-end delivery of notifications: an in-process SMTP sink (a tokio TCP server speaking
 //! EHLO, AUTH, MAIL, RCPT, DATA, RSET, NOOP, QUIT) and an in-process webhook receiver (axum on
-//! `127.0.0.1:0`). Each of the seven events arrives with the right recipients, subject and
-//! body; the webhook signature verifies; receivers that are down, failing or silent make
+//! `127.0.0.1:0`). Each of the seven promotion events, and a refused document (to its author
+//! only), arrives with the right recipients, subject and body; the webhook signature verifies; receivers that are down, failing or silent make
 //! `send` return normally with a warning logged; secrets never reach the log; withdrawal and
 //! the other exits send nothing.
 
@@ -11,7 +11,8 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use base64::Engine as _;
 use boomi_promoter::model::{
-    Notifications, PromotionStatus, SecretRef, SmtpSettings, Target, WebhookSettings,
+    ErrorCode, Notifications, Problem, PromotionStatus, SecretRef, SmtpSettings, Target,
+    WebhookSettings,
 };
 use boomi_promoter::notify_out::{
     self, Event, EventKind, Notifier, SecretFence, SmtpNotifier, WebhookNotifier,
@@ -19,6 +20,7 @@ use boomi_promoter::notify_out::{
 use boomi_promoter::store::record::{
     parse_ts, DeploymentResult, DeploymentStatus, PromotionRecord,
 };
+use boomi_promoter::store::{ProblemSource, StoredProblem};
 use hmac::{Hmac, Mac};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -175,7 +177,41 @@ fn cases() -> Vec<Case> {
             subject: "Test Deployed: Order Processing Main v1.2.0",
             body_has: &["orders-test-1", "Orders - TEST", "2026-11-21 08:20 UTC"],
         },
+        Case {
+            event: Event::document_refused(&refused()).expect("the signer is known"),
+            to: &["mallory@example.com"],
+            cc: &[],
+            subject: "Refused: promotions/orders-prod-1/admin-review.yaml (IDENTITY_MISMATCH)",
+            body_has: &[
+                "promotions/orders-prod-1/admin-review.yaml:3:8",
+                "IDENTITY_MISMATCH",
+                "claims carol@example.com",
+                "orders-prod-1",
+                "c0ffee12",
+                "promoter validate",
+            ],
+        },
     ]
+}
+
+/// An admin review of `orders-prod-1` that claims Carol but is signed by Mallory.
+fn refused() -> StoredProblem {
+    StoredProblem {
+        id: 1,
+        promotion_id: Some("orders-prod-1".into()),
+        problem: Problem::new(
+            "promotions/orders-prod-1/admin-review.yaml",
+            ErrorCode::IdentityMismatch,
+            "the document claims carol@example.com but is signed by mallory@example.com",
+        )
+        .at(Some(3), Some(8))
+        .by(Some("carol@example.com"), Some("Mallory@Example.com")),
+        source: ProblemSource::Document,
+        commit: "c0ffee12".into(),
+        first_seen: parse_ts("2026-11-21T09:00:00Z").unwrap(),
+        cleared_at: None,
+        cleared_commit: None,
+    }
 }
 
 fn notifications(smtp: Option<SmtpSettings>, webhook: Option<WebhookSettings>) -> Notifications {
@@ -644,10 +680,7 @@ async fn smtp_delivers_each_event_with_its_recipients_subject_and_body() {
             "{mid}"
         );
         assert!(m.header("Date").is_some());
-        assert_eq!(
-            m.header("X-Promoter-Promotion"),
-            Some(case.event.promotion_id())
-        );
+        assert_eq!(m.header("X-Promoter-Promotion"), case.event.promotion_id());
         assert!(
             m.header("Content-Type").unwrap().starts_with("text/plain"),
             "{what}"
@@ -802,7 +835,7 @@ async fn webhook_posts_signed_json_for_each_event() {
         );
         let j: serde_json::Value = serde_json::from_slice(&d.body).unwrap();
         assert_eq!(j["event"], kind.as_str());
-        assert_eq!(j["promotionId"], case.event.promotion_id());
+        assert_eq!(j["promotionId"].as_str(), case.event.promotion_id());
         assert_eq!(j["subject"], case.subject);
         if j["isHotfix"] == true {
             assert_eq!(
@@ -834,6 +867,12 @@ async fn webhook_posts_signed_json_for_each_event() {
             }
             EventKind::PeerReviewNeeded | EventKind::HotfixSubmitted => {
                 assert_eq!(j["promotion"]["initiatedBy"], "alice@example.com")
+            }
+            EventKind::DocumentRefused => {
+                assert_eq!(j["refusal"]["code"], "IDENTITY_MISMATCH");
+                assert_eq!(j["refusal"]["claimed"], "carol@example.com");
+                assert_eq!(j["refusal"]["author"], "mallory@example.com");
+                assert!(j.get("promotion").is_none(), "{j}");
             }
         }
     }
@@ -1073,22 +1112,25 @@ async fn notify_test_command_sends_every_sample_and_reports_failures() {
         String::from_utf8_lossy(&out.stderr)
     );
     let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
-    assert_eq!(report.as_array().unwrap().len(), 14, "{report}");
+    // 8 kinds (the seven promotion events and DOCUMENT_REFUSED) × 2 targets
+    assert_eq!(report.as_array().unwrap().len(), 16, "{report}");
     assert!(report.as_array().unwrap().iter().all(|d| d["ok"] == true));
 
     let mut mails = Vec::new();
     while let Ok(m) = inbox.try_recv() {
         mails.push(m);
     }
-    assert_eq!(mails.len(), 7);
-    // TEST_DEPLOYED goes to the submitter only
-    let test_mail = mails
-        .iter()
-        .find(|m| parse_mail(&m.data).header("X-Promoter-Event") == Some("TEST_DEPLOYED"))
-        .expect("the TEST_DEPLOYED sample");
-    assert_eq!(test_mail.rcpt_to, ["ops@example.com"]);
+    assert_eq!(mails.len(), 8);
+    // TEST_DEPLOYED and DOCUMENT_REFUSED go to the submitter only
+    for event in ["TEST_DEPLOYED", "DOCUMENT_REFUSED"] {
+        let mail = mails
+            .iter()
+            .find(|m| parse_mail(&m.data).header("X-Promoter-Event") == Some(event))
+            .unwrap_or_else(|| panic!("the {event} sample"));
+        assert_eq!(mail.rcpt_to, ["ops@example.com"], "{event}");
+    }
     let posts = got.lock().unwrap().clone();
-    assert_eq!(posts.len(), 7);
+    assert_eq!(posts.len(), 8);
     for p in &posts {
         let sig = p.headers["x-promoter-signature-256"].to_str().unwrap();
         assert_eq!(sig, format!("sha256={}", hmac_hex("cli-secret", &p.body)));
@@ -1112,5 +1154,5 @@ async fn notify_test_command_sends_every_sample_and_reports_failures() {
         "{stdout}"
     );
     assert!(stdout.contains("1 of 2 deliveries succeeded"), "{stdout}");
-    assert_eq!(got.lock().unwrap().len(), 8);
+    assert_eq!(got.lock().unwrap().len(), 9);
 }

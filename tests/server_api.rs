@@ -1,13 +1,13 @@
 //! The operator HTTP server driven over real HTTP on 127.0.0.1:0, with a state store filled
 //! through the `Store` API: health, readiness, metrics, the JSON API, the git webhook's HMAC
-//! check and the HTML dashboard.
+//! check and the HTML dashboard, refused documents included.
 
-use boomi_promoter::model::{ErrorCode, PromotionStatus as S, Target};
+use boomi_promoter::model::{ErrorCode, Problem, PromotionStatus as S, Target};
 use boomi_promoter::server::{self, Metrics, ServerState};
 use boomi_promoter::store::record::parse_ts;
 use boomi_promoter::store::{
     Cause, ComponentAction, ComponentMapping, ComponentResult, ComponentStatus, MappingSource,
-    PromotionRecord, Store, Transition,
+    ProblemScope, ProblemSource, PromotionRecord, Store, Transition,
 };
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -497,7 +497,7 @@ async fn webhook_checks_the_hmac_then_wakes_the_reconciler() {
 
 #[tokio::test]
 async fn dashboard_renders_and_escapes() {
-    let store = filled_store();
+    let store = refused_store();
     let evil = "<script>alert('pwned')</script> & \"Co\"";
     walk(
         &store,
@@ -546,6 +546,18 @@ async fn dashboard_renders_and_escapes() {
     assert!(html.contains("<td class=\"num red\">40</td>"), "{html}");
     assert!(html.contains("class=\"banner\""));
     assert!(!html.to_lowercase().contains("<script src"));
+    // Refused documents: every open problem, escaped, linking to its promotion.
+    assert!(html.contains("<h2>Refused documents (3)</h2>"), "{html}");
+    assert!(!html.contains("<b>eve"), "raw b tag");
+
+    assert!(
+        html.contains("&lt;script&gt;alert(&#39;refused&#39;)&lt;/script&gt; &amp; &quot;q&quot;")
+    );
+    assert!(html.contains("&lt;b&gt;eve&lt;/b&gt;@example.com / -"));
+    assert!(html.contains("<a href=\"/promotions/ghost-1\">ghost-1</a>"));
+    assert!(html.contains("<td>repository</td>"));
+    assert!(html.contains("promotions/orders-test-1/admin-review.yaml:5:16"));
+    assert!(html.contains("STALE_APPROVAL"));
 
     let r = srv.get("/promotions/evil-1").await;
     assert_eq!(r.status().as_u16(), 200);
@@ -564,9 +576,122 @@ async fn dashboard_renders_and_escapes() {
     assert!(page.contains("prod-proc"));
     assert!(page.contains("create-branch"));
     assert!(page.contains("TEST_DEPLOYED"));
+    assert!(page.contains("Problems (1 open)"), "{page}");
+    assert!(page.contains("carol@example.com / carol@example.com"));
+
+    // the refused request has a page: its problems, escaped
+    let r = srv.get("/promotions/ghost-1").await;
+    assert_eq!(r.status().as_u16(), 200);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("REFUSED"), "{page}");
+    assert!(page.contains("Problems (1 open)"));
+    assert!(page.contains("SIGNATURE_INVALID"));
+    assert!(!page.contains("<script>"), "{page}");
+    assert!(page.contains("&lt;script&gt;"));
 
     let r = srv.get("/promotions/nope-1").await;
     assert_eq!(r.status().as_u16(), 404);
     assert!(r.text().await.unwrap().contains("PROMOTION_NOT_FOUND"));
+    srv.stop().await;
+}
+
+/// A message a forger could write into a refused document.
+const EVIL: &str = "<script>alert('refused')</script> & \"q\"";
+
+/// [`filled_store`] with refused documents kept: one on `orders-test-1` (a record), a refused
+/// request `ghost-1` (no record) whose message holds a script, and a repository document.
+fn refused_store() -> Arc<Store> {
+    let store = filled_store();
+    let problems = [
+        Problem::new(
+            "promotions/orders-test-1/admin-review.yaml",
+            ErrorCode::StaleApproval,
+            "requestDigest does not match request.yaml",
+        )
+        .at(Some(5), Some(16))
+        .by(Some("carol@example.com"), Some("carol@example.com")),
+        Problem::new(
+            "promotions/ghost-1/request.yaml",
+            ErrorCode::SignatureInvalid,
+            EVIL,
+        )
+        .by(Some("<b>eve</b>@example.com"), None),
+        Problem::new(
+            "access/policy.yaml",
+            ErrorCode::DocumentReplayed,
+            "serial 3 is not greater than 7",
+        ),
+    ];
+    let opened = store
+        .write(|tx| {
+            tx.sync_problems(
+                ProblemSource::Document,
+                ProblemScope::All,
+                &problems,
+                "c0ffee0123456789",
+                parse_ts("2026-11-20T10:00:00Z").unwrap(),
+            )
+        })
+        .unwrap();
+    assert_eq!(opened.len(), 3);
+    store
+}
+
+#[tokio::test]
+async fn json_api_shows_problems_and_refused_requests() {
+    let srv = start(ServerState::new(refused_store())).await;
+
+    let (st, v) = srv.json("/api/v1/promotions/orders-test-1").await;
+    assert_eq!(st, 200);
+    assert_eq!(v["promotion"]["status"], "TEST_DEPLOYED");
+    assert_eq!(v["problems"].as_array().unwrap().len(), 1, "{v}");
+    assert_eq!(v["problems"][0]["code"], "STALE_APPROVAL");
+    assert_eq!(v["problems"][0]["line"], 5);
+    assert_eq!(v["problems"][0]["signer"], "carol@example.com");
+    assert!(v["clearedProblems"].as_array().unwrap().is_empty());
+    let (_, v) = srv.json("/api/v1/promotions/invoices-prod-1").await;
+    assert!(v["problems"].as_array().unwrap().is_empty());
+
+    // a refused request has no record: 200 with its problems, not 404
+    let (st, v) = srv.json("/api/v1/promotions/ghost-1").await;
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(v["promotionId"], "ghost-1");
+    assert_eq!(v["refused"], true);
+    assert_eq!(v["problems"][0]["file"], "promotions/ghost-1/request.yaml");
+    assert_eq!(v["problems"][0]["message"], EVIL);
+    assert!(v.get("promotion").is_none());
+    let (st, v) = srv.json("/api/v1/promotions/no-such-promo").await;
+    assert_eq!(st, 404);
+    assert_eq!(v["code"], "PROMOTION_NOT_FOUND");
+
+    let (st, v) = srv.json("/api/v1/problems").await;
+    assert_eq!(st, 200);
+    let files: Vec<&str> = v["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["file"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        files,
+        [
+            "promotions/orders-test-1/admin-review.yaml",
+            "promotions/ghost-1/request.yaml",
+            "access/policy.yaml"
+        ]
+    );
+    let (_, v) = srv.json("/api/v1/problems?promotion=ghost-1").await;
+    assert_eq!(v["problems"].as_array().unwrap().len(), 1);
+    assert_eq!(v["problems"][0]["code"], "SIGNATURE_INVALID");
+    let (_, v) = srv.json("/api/v1/problems?code=document_replayed").await;
+    assert_eq!(v["problems"].as_array().unwrap().len(), 1);
+    assert_eq!(v["problems"][0]["promotionId"], Value::Null);
+    let (_, v) = srv
+        .json("/api/v1/problems?promotion=orders-test-1&code=DOCUMENT_REPLAYED")
+        .await;
+    assert!(v["problems"].as_array().unwrap().is_empty());
+    let (st, v) = srv.json("/api/v1/problems?code=NOPE").await;
+    assert_eq!(st, 400);
+    assert_eq!(v["code"], "INVALID_REQUEST");
     srv.stop().await;
 }

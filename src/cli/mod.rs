@@ -5,8 +5,10 @@ mod bench;
 pub mod boomi;
 mod demo;
 mod deps;
+mod diff;
 mod files;
 mod notify;
+mod problems;
 mod queue;
 pub mod read;
 pub mod run;
@@ -62,9 +64,12 @@ pub enum Command {
     Xml(xml::XmlArgs),
     /// Diff a promotion's branch against main (`diff ID`), or two XML files (`--left --right`)
     Diff(read::DiffArgs),
-    /// All promotions, newest first, with status, target, branch and error code
+    /// All promotions, newest first, with status, target, branch, open problems and error
+    /// code; then refused requests (STATUS REFUSED; not listed with --status or --account)
+    /// and the repository's refused documents
     Status(read::StatusArgs),
-    /// One promotion: the whole record, component results, journal and audit trail
+    /// One promotion: the whole record, its problems, component results, journal and audit
+    /// trail; a refused request (no record) shows its problems and exits 1
     Show(read::ShowArgs),
     /// Promotions of a process or a component over time (action E)
     History(read::HistoryArgs),

@@ -3,9 +3,12 @@
 //! settings (host, TLS mode, password, webhook secret) before the daemon relies on them.
 
 use super::{print_json, Output};
-use crate::model::{parse_document, Document, Notifications, PromotionStatus, Target};
+use crate::model::{
+    parse_document, Document, ErrorCode, Notifications, Problem, PromotionStatus, Target,
+};
 use crate::notify_out::{Event, EventKind, Lists, SecretFence, SmtpNotifier, WebhookNotifier};
 use crate::store::record::{DeploymentResult, DeploymentStatus, PromotionRecord};
+use crate::store::{ProblemSource, StoredProblem};
 use anyhow::{anyhow, Context, Result};
 use clap::{Args, ValueEnum};
 use serde::Serialize;
@@ -18,7 +21,8 @@ pub struct NotifyTestArgs {
     /// The settings file
     #[arg(long, default_value = "promoter.yaml")]
     pub settings: PathBuf,
-    /// Which event to send (repeatable); `all` sends the seven
+    /// Which event to send (repeatable); `all` sends one of each (the seven promotion events
+    /// and document-refused)
     #[arg(long = "event", value_enum, default_values_t = [EventChoice::TestDeployed])]
     pub events: Vec<EventChoice>,
     /// The sample's submitter (receives most e-mails); default: the SMTP sender address
@@ -46,6 +50,7 @@ pub enum EventChoice {
     AdminApprovedDeployed,
     AdminDenied,
     TestDeployed,
+    DocumentRefused,
 }
 
 impl EventChoice {
@@ -59,6 +64,7 @@ impl EventChoice {
             EventChoice::AdminApprovedDeployed => &[EventKind::AdminApprovedDeployed],
             EventChoice::AdminDenied => &[EventKind::AdminDenied],
             EventChoice::TestDeployed => &[EventKind::TestDeployed],
+            EventChoice::DocumentRefused => &[EventKind::DocumentRefused],
         }
     }
 }
@@ -211,6 +217,7 @@ fn sample(kind: EventKind, submitter: &str, reviewer: &str) -> Event {
         EventKind::PeerRejected => (Target::Production, PromotionStatus::PeerRejected),
         EventKind::AdminApprovedDeployed => (Target::Production, PromotionStatus::Deployed),
         EventKind::AdminDenied => (Target::Production, PromotionStatus::AdminRejected),
+        EventKind::DocumentRefused => return refused_sample(submitter, now),
     };
     let mut r = PromotionRecord::new(
         "notification-test",
@@ -250,7 +257,7 @@ fn sample(kind: EventKind, submitter: &str, reviewer: &str) -> Event {
                 error: None,
             });
         }
-        EventKind::PeerRejected | EventKind::AdminDenied => {}
+        EventKind::PeerRejected | EventKind::AdminDenied | EventKind::DocumentRefused => {}
     }
     let event = match kind {
         EventKind::PeerReviewNeeded => Some(Event::peer_review_needed(&r)),
@@ -272,8 +279,37 @@ fn sample(kind: EventKind, submitter: &str, reviewer: &str) -> Event {
             Some("Sample denial reason."),
         )),
         EventKind::TestDeployed => Event::test_deployed(&r),
+        EventKind::DocumentRefused => None,
     };
     event.expect("the sample record has the event's status")
+}
+
+/// A sample refused document, signed by `submitter` (who receives it).
+fn refused_sample(submitter: &str, now: chrono::DateTime<chrono::Utc>) -> Event {
+    let problem = Problem::new(
+        "promotions/notification-test/request.yaml",
+        ErrorCode::SignatureInvalid,
+        "Sample refusal sent by `promoter notify-test`: no document was refused.",
+    )
+    .at(Some(1), Some(1))
+    .by(
+        None,
+        Some(match submitter.trim() {
+            "" => "submitter@example.invalid",
+            s => s,
+        }),
+    );
+    Event::document_refused(&StoredProblem {
+        id: 0,
+        promotion_id: Some("notification-test".into()),
+        problem,
+        source: ProblemSource::Document,
+        commit: "0000000000000000000000000000000000000000".into(),
+        first_seen: now,
+        cleared_at: None,
+        cleared_commit: None,
+    })
+    .expect("the sample names its signer")
 }
 
 #[cfg(test)]

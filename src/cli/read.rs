@@ -1,19 +1,24 @@
 //! The read-side commands over the state store: `status`, `show`, `history`, `mappings list`,
-//! `mappings export`, and `diff` (a promotion's components, branch against main, through
-//! the Boomi API; `diff --left/--right` still diffs two files).
+//! `mappings export`, and `diff` ([`super::diff`]: a promotion's components, branch against
+//! main, through the Boomi API; `diff --left/--right` still diffs two files).
 //!
 //! Every command takes `--state DIR` (env `PROMOTER_STATE`); the database is
 //! `DIR/state.db` ([`state_db`]). A missing database is an error (nothing is created).
 //! Human tables by default, `-o json` for scripts; exit 0 on success, 1 when the command
-//! failed (an unknown promotion is `PROMOTION_NOT_FOUND`).
+//! failed (an unknown promotion is `PROMOTION_NOT_FOUND`; `show` of a refused request prints
+//! its problems and exits 1).
+//!
+//! Refused documents are shown too ([`super::problems`]): `status` has a PROBLEMS column, rows
+//! `REFUSED` for refused requests and the repository problems; `show` a problems section.
 
+use super::problems::{write_problems, write_refused, StatusProblems};
 use super::{print_json, Output};
 
 use crate::model::{ErrorCode, PromotionStatus};
 use crate::server::diff as diffs;
+use crate::server::problems::read_promotion;
 use crate::store::{MappingFilter, MappingSource, PromotionFilter, PromotionRecord, Store};
-use crate::xml;
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{bail, Context, Result};
 use chrono::{DateTime, NaiveDate, Utc};
 use clap::{ArgGroup, Args, Subcommand};
 use serde_json::json;
@@ -47,6 +52,7 @@ pub struct StateArgs {
 }
 
 pub use super::boomi::BoomiArgs;
+pub use super::diff::{diff, DiffArgs};
 
 /// A single-threaded runtime for one command.
 pub(crate) fn runtime() -> Result<tokio::runtime::Runtime> {
@@ -107,7 +113,7 @@ fn dash(s: Option<&str>) -> String {
     }
 }
 
-fn when(t: &DateTime<Utc>) -> String {
+pub(super) fn when(t: &DateTime<Utc>) -> String {
     t.format("%Y-%m-%d %H:%M").to_string()
 }
 
@@ -170,7 +176,9 @@ fn parse_date(s: &str, end_of_day: bool) -> Result<DateTime<Utc>, String> {
 
 // ---- status -----------------------------------------------------------------------------------
 
-/// `promoter status`
+/// `promoter status`: every promotion (newest first) with its open problems, then the
+/// refused requests (rows `REFUSED`: open problems and no record; not listed when `--status`
+/// or `--account` is given) and the repository problems (always).
 #[derive(Debug, Args)]
 pub struct StatusArgs {
     #[command(flatten)]
@@ -189,7 +197,7 @@ pub struct StatusArgs {
     pub output: Output,
 }
 
-fn status_rows(list: &[PromotionRecord]) -> Vec<Vec<String>> {
+fn status_rows(list: &[PromotionRecord], problems: &StatusProblems) -> Vec<Vec<String>> {
     list.iter()
         .map(|r| {
             vec![
@@ -200,6 +208,7 @@ fn status_rows(list: &[PromotionRecord]) -> Vec<Vec<String>> {
                 r.dev_account_id.clone(),
                 dash(r.branch_name.as_deref().or(r.branch_id.as_deref())),
                 dash(r.package_version.as_deref()),
+                problems.cell(&r.promotion_id),
                 dash(r.error_code.map(|c| c.as_str())),
                 dash(r.waiting_reason.as_deref()),
             ]
@@ -210,16 +219,21 @@ fn status_rows(list: &[PromotionRecord]) -> Vec<Vec<String>> {
 /// Run `promoter status`.
 pub fn status(a: StatusArgs) -> Result<ExitCode> {
     let store = open_state(&a.state.state)?;
-    let list = store.list(&PromotionFilter {
+    let filter = PromotionFilter {
         statuses: a.status.clone(),
         dev_account_id: a.account.clone(),
         limit: a.limit,
         ..Default::default()
-    })?;
+    };
+    let unfiltered = a.status.is_empty() && a.account.is_none();
+    let (list, problems) =
+        store.read(|tx| Ok((tx.list(&filter)?, StatusProblems::read(tx, unfiltered)?)))?;
     match a.output {
-        Output::Json => print_json(&json!({ "promotions": list })),
+        Output::Json => print_json(&problems.json(&list)),
         Output::Human => {
-            if list.is_empty() {
+            let mut rows = status_rows(&list, &problems);
+            rows.extend(problems.refused_rows());
+            if rows.is_empty() {
                 println!("No promotions.");
             } else {
                 print!(
@@ -233,13 +247,15 @@ pub fn status(a: StatusArgs) -> Result<ExitCode> {
                             "DEV ACCOUNT",
                             "BRANCH",
                             "VERSION",
+                            "PROBLEMS",
                             "ERROR",
                             "WAITING"
                         ],
-                        &status_rows(&list)
+                        &rows
                     )
                 );
             }
+            problems.write_repository(&mut std::io::stdout().lock())?;
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -247,7 +263,9 @@ pub fn status(a: StatusArgs) -> Result<ExitCode> {
 
 // ---- show -------------------------------------------------------------------------------------
 
-/// `promoter show ID`
+/// `promoter show ID`: the record, its problems (open and cleared), components, deployments,
+/// journal and audit trail. A refused request (problems, no record) shows its problems and
+/// exits 1; an id with neither is `PROMOTION_NOT_FOUND`.
 #[derive(Debug, Args)]
 pub struct ShowArgs {
     /// The promotion id
@@ -268,13 +286,15 @@ pub struct ShowArgs {
 /// Run `promoter show`.
 pub fn show(a: ShowArgs) -> Result<ExitCode> {
     let store = open_state(&a.state.state)?;
-    let found = store.read(|tx| {
-        let Some(rec) = tx.get(&a.id)? else {
-            return Ok(None);
-        };
-        Ok(Some((rec, tx.audit(&a.id)?, tx.steps(&a.id)?)))
-    })?;
+    let (found, problems) = store.read(|tx| read_promotion(tx, &a.id))?;
     let Some((rec, audit, steps)) = found else {
+        if !problems.open.is_empty() {
+            match a.output {
+                Output::Json => print_json(&problems.refused_json(&a.id)),
+                Output::Human => write_refused(&mut std::io::stdout().lock(), &a.id, &problems)?,
+            }
+            return Ok(ExitCode::from(1));
+        }
         return Ok(fail(
             a.output,
             ErrorCode::PromotionNotFound,
@@ -301,9 +321,10 @@ pub fn show(a: ShowArgs) -> Result<ExitCode> {
             Some(Err(e)) => json!({ "error": e }),
             None => serde_json::Value::Null,
         };
-        print_json(
-            &json!({ "promotion": rec, "audit": audit, "steps": steps, "reviewDiff": diff_json }),
-        );
+        let mut v =
+            json!({ "promotion": rec, "audit": audit, "steps": steps, "reviewDiff": diff_json });
+        problems.add_to(&mut v);
+        print_json(&v);
         return Ok(ExitCode::SUCCESS);
     }
     let mut out = std::io::stdout().lock();
@@ -332,6 +353,7 @@ pub fn show(a: ShowArgs) -> Result<ExitCode> {
         };
         writeln!(out, "  {k:<width$}  {text}")?;
     }
+    write_problems(&mut out, &problems)?;
 
     writeln!(out, "\nComponents ({}):", rec.result_detail.len())?;
     if !rec.result_detail.is_empty() {
@@ -690,169 +712,6 @@ pub fn mappings(c: MappingsCommand) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
-}
-
-// ---- diff -------------------------------------------------------------------------------------
-
-/// `promoter diff ID` (a promotion's components, branch against main) or
-/// `promoter diff --left FILE --right FILE` (two component XML files).
-#[derive(Debug, Args)]
-#[command(
-    about = "Diff a promotion's components (branch against main), or two component XML files",
-    group(ArgGroup::new("what").args(["id", "left"]).required(true))
-)]
-pub struct DiffArgs {
-    /// The promotion whose components to diff (needs --state and the Boomi flags)
-    #[arg(conflicts_with_all = ["left", "right"])]
-    pub id: Option<String>,
-    /// Only this component (dev id, production id or name)
-    #[arg(long, requires = "id")]
-    pub component: Option<String>,
-    /// The old side file (e.g. main); an empty file means the component is new
-    #[arg(long, requires = "right")]
-    pub left: Option<PathBuf>,
-    /// The new side file (e.g. the promotion branch)
-    #[arg(long, requires = "left")]
-    pub right: Option<PathBuf>,
-    /// Show side-by-side rows instead of a unified diff
-    #[arg(long)]
-    pub side_by_side: bool,
-    /// The daemon's state directory (with a promotion id)
-    #[arg(long, env = "PROMOTER_STATE", value_name = "DIR")]
-    pub state: Option<PathBuf>,
-    #[command(flatten)]
-    pub boomi: BoomiArgs,
-    /// Output format
-    #[arg(short = 'o', long, value_enum, default_value_t)]
-    pub output: Output,
-}
-
-/// Run `promoter diff`.
-pub fn diff(a: DiffArgs) -> Result<ExitCode> {
-    let Some(id) = a.id.clone() else {
-        let (Some(left), Some(right)) = (a.left.clone(), a.right.clone()) else {
-            bail!("give a promotion id, or --left FILE and --right FILE");
-        };
-        return super::xml::run_diff(super::xml::DiffArgs {
-            left,
-            right,
-            side_by_side: a.side_by_side,
-            output: match a.output {
-                Output::Human => super::xml::Output::Human,
-                Output::Json => super::xml::Output::Json,
-            },
-        });
-    };
-    let state = a
-        .state
-        .as_deref()
-        .ok_or_else(|| anyhow!("give --state DIR (or PROMOTER_STATE) with a promotion id"))?;
-    let store = open_state(state)?;
-    let Some(rec) = store.get(&id)? else {
-        return Ok(fail(
-            a.output,
-            ErrorCode::PromotionNotFound,
-            &format!("promotion {id} not found"),
-        ));
-    };
-    let prod_account = (!rec.prod_account_id.is_empty()).then_some(rec.prod_account_id.as_str());
-    // Production from test: the review diff (tested versions against the last production
-    // deployment); otherwise branch against main.
-    let review = rec.test_promotion_id.is_some();
-    // Decide what there is to diff before asking for Boomi credentials.
-    if !review {
-        if let Err(e) = diffs::check_diffable(&rec, a.component.as_deref()) {
-            return Ok(fail(a.output, e.code(), &e.to_string()));
-        }
-    }
-    let platform = a.boomi.platform_or(prod_account)?;
-    let outcome = runtime()?.block_on(diffs::review_diff(
-        &platform,
-        &store,
-        &rec,
-        a.component.as_deref(),
-    ));
-    let mut diffs = match outcome {
-        Ok(d) => d,
-        Err(e) => return Ok(fail(a.output, e.code(), &e.to_string())),
-    };
-    match a.output {
-        Output::Json => {
-            if !a.side_by_side {
-                for d in &mut diffs {
-                    d.rows = None;
-                }
-            }
-            print_json(&json!({
-                "ok": true,
-                "promotionId": rec.promotion_id,
-                "branchId": rec.branch_id,
-                "branchName": rec.branch_name,
-                "components": diffs,
-            }));
-        }
-        Output::Human => {
-            let mut out = std::io::stdout().lock();
-            for d in &diffs {
-                writeln!(
-                    out,
-                    "== {} ({}) {}  {}  {} v{} -> {} v{}: {} added, {} removed, {} changed, {} unchanged",
-                    d.name,
-                    d.component_type,
-                    d.prod_component_id,
-                    d.component_action,
-                    if review { "production" } else { "main" },
-                    d.main_version,
-                    if review { "tested" } else { "branch" },
-                    d.branch_version.map(|v| v.to_string()).unwrap_or("?".into()),
-                    d.stats.added,
-                    d.stats.removed,
-                    d.stats.changed,
-                    d.stats.unchanged
-                )?;
-                if d.identical {
-                    writeln!(out, "(no difference)")?;
-                } else if a.side_by_side {
-                    write_side_by_side(&mut out, d.rows.as_deref().unwrap_or(&[]))?;
-                } else {
-                    out.write_all(d.unified.as_bytes())?;
-                }
-                writeln!(out)?;
-            }
-        }
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
-fn write_side_by_side(out: &mut impl Write, rows: &[xml::DiffRow]) -> std::io::Result<()> {
-    let width = rows
-        .iter()
-        .filter_map(|r| r.left.as_ref())
-        .map(|l| l.chars().count())
-        .max()
-        .unwrap_or(0)
-        .min(100);
-    for r in rows {
-        let mark = match r.kind {
-            xml::RowKind::Equal => ' ',
-            xml::RowKind::Added => '>',
-            xml::RowKind::Removed => '<',
-            xml::RowKind::Changed => '|',
-        };
-        let l = r.left.as_deref().unwrap_or("");
-        let pad = width.saturating_sub(l.chars().count());
-        writeln!(
-            out,
-            "{:>5} {}{} {} {:>5} {}",
-            r.left_line.map(|n| n.to_string()).unwrap_or_default(),
-            l,
-            " ".repeat(pad),
-            mark,
-            r.right_line.map(|n| n.to_string()).unwrap_or_default(),
-            r.right.as_deref().unwrap_or("")
-        )?;
-    }
-    Ok(())
 }
 
 #[cfg(test)]

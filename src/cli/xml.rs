@@ -383,34 +383,7 @@ pub fn run_diff(args: DiffArgs) -> Result<ExitCode> {
         Output::Human => {
             let mut out = std::io::stdout().lock();
             if args.side_by_side {
-                let width = d
-                    .rows
-                    .iter()
-                    .filter_map(|r| r.left.as_ref())
-                    .map(|l| l.chars().count())
-                    .max()
-                    .unwrap_or(0)
-                    .min(100);
-                for r in &d.rows {
-                    let mark = match r.kind {
-                        xml::RowKind::Equal => ' ',
-                        xml::RowKind::Added => '>',
-                        xml::RowKind::Removed => '<',
-                        xml::RowKind::Changed => '|',
-                    };
-                    let l = r.left.as_deref().unwrap_or("");
-                    let pad = width.saturating_sub(l.chars().count());
-                    writeln!(
-                        out,
-                        "{:>5} {}{} {} {:>5} {}",
-                        r.left_line.map(|n| n.to_string()).unwrap_or_default(),
-                        l,
-                        " ".repeat(pad),
-                        mark,
-                        r.right_line.map(|n| n.to_string()).unwrap_or_default(),
-                        r.right.as_deref().unwrap_or("")
-                    )?;
-                }
+                super::diff::write_side_by_side(&mut out, &d.rows)?;
             } else {
                 out.write_all(d.unified.as_bytes())?;
             }

@@ -78,6 +78,15 @@ impl Problem {
         self.column = column;
         self
     }
+
+    /// `file:line:column`, as much of it as is known.
+    pub fn location(&self) -> String {
+        match (self.line, self.column) {
+            (Some(l), Some(c)) => format!("{}:{l}:{c}", self.file),
+            (Some(l), None) => format!("{}:{l}", self.file),
+            (None, _) => self.file.clone(),
+        }
+    }
 }
 
 impl fmt::Display for Problem {

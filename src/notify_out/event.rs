@@ -1,13 +1,17 @@
-//! The seven notification events of `seed-behaviors.md` §8: who receives each one, its
+//! The notification events: the seven of `seed-behaviors.md` §8, and `DOCUMENT_REFUSED` (a
+//! refused document, told to its author; [`super::refusal`]). Who receives each one, its
 //! subject, its plain-text body and its JSON form for the webhook. Pure: no I/O.
 //!
-//! An [`Event`] is a snapshot taken from a [`PromotionRecord`] plus what the event adds (the
-//! reviewer, the comments). It owns its data, so it can be handed to a background task.
+//! A promotion event is a snapshot taken from a [`PromotionRecord`] plus what the event adds
+//! (the reviewer, the comments); a refusal is taken from a kept problem ([`StoredProblem`]).
+//! An event owns its data, so it can be handed to a background task.
 //! Withdrawal, test cancellation, promotion failure and pack assignment have no event: the
 //! sources never send anything for them.
 
+pub use super::refusal::RefusalInfo;
 use crate::model::{PromotionStatus, Target};
 use crate::store::record::{format_ts, parse_ts, DeploymentStatus, PromotionRecord};
+use crate::store::StoredProblem;
 use chrono::Utc;
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -19,7 +23,7 @@ pub const NO_COMMENTS: &str = "No comments provided.";
 /// The subject prefix of the emergency-hotfix events.
 pub const HOTFIX_PREFIX: &str = "⚠ EMERGENCY HOTFIX";
 
-/// Which of the seven events (the `event` field of the webhook JSON).
+/// Which event (the `event` field of the webhook JSON).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum EventKind {
@@ -37,10 +41,13 @@ pub enum EventKind {
     AdminDenied,
     /// §8 #6: a TEST promotion is deployed to the test environments.
     TestDeployed,
+    /// A document of the repository is refused (told to its author only).
+    DocumentRefused,
 }
 
 impl EventKind {
-    /// Every kind, in the order of §8's table rows as numbered (1…7 by trigger).
+    /// Every kind: the seven promotion events ([`EventKind::PROMOTION`]), then
+    /// `DOCUMENT_REFUSED`.
     pub const ALL: &'static [EventKind] = &[
         EventKind::PeerReviewNeeded,
         EventKind::HotfixSubmitted,
@@ -49,7 +56,12 @@ impl EventKind {
         EventKind::AdminApprovedDeployed,
         EventKind::AdminDenied,
         EventKind::TestDeployed,
+        EventKind::DocumentRefused,
     ];
+
+    /// The seven events of a promotion's life, in the order of §8's table rows as numbered
+    /// (1…7 by trigger): the kinds whose event carries a [`PromotionSummary`].
+    pub const PROMOTION: &'static [EventKind] = EventKind::ALL.split_at(7).0;
 
     /// The wire name (`PEER_APPROVED`, ...).
     pub fn as_str(self) -> &'static str {
@@ -61,6 +73,7 @@ impl EventKind {
             EventKind::AdminApprovedDeployed => "ADMIN_APPROVED_DEPLOYED",
             EventKind::AdminDenied => "ADMIN_DENIED",
             EventKind::TestDeployed => "TEST_DEPLOYED",
+            EventKind::DocumentRefused => "DOCUMENT_REFUSED",
         }
     }
 }
@@ -173,7 +186,7 @@ pub struct TestDeployedInfo {
     pub deployments: Vec<DeploymentInfo>,
 }
 
-/// One of the seven notification events of `seed-behaviors.md` §8.
+/// One notification event: the seven of `seed-behaviors.md` §8, or a refused document.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
     /// #1: submission of a production-from-test promotion for peer review.
@@ -206,6 +219,8 @@ pub enum Event {
         promotion: PromotionSummary,
         deployed: TestDeployedInfo,
     },
+    /// A refused document, told to its author.
+    DocumentRefused { refusal: RefusalInfo },
 }
 
 /// The addresses one event goes to: `To` and `Cc`, de-duplicated ignoring case, no address in
@@ -354,6 +369,12 @@ impl Event {
         })
     }
 
+    /// A document is refused: tell its author (the signer, else the identity it claims), and
+    /// nobody else. `None` when no author is known or the problem is cleared already.
+    pub fn document_refused(p: &StoredProblem) -> Option<Event> {
+        RefusalInfo::of(p).map(|refusal| Event::DocumentRefused { refusal })
+    }
+
     /// The event to send now that `rec` has just entered its current status, from what the
     /// record holds (`peerReviewedBy`, `peerReviewComments`, `adminApprovedBy`,
     /// `adminComments`, the deployments):
@@ -423,11 +444,12 @@ impl Event {
             Event::AdminApprovedDeployed { .. } => EventKind::AdminApprovedDeployed,
             Event::AdminDenied { .. } => EventKind::AdminDenied,
             Event::TestDeployed { .. } => EventKind::TestDeployed,
+            Event::DocumentRefused { .. } => EventKind::DocumentRefused,
         }
     }
 
-    /// The promotion the event is about.
-    pub fn promotion(&self) -> &PromotionSummary {
+    /// The promotion a promotion event is about (`None` for a refused document).
+    pub fn promotion(&self) -> Option<&PromotionSummary> {
         match self {
             Event::PeerReviewNeeded { promotion }
             | Event::HotfixSubmitted { promotion }
@@ -435,20 +457,34 @@ impl Event {
             | Event::PeerRejected { promotion, .. }
             | Event::AdminApprovedDeployed { promotion, .. }
             | Event::AdminDenied { promotion, .. }
-            | Event::TestDeployed { promotion, .. } => promotion,
+            | Event::TestDeployed { promotion, .. } => Some(promotion),
+            Event::DocumentRefused { .. } => None,
         }
     }
 
-    pub fn promotion_id(&self) -> &str {
-        &self.promotion().promotion_id
+    /// The refused document of a `DOCUMENT_REFUSED` event.
+    pub fn refusal(&self) -> Option<&RefusalInfo> {
+        match self {
+            Event::DocumentRefused { refusal } => Some(refusal),
+            _ => None,
+        }
+    }
+
+    /// The promotion the event is about: always set for a promotion event; for a refused
+    /// document, the promotion whose directory holds it (`None` for a repository document).
+    pub fn promotion_id(&self) -> Option<&str> {
+        match self {
+            Event::DocumentRefused { refusal } => refusal.promotion_id.as_deref(),
+            other => other.promotion().map(|p| p.promotion_id.as_str()),
+        }
     }
 
     /// Who receives the e-mail (§8): the dev and admin lists (submitter in Cc) for a
     /// submission; the admin list and the submitter for a peer approval; the submitter for a
     /// peer rejection and a test deployment; the submitter and the peer reviewer for an admin
-    /// decision.
+    /// decision; the author alone for a refused document (never a list).
     pub fn recipients(&self, lists: Lists<'_>) -> Recipients {
-        let submitter = self.promotion().initiated_by.as_str();
+        let submitter = self.promotion().map_or("", |p| p.initiated_by.as_str());
         let mut to: Vec<&str> = Vec::new();
         let mut cc: Vec<&str> = Vec::new();
         match self {
@@ -468,15 +504,19 @@ impl Event {
                     to.push(peer);
                 }
             }
+            Event::DocumentRefused { refusal } => to.push(&refusal.author),
         }
         let to = dedup(to, &[]);
         let cc = dedup(cc, &to);
         Recipients { to, cc }
     }
 
-    /// The subject line (§8's patterns).
+    /// The subject line (§8's patterns; `Refused: {file} ({code})` for a refused document).
     pub fn subject(&self) -> String {
-        let title = self.promotion().title();
+        let title = self
+            .promotion()
+            .map(PromotionSummary::title)
+            .unwrap_or_default();
         match self {
             Event::PeerReviewNeeded { .. } => format!("Peer Review Needed: {title}"),
             Event::HotfixSubmitted { .. } => {
@@ -493,13 +533,19 @@ impl Event {
             Event::AdminApprovedDeployed { .. } => format!("Approved & Deployed: {title}"),
             Event::AdminDenied { .. } => format!("Admin Denied: {title}"),
             Event::TestDeployed { .. } => format!("Test Deployed: {title}"),
+            Event::DocumentRefused { refusal } => refusal.subject(),
         }
     }
 
-    /// The plain-text body. Always names the promotion id, and for a hotfix the
-    /// justification.
+    /// The plain-text body. Always names the promotion id (for a refused document, the
+    /// promotion or "repository"), and for a hotfix the justification.
     pub fn text_body(&self) -> String {
-        let p = self.promotion();
+        let Some(p) = self.promotion() else {
+            return self
+                .refusal()
+                .map(RefusalInfo::text_body)
+                .unwrap_or_default();
+        };
         let mut b = String::new();
         let intro = match self {
             Event::PeerReviewNeeded { .. } => {
@@ -531,6 +577,7 @@ impl Event {
                  production review."
                     .to_owned()
             }
+            Event::DocumentRefused { .. } => String::new(),
         };
         b.push_str(&intro);
         b.push_str("\n\n");
@@ -639,6 +686,7 @@ impl Event {
                 field(&mut b, "Deployed at", &human_ts(&deployed.deployed_at));
                 deployments_block(&mut b, &deployed.deployments);
             }
+            Event::DocumentRefused { .. } => {}
         }
 
         b.push('\n');
@@ -664,7 +712,8 @@ impl Event {
             }
             Event::PeerRejected { .. }
             | Event::AdminApprovedDeployed { .. }
-            | Event::AdminDenied { .. } => {
+            | Event::AdminDenied { .. }
+            | Event::DocumentRefused { .. } => {
                 let _ = writeln!(b, "Details: promoter show {id}");
             }
         }
@@ -674,10 +723,16 @@ impl Event {
 
     /// The JSON the webhook posts: `{"event": "PEER_APPROVED", "promotionId": ..., ...}`.
     ///
-    /// Always present: `event`, `promotionId`, `subject`, `promotion` (the summary). Then what
-    /// the event adds: `review` (#2, #3), `decision` (#4, #5), `deployment` (#4, #6).
+    /// Always present: `event`, `promotionId`, `subject`. A promotion event then has
+    /// `isHotfix`, `promotion` (the summary) and what the event adds: `review` (#2, #3),
+    /// `decision` (#4, #5), `deployment` (#4, #6). `DOCUMENT_REFUSED` has `refusal` instead
+    /// (and `promotionId` is `null` for a repository document).
     pub fn to_json(&self) -> Value {
-        let p = self.promotion();
+        let Some(p) = self.promotion() else {
+            return self
+                .refusal()
+                .map_or(Value::Null, |r| r.to_json(self.kind().as_str()));
+        };
         let mut v = json!({
             "event": self.kind().as_str(),
             "promotionId": p.promotion_id,
@@ -707,6 +762,7 @@ impl Event {
                 put("decision", with_decision(decision, "DENIED"));
             }
             Event::TestDeployed { deployed, .. } => put("deployment", to_value(deployed)),
+            Event::DocumentRefused { .. } => {}
         }
         v
     }
@@ -754,7 +810,7 @@ fn deployments_block(b: &mut String, deployments: &[DeploymentInfo]) {
 }
 
 /// `2026-11-21 18:05 UTC` from a stored RFC 3339 timestamp (unchanged when it does not parse).
-fn human_ts(s: &str) -> String {
+pub(super) fn human_ts(s: &str) -> String {
     match parse_ts(s) {
         Ok(t) => t.format("%Y-%m-%d %H:%M UTC").to_string(),
         Err(_) => s.to_owned(),
@@ -778,7 +834,7 @@ fn comments_or_default(c: &Option<String>) -> &str {
 }
 
 /// `Label:` padded to a column, then the value; continuation lines indented.
-fn field(b: &mut String, label: &str, value: &str) {
+pub(super) fn field(b: &mut String, label: &str, value: &str) {
     const WIDTH: usize = 18;
     let head = format!("{label}:");
     let mut lines = value.lines();
@@ -816,305 +872,4 @@ fn dedup(addrs: Vec<&str>, exclude: &[String]) -> Vec<String> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::store::record::DeploymentResult;
-
-    fn record(target: Target, status: PromotionStatus) -> PromotionRecord {
-        let t = parse_ts("2026-11-21T08:00:00Z").unwrap();
-        let mut r = PromotionRecord::new(
-            "orders-2026-11-21",
-            "dev-team-a",
-            "Alice@Example.com",
-            "Order Processing Main",
-            target,
-            status,
-            t,
-        );
-        r.package_version = Some("1.2.0".into());
-        r.components_total = 5;
-        r.components_created = 3;
-        r.components_updated = 2;
-        r.deployment_notes = Some("first cut".into());
-        r
-    }
-
-    fn hotfix() -> PromotionRecord {
-        let mut r = record(Target::Production, PromotionStatus::PendingPeerReview);
-        r.is_hotfix = true;
-        r.hotfix_justification = Some("orders are lost since 07:00".into());
-        r
-    }
-
-    const LISTS: Lists<'static> = Lists {
-        developers: Some("dev@example.com"),
-        admins: Some("admins@example.com; ops@example.com"),
-    };
-
-    #[test]
-    fn submission_goes_to_both_lists_with_the_submitter_in_cc() {
-        let r = record(Target::Production, PromotionStatus::PendingPeerReview);
-        let e = Event::submitted_for_review(&r).unwrap();
-        assert_eq!(e.kind(), EventKind::PeerReviewNeeded);
-        let to = e.recipients(LISTS);
-        assert_eq!(
-            to.to,
-            ["dev@example.com", "admins@example.com", "ops@example.com"]
-        );
-        assert_eq!(to.cc, ["alice@example.com"]);
-        assert_eq!(
-            e.subject(),
-            "Peer Review Needed: Order Processing Main v1.2.0"
-        );
-        let h = Event::submitted_for_review(&hotfix()).unwrap();
-        assert_eq!(h.kind(), EventKind::HotfixSubmitted);
-        assert_eq!(h.recipients(LISTS), to);
-        assert!(
-            Event::submitted_for_review(&record(Target::Test, PromotionStatus::Completed))
-                .is_none()
-        );
-    }
-
-    #[test]
-    fn hotfix_subjects_and_bodies_carry_the_marker_and_justification() {
-        let h = hotfix();
-        let e = Event::hotfix_submitted(&h);
-        assert_eq!(
-            e.subject(),
-            "⚠ EMERGENCY HOTFIX — Peer Review Needed: Order Processing Main v1.2.0"
-        );
-        let body = e.text_body();
-        assert!(body.contains("orders are lost since 07:00"), "{body}");
-        assert!(body.contains("skips the test environment"), "{body}");
-        assert!(body.contains("orders-2026-11-21"));
-
-        let a = Event::peer_approved(&h, "Bob@Example.com", None);
-        assert!(a
-            .subject()
-            .starts_with("⚠ EMERGENCY HOTFIX — Peer Approved — Admin Review Needed: "));
-        assert!(a.text_body().contains("orders are lost since 07:00"));
-        let plain = Event::peer_approved(
-            &record(Target::Production, PromotionStatus::PendingAdminReview),
-            "bob@example.com",
-            Some("ok"),
-        );
-        assert_eq!(
-            plain.subject(),
-            "Peer Approved — Admin Review Needed: Order Processing Main v1.2.0"
-        );
-    }
-
-    #[test]
-    fn peer_approval_goes_to_admins_and_submitter_with_default_comment() {
-        let r = record(Target::Production, PromotionStatus::PendingAdminReview);
-        let e = Event::peer_approved(&r, "Bob@Example.com", Some("   "));
-        let rc = e.recipients(LISTS);
-        assert_eq!(
-            rc.to,
-            ["admins@example.com", "ops@example.com", "alice@example.com"]
-        );
-        assert!(rc.cc.is_empty());
-        let body = e.text_body();
-        assert!(body.contains(NO_COMMENTS), "{body}");
-        assert!(body.contains("bob@example.com"));
-        assert!(body.contains("APPROVED"));
-        let j = e.to_json();
-        assert_eq!(j["event"], "PEER_APPROVED");
-        assert_eq!(j["promotionId"], "orders-2026-11-21");
-        assert_eq!(j["review"]["reviewer"], "bob@example.com");
-        assert_eq!(j["review"]["decision"], "APPROVED");
-        assert_eq!(j["review"]["comments"], Value::Null);
-    }
-
-    #[test]
-    fn rejection_goes_to_the_submitter_only_with_the_reason() {
-        let r = record(Target::Production, PromotionStatus::PeerRejected);
-        let e = Event::peer_rejected(&r, "bob@example.com", Some("missing error handling"));
-        assert_eq!(
-            e.recipients(LISTS),
-            Recipients {
-                to: vec!["alice@example.com".into()],
-                cc: vec![]
-            }
-        );
-        assert_eq!(
-            e.subject(),
-            "Peer Review Rejected: Order Processing Main v1.2.0"
-        );
-        assert!(e.text_body().contains("missing error handling"));
-    }
-
-    #[test]
-    fn admin_decisions_go_to_submitter_and_peer_reviewer() {
-        let mut r = record(Target::Production, PromotionStatus::Deployed);
-        r.peer_reviewed_by = Some("Bob@Example.com".into());
-        r.prod_package_id = Some("pkg-prod-9".into());
-        r.deployed_at = Some(parse_ts("2026-11-21T09:30:00Z").unwrap());
-        r.deployments.push(DeploymentResult {
-            environment_id: "env-prod-1".into(),
-            deployment_id: Some("dep-42".into()),
-            status: DeploymentStatus::Deployed,
-            error: None,
-        });
-        let e = Event::admin_approved_deployed(&r, "carol@example.com", None);
-        assert_eq!(
-            e.recipients(LISTS).to,
-            ["alice@example.com", "bob@example.com"]
-        );
-        assert_eq!(
-            e.subject(),
-            "Approved & Deployed: Order Processing Main v1.2.0"
-        );
-        let body = e.text_body();
-        for needle in [
-            "dep-42",
-            "pkg-prod-9",
-            "carol@example.com",
-            "2026-11-21 09:30 UTC",
-            NO_COMMENTS,
-        ] {
-            assert!(body.contains(needle), "{needle} missing from\n{body}");
-        }
-        let j = e.to_json();
-        assert_eq!(j["deployment"]["deployments"][0]["deploymentId"], "dep-42");
-        assert_eq!(j["deployment"]["prodPackageId"], "pkg-prod-9");
-        assert_eq!(j["decision"]["admin"], "carol@example.com");
-
-        let d = Event::admin_denied(&r, "carol@example.com", Some("not in this window"));
-        assert_eq!(d.subject(), "Admin Denied: Order Processing Main v1.2.0");
-        assert!(d.text_body().contains("not in this window"));
-        assert_eq!(d.to_json()["decision"]["decision"], "DENIED");
-        // the same person as submitter and peer reviewer is written once
-        r.peer_reviewed_by = Some("ALICE@example.com".into());
-        assert_eq!(
-            Event::admin_denied(&r, "carol@example.com", None)
-                .recipients(LISTS)
-                .to,
-            ["alice@example.com"]
-        );
-    }
-
-    #[test]
-    fn test_deployed_only_when_the_outcome_is_test_deployed() {
-        let mut r = record(Target::Test, PromotionStatus::PendingPackAssignment);
-        assert!(Event::test_deployed(&r).is_none());
-        r.status = PromotionStatus::TestDeployFailed;
-        assert!(Event::test_deployed(&r).is_none());
-        r.status = PromotionStatus::TestDeployed;
-        r.integration_pack_name = Some("Orders - TEST".into());
-        r.test_deployed_at = Some(parse_ts("2026-11-21T08:10:00Z").unwrap());
-        let e = Event::test_deployed(&r).unwrap();
-        assert_eq!(e.recipients(LISTS).to, ["alice@example.com"]);
-        assert_eq!(e.subject(), "Test Deployed: Order Processing Main v1.2.0");
-        let body = e.text_body();
-        assert!(body.contains("Orders - TEST"));
-        assert!(body.contains("2026-11-21 08:10 UTC"), "{body}");
-        assert_eq!(
-            e.to_json()["deployment"]["integrationPackName"],
-            "Orders - TEST"
-        );
-    }
-
-    #[test]
-    fn production_from_test_references_the_test_deployment() {
-        let mut r = record(Target::Production, PromotionStatus::PendingPeerReview);
-        r.test_promotion_id = Some("orders-test-7".into());
-        r.test_integration_pack_name = Some("Orders - TEST".into());
-        let body = Event::peer_review_needed(&r).text_body();
-        assert!(body.contains("orders-test-7"), "{body}");
-        assert!(body.contains("Orders - TEST"));
-        assert!(body.contains("first cut"));
-        assert!(body.contains("5 (3 created, 2 updated, 0 failed)"));
-    }
-
-    #[test]
-    fn every_event_names_the_promotion_and_has_its_own_wire_name() {
-        let mut r = hotfix();
-        r.status = PromotionStatus::TestDeployed;
-        let events = [
-            Event::peer_review_needed(&r),
-            Event::hotfix_submitted(&r),
-            Event::peer_approved(&r, "b@x", None),
-            Event::peer_rejected(&r, "b@x", None),
-            Event::admin_approved_deployed(&r, "c@x", None),
-            Event::admin_denied(&r, "c@x", None),
-            Event::test_deployed(&r).unwrap(),
-        ];
-        let kinds: Vec<_> = events.iter().map(Event::kind).collect();
-        assert_eq!(kinds, EventKind::ALL);
-        for e in &events {
-            assert!(e.text_body().contains("orders-2026-11-21"));
-            assert!(e.text_body().contains("orders are lost since 07:00"));
-            let j = e.to_json();
-            assert_eq!(j["event"], e.kind().as_str());
-            assert_eq!(
-                serde_json::to_value(e.kind()).unwrap(),
-                Value::String(e.kind().as_str().into())
-            );
-            assert_eq!(
-                j["promotion"]["hotfixJustification"],
-                "orders are lost since 07:00"
-            );
-        }
-    }
-
-    #[test]
-    fn missing_version_and_lists_are_tolerated() {
-        let mut r = record(Target::Production, PromotionStatus::PendingPeerReview);
-        r.package_version = None;
-        let e = Event::peer_review_needed(&r);
-        assert_eq!(e.subject(), "Peer Review Needed: Order Processing Main");
-        let rc = e.recipients(Lists::default());
-        assert!(rc.to.is_empty());
-        assert_eq!(rc.cc, ["alice@example.com"]);
-        assert!(!rc.is_empty());
-    }
-
-    #[test]
-    fn transitions_map_to_events_and_exits_send_nothing() {
-        let mut r = record(Target::Production, PromotionStatus::PendingPeerReview);
-        r.peer_reviewed_by = Some("bob@example.com".into());
-        r.peer_review_comments = Some("looks fine".into());
-        r.admin_approved_by = Some("carol@example.com".into());
-        let expect = |r: &PromotionRecord| Event::on_transition(r).map(|e| e.kind());
-        assert_eq!(expect(&r), Some(EventKind::PeerReviewNeeded));
-        r.status = PromotionStatus::PendingAdminReview;
-        let e = Event::on_transition(&r).unwrap();
-        assert_eq!(e.kind(), EventKind::PeerApproved);
-        assert!(e.text_body().contains("looks fine"));
-        r.status = PromotionStatus::PeerRejected;
-        assert_eq!(expect(&r), Some(EventKind::PeerRejected));
-        r.status = PromotionStatus::Deployed;
-        assert_eq!(expect(&r), Some(EventKind::AdminApprovedDeployed));
-        r.status = PromotionStatus::AdminRejected;
-        assert_eq!(expect(&r), Some(EventKind::AdminDenied));
-        r.status = PromotionStatus::TestDeployed;
-        assert_eq!(expect(&r), Some(EventKind::TestDeployed));
-        for s in [
-            PromotionStatus::Withdrawn,
-            PromotionStatus::TestCancelled,
-            PromotionStatus::Failed,
-            PromotionStatus::TestDeployFailed,
-            PromotionStatus::PendingPackAssignment,
-            PromotionStatus::Queued,
-            PromotionStatus::InProgress,
-            PromotionStatus::Completed,
-            PromotionStatus::TestDeploying,
-            PromotionStatus::Deploying,
-        ] {
-            r.status = s;
-            assert_eq!(expect(&r), None, "{s:?}");
-        }
-        let mut t = record(Target::Test, PromotionStatus::Deployed);
-        assert_eq!(expect(&t), None);
-        t.status = PromotionStatus::PendingPeerReview;
-        assert_eq!(expect(&t), None);
-    }
-
-    #[test]
-    fn multi_line_values_stay_aligned() {
-        let mut b = String::new();
-        field(&mut b, "Notes", "one\ntwo");
-        assert_eq!(b, format!("{:<18}one\n{:<18}two\n", "Notes:", ""));
-    }
-}
+mod tests;

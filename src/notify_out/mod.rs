@@ -1,8 +1,9 @@
 //! Notifications (`seed-behaviors.md` §8, DESIGN.md §6): the seven events of a promotion's
-//! life, sent by SMTP e-mail and/or a signed JSON webhook as `promoter.yaml`'s
-//! `notifications` says.
+//! life, and `DOCUMENT_REFUSED` (a refused document, told to its author), sent by SMTP e-mail
+//! and/or a signed JSON webhook as `promoter.yaml`'s `notifications` says.
 //!
 //! - [`event`]: the [`Event`]s, their recipients, subjects, bodies and JSON (pure).
+//! - [`refusal`]: what `DOCUMENT_REFUSED` says ([`RefusalInfo`], pure).
 //! - [`smtp`]: [`SmtpNotifier`] (lettre over rustls; TLS modes `none`, `starttls`, `tls`).
 //! - [`webhook`]: [`WebhookNotifier`] (reqwest; `X-Promoter-Signature-256` HMAC-SHA256).
 //! - [`queue`]: [`QueuedNotifier`], delivery from a background task so `send` returns at once.
@@ -35,12 +36,14 @@
 
 pub mod event;
 pub mod queue;
+pub mod refusal;
 pub mod secret;
 pub mod smtp;
 pub mod webhook;
 
 pub use event::{Event, EventKind, Lists, PromotionSummary, Recipients};
 pub use queue::{QueuedNotifier, DEFAULT_QUEUE_CAPACITY};
+pub use refusal::RefusalInfo;
 pub use secret::{SecretFence, SECRET_ENV_PREFIX};
 pub use smtp::{SmtpNotifier, TlsMode};
 pub use webhook::{signature, verify_signature, WebhookNotifier};

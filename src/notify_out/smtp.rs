@@ -260,11 +260,14 @@ fn build_message(
         .raw_header(HeaderValue::new(
             HeaderName::new_from_ascii_str("X-Promoter-Event"),
             event.kind().as_str().to_owned(),
-        ))
-        .raw_header(HeaderValue::new(
-            HeaderName::new_from_ascii_str("X-Promoter-Promotion"),
-            event.promotion_id().to_owned(),
         ));
+    // A refused repository document belongs to no promotion.
+    if let Some(id) = event.promotion_id() {
+        b = b.raw_header(HeaderValue::new(
+            HeaderName::new_from_ascii_str("X-Promoter-Promotion"),
+            id.to_owned(),
+        ));
+    }
     for m in to {
         b = b.to(m);
     }

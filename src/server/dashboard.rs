@@ -1,20 +1,24 @@
 //! The read-only HTML dashboard: server-rendered pages, no JavaScript, every piece of text
 //! escaped ([`escape`]).
 //!
-//! - `/`: the pipeline (counts by status), the peer and admin queues, production readiness (TEST
-//!   deployments with no production successor, aged green < 15 days, amber 15–30, red > 30, with
-//!   a stale banner past 30), every promotion linking to its page, and the mappings with a CSV
-//!   export link;
-//! - `/promotions/{id}`: every field of the record, the per-component results, the
-//!   deployments, the audit trail and the step journal;
+//! - `/`: the pipeline (counts by status), the refused documents (every open problem, linking
+//!   to its promotion or saying "repository"), the peer and admin queues, production readiness
+//!   (TEST deployments with no production successor, aged green < 15 days, amber 15–30, red
+//!   past 30, with a stale banner past 30), every promotion linking to its page, and the
+//!   mappings with a CSV export link;
+//! - `/promotions/{id}`: the promotion's problems (open, then cleared), every field of the
+//!   record, the per-component results, the deployments, the audit trail and the step journal;
+//!   for a refused request (problems, no record) its problems ([`super::problems`]);
 //! - `/promotions/{id}/diff` (`?component=`): the side-by-side XML diff of each promoted
 //!   component, main on the left and the promotion branch on the right ([`super::diff`]), when
 //!   the server has a Boomi platform.
 
+use super::problems::{self, PromotionProblems};
 use super::{read_store, ServerError, ServerState};
 use crate::model::PromotionStatus;
 use crate::store::{
     AuditEntry, ComponentMapping, MappingFilter, PromotionFilter, PromotionRecord, Step,
+    StoredProblem,
 };
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -59,7 +63,7 @@ pub fn age_class(days: i64) -> &'static str {
     }
 }
 
-fn ts(t: &DateTime<Utc>) -> String {
+pub(super) fn ts(t: &DateTime<Utc>) -> String {
     t.format("%Y-%m-%d %H:%M UTC").to_string()
 }
 
@@ -116,7 +120,7 @@ fn page_with(title: &str, body: &str, extra_head: &str) -> Response {
         .into_response()
 }
 
-fn promotion_link(id: &str) -> String {
+pub(super) fn promotion_link(id: &str) -> String {
     format!(
         "<a href=\"/promotions/{}\">{}</a>",
         escape(&segment(id)),
@@ -162,6 +166,8 @@ struct IndexData {
     ready: Vec<PromotionRecord>,
     all: Vec<PromotionRecord>,
     mappings: Vec<ComponentMapping>,
+    /// Every open problem, oldest first.
+    problems: Vec<StoredProblem>,
 }
 
 /// `GET /`
@@ -178,6 +184,7 @@ pub async fn index(State(state): State<ServerState>) -> Result<Response, ServerE
                     ..Default::default()
                 })?,
                 mappings: tx.mappings(&MappingFilter::default())?,
+                problems: tx.open_problems(None)?,
             })
         })
     })
@@ -209,6 +216,15 @@ fn render_index(d: &IndexData, now: DateTime<Utc>) -> String {
         let _ = write!(out, "<td class=\"num\">{n}</td>");
     }
     out.push_str("</tr></table>\n");
+
+    let _ = writeln!(out, "<h2>Refused documents ({})</h2>", d.problems.len());
+    if !d.problems.is_empty() {
+        out.push_str(
+            "<p>Documents of the repository that are refused and ignored until they are fixed \
+and signed again (<code>promoter validate</code> shows the same).</p>\n",
+        );
+    }
+    problems::problems_table(&mut out, &d.problems, true);
 
     let _ = writeln!(out, "<h2>Peer review queue ({})</h2>", d.peer.len());
     promotions_table(&mut out, &d.peer);
@@ -308,16 +324,15 @@ pub async fn promotion_page(
     Path(id): Path<String>,
 ) -> Result<Response, ServerError> {
     let key = id.clone();
-    let found = read_store(&state, move |s| {
-        s.read(|tx| {
-            let Some(rec) = tx.get(&key)? else {
-                return Ok(None);
-            };
-            Ok(Some((rec, tx.audit(&key)?, tx.steps(&key)?)))
-        })
+    let (found, problems) = read_store(&state, move |s| {
+        s.read(|tx| problems::read_promotion(tx, &key))
     })
     .await?;
     match found {
+        None if !problems.open.is_empty() => Ok(page(
+            &format!("Refused request {id}"),
+            &problems::render_refused(&id, &problems),
+        )),
         None => Ok((
             StatusCode::NOT_FOUND,
             page(
@@ -331,7 +346,7 @@ pub async fn promotion_page(
             .into_response()),
         Some((rec, audit, steps)) => Ok(page(
             &format!("Promotion {}", rec.promotion_id),
-            &render_promotion(&rec, &audit, &steps, state.platform.is_some()),
+            &render_promotion(&rec, &audit, &steps, &problems, state.platform.is_some()),
         )
         .into_response()),
     }
@@ -349,6 +364,7 @@ fn render_promotion(
     r: &PromotionRecord,
     audit: &[AuditEntry],
     steps: &[Step],
+    problems: &PromotionProblems,
     can_diff: bool,
 ) -> String {
     let mut out = String::new();
@@ -360,6 +376,7 @@ fn render_promotion(
         mode(r),
         escape(&r.process_name)
     );
+    problems::problems_section(&mut out, problems);
 
     out.push_str("<h2>Record</h2>\n<table>\n");
     if let Ok(serde_json::Value::Object(map)) = serde_json::to_value(r) {
@@ -645,6 +662,7 @@ mod tests {
             ready: vec![mk("fresh-1", 2), mk("aging-1", 20), mk("stale-1", 45)],
             all: vec![],
             mappings: vec![],
+            problems: vec![],
         };
         let html = render_index(&d, now);
         assert!(html.contains("<td class=\"num green\">2</td>"), "{html}");

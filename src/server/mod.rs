@@ -7,12 +7,13 @@
 //! | `GET /readyz` | 200 once the first reconcile pass finished ([`ServerState::set_ready`]), 503 before |
 //! | `GET /metrics` | Prometheus / OpenMetrics text ([`Metrics`]); the `promotions` gauge is refreshed from the store per scrape |
 //! | `GET /api/v1/promotions` | `{"promotions": [...]}`, newest first; `?status=A,B`, `?account=`, `?process=`, `?component=`, `?limit=` |
-//! | `GET /api/v1/promotions/{id}` | `{"promotion", "audit", "steps"}`; 404 `PROMOTION_NOT_FOUND` |
+//! | `GET /api/v1/promotions/{id}` | `{"promotion", "audit", "steps", "problems", "clearedProblems"}`; a refused request (open problems, no record): `{"promotionId", "refused": true, "problems", "clearedProblems"}`; 404 `PROMOTION_NOT_FOUND` when there is neither |
+//! | `GET /api/v1/problems` | `{"problems": [...]}`: every open problem (refused document), oldest first; `?promotion=ID`, `?code=CODE` |
 //! | `GET /api/v1/promotions/{id}/diff` | the component diffs, branch against main (`?component=`, `?rows=true` for side-by-side rows); needs a platform |
 //! | `GET /api/v1/queues/{peer,admin,ready}` | the peer-review, admin-review and ready-for-production queues |
 //! | `GET /api/v1/mappings` | `{"mappings": [...]}`; `?account=`, `?source=ENGINE\|ADMIN`, `?format=csv` |
 //! | `POST /hooks/git` | push webhook: GitHub's `X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the body>` (or GitLab's `X-Gitlab-Token`) checked in constant time when a secret is set (401 otherwise), then wakes the reconciler (202) |
-//! | `GET /`, `GET /promotions/{id}`, `GET /promotions/{id}/diff` | the read-only HTML dashboard ([`dashboard`]); the side-by-side diff needs a platform ([`ServerState::with_platform`]) |
+//! | `GET /`, `GET /promotions/{id}`, `GET /promotions/{id}/diff` | the read-only HTML dashboard ([`dashboard`], refused documents: [`problems`]); the side-by-side diff needs a platform ([`ServerState::with_platform`]) |
 //!
 //! API errors are JSON `{"code": "<ErrorCode>", "message": "..."}`. The store is blocking, so
 //! every store read runs on the blocking pool. Nothing here writes to the store.
@@ -20,6 +21,7 @@
 pub mod dashboard;
 pub mod diff;
 pub mod metrics;
+pub mod problems;
 
 pub use metrics::Metrics;
 
@@ -213,6 +215,7 @@ pub fn router(state: ServerState) -> Router {
         .route("/api/v1/promotions", get(api_promotions))
         .route("/api/v1/promotions/{id}", get(api_promotion))
         .route("/api/v1/promotions/{id}/diff", get(api_promotion_diff))
+        .route("/api/v1/problems", get(api_problems))
         .route("/api/v1/queues/{queue}", get(api_queue))
         .route("/api/v1/mappings", get(api_mappings))
         .route(
@@ -314,19 +317,39 @@ async fn api_promotion(
     Path(id): Path<String>,
 ) -> Result<Json<serde_json::Value>, ServerError> {
     let key = id.clone();
-    let found = read_store(&state, move |s| {
-        s.read(|tx| {
-            let Some(rec) = tx.get(&key)? else {
-                return Ok(None);
-            };
-            Ok(Some((rec, tx.audit(&key)?, tx.steps(&key)?)))
-        })
+    let (found, problems) = read_store(&state, move |s| {
+        s.read(|tx| problems::read_promotion(tx, &key))
     })
     .await?;
-    let (rec, audit, steps) = found.ok_or(ServerError::NotFound(id))?;
-    Ok(Json(
-        json!({ "promotion": rec, "audit": audit, "steps": steps }),
-    ))
+    let Some((rec, audit, steps)) = found else {
+        // The request itself was refused: its problems are all there is.
+        if !problems.open.is_empty() {
+            return Ok(Json(problems.refused_json(&id)));
+        }
+        return Err(ServerError::NotFound(id));
+    };
+    let mut v = json!({ "promotion": rec, "audit": audit, "steps": steps });
+    problems.add_to(&mut v);
+    Ok(Json(v))
+}
+
+async fn api_problems(
+    State(state): State<ServerState>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Json<serde_json::Value>, ServerError> {
+    let promotion = q.get("promotion").filter(|s| !s.is_empty()).cloned();
+    let code = match q.get("code").map(|c| c.trim()).filter(|c| !c.is_empty()) {
+        Some(c) => Some(
+            ErrorCode::parse(&c.to_ascii_uppercase())
+                .ok_or_else(|| ServerError::BadRequest(format!("unknown code {c:?}")))?,
+        ),
+        None => None,
+    };
+    let mut list = read_store(&state, move |s| s.open_problems(promotion.as_deref())).await?;
+    if let Some(code) = code {
+        list.retain(|p| p.problem.code == code);
+    }
+    Ok(Json(json!({ "problems": list })))
 }
 
 async fn api_promotion_diff(
