@@ -578,7 +578,10 @@ async fn a_test_promotion_cannot_release_into_the_production_pack() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_refused_document_is_kept_with_its_author_and_cleared_with_its_cause() {
-    let w = World::new().await;
+    use boomi_promoter::notify_out::{EventKind, RecordingNotifier};
+    let recorder = Arc::new(RecordingNotifier::new());
+    let mut w = World::new().await;
+    w.reconciler.ctx.notifier = recorder.clone();
     // Self-review: alice reviews her own hotfix.
     w.request_hotfix("fix-self", "8.0.1");
     w.write_as("alice", &["review", "fix-self", "--approve"]);
@@ -696,6 +699,74 @@ async fn every_refused_document_is_kept_with_its_author_and_cleared_with_its_cau
     assert!(w.store.get("by-dave").unwrap().is_none());
     assert!(w.store.get("other-team").unwrap().is_none());
 
+    // Each author was told once, and nobody else.
+    let refusals: Vec<_> = recorder
+        .events()
+        .into_iter()
+        .filter(|e| e.kind() == EventKind::DocumentRefused)
+        .collect();
+    for (file, author) in [
+        ("promotions/fix-self/peer-review.yaml", "alice@example.com"),
+        ("promotions/by-dave/request.yaml", "dave@example.com"),
+        ("promotions/fix-gone/peer-review.yaml", "bob@example.com"),
+        (
+            "promotions/fix-carol/admin-review.yaml",
+            "carol@example.com",
+        ),
+    ] {
+        let told: Vec<_> = refusals
+            .iter()
+            .filter(|e| e.refusal().is_some_and(|r| r.file == file))
+            .collect();
+        assert_eq!(told.len(), 1, "{file}: {refusals:#?}");
+        assert_eq!(told[0].refusal().unwrap().author, author);
+    }
+
+    // Shown by the CLI: a PROBLEMS count, REFUSED rows, and `show` of a refused request.
+    let state = w.tmp.path().to_str().unwrap().to_string();
+    let out = promoter()
+        .args(["status", "--state", &state, "-o", "json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let refused: Vec<&str> = v["refused"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["promotionId"].as_str().unwrap())
+        .collect();
+    assert!(
+        refused.contains(&"by-dave") && refused.contains(&"other-team"),
+        "{v:#}"
+    );
+    let gone = v["promotions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["promotionId"] == "fix-gone")
+        .unwrap();
+    assert_eq!(gone["problems"], 1, "{gone:#}");
+    let human = promoter()
+        .args(["status", "--state", &state])
+        .output()
+        .unwrap();
+    let human = String::from_utf8_lossy(&human.stdout);
+    assert!(
+        human.contains("PROBLEMS") && human.contains("REFUSED"),
+        "{human}"
+    );
+    let show = promoter()
+        .args(["show", "by-dave", "--state", &state])
+        .output()
+        .unwrap();
+    assert_eq!(show.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&show.stdout).contains("INSUFFICIENT_TIER"),
+        "{}",
+        String::from_utf8_lossy(&show.stdout)
+    );
+
     // A problem clears when its cause goes: alice's self-review is deleted.
     for f in ["peer-review.yaml", "peer-review.yaml.sig"] {
         std::fs::remove_file(w.repo.join("promotions/fix-self").join(f)).unwrap();
@@ -705,6 +776,56 @@ async fn every_refused_document_is_kept_with_its_author_and_cleared_with_its_cau
     assert!(open(&w, Some("fix-self")).is_empty());
     let all = w.store.problems_of("fix-self").unwrap();
     assert!(all.iter().all(|p| !p.is_open()) && !all.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_daemon_logs_each_refusal_once_with_its_fields() {
+    let w = World::new().await;
+    w.write_as(
+        "dave",
+        &[
+            "new",
+            "--id",
+            "by-dave",
+            "--account",
+            "dev-team-a",
+            "--process",
+            "Order Processing Main",
+            "--root",
+            common::world::ORDERS_ROOT,
+            "--package-version",
+            "8.3.0",
+        ],
+    );
+    w.commit("a READONLY initiator");
+    let run = || {
+        let out = w.cli(&["reconcile", "--once"]).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let first = run();
+    let lines: Vec<&str> = first
+        .lines()
+        .filter(|l| l.contains("document refused"))
+        .collect();
+    assert_eq!(lines.len(), 1, "{first}");
+    for field in [
+        "WARN",
+        "file=promotions/by-dave/request.yaml",
+        "code=INSUFFICIENT_TIER",
+        "promotion=by-dave",
+        "claimed=dave@example.com",
+        "signer=dave@example.com",
+    ] {
+        assert!(lines[0].contains(field), "{field}: {}", lines[0]);
+    }
+    // The same commit again: already said.
+    let again = run();
+    assert!(!again.contains("document refused"), "{again}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

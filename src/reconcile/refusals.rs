@@ -229,15 +229,17 @@ pub async fn announce(ctx: &Context, opened: &[StoredProblem]) {
             file = %d.file,
             line = d.line,
             code = %d.code,
-            promotion = p.promotion_id.as_deref().unwrap_or("-"),
-            claimed = d.claimed().unwrap_or("-"),
-            signer = d.signer().unwrap_or("-"),
+            promotion = %p.promotion_id.as_deref().unwrap_or("-"),
+            claimed = %d.claimed().unwrap_or("-"),
+            signer = %d.signer().unwrap_or("-"),
             commit = %p.commit,
             "document refused: {}",
             d.message
         );
+        if let Some(event) = crate::notify_out::Event::document_refused(p) {
+            ctx.notifier.send(&event).await;
+        }
     }
-    let _ = ctx;
 }
 
 #[cfg(test)]
