@@ -31,8 +31,12 @@ fn engine() -> Cause {
     Cause::new("reconciler")
 }
 
-/// Insert a record and walk it through `path` (each step a valid transition).
-fn walk(store: &Store, r: PromotionRecord, path: &[S]) -> PromotionRecord {
+/// Insert a record and walk it through `path` (each step a valid transition of its mode). A
+/// production record born waiting for its peer is one from a TEST promotion.
+fn walk(store: &Store, mut r: PromotionRecord, path: &[S]) -> PromotionRecord {
+    if r.status == S::PendingPeerReview && r.test_promotion_id.is_none() {
+        r.test_promotion_id = Some("tst-base".into());
+    }
     let mut out = store.insert_promotion(&r, &engine()).unwrap();
     for s in path {
         out = store
@@ -105,12 +109,7 @@ fn a_database_newer_than_the_build_is_refused() {
 fn a_full_record_round_trips_through_the_file() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("sub/state.db");
-    let mut r = rec(
-        "orders-1",
-        S::InProgress,
-        Target::Test,
-        "2026-11-21T08:00:00Z",
-    );
+    let mut r = rec("orders-1", S::Queued, Target::Test, "2026-11-21T08:00:00Z");
     r.prod_account_id = "primary".into();
     r.dev_package_id = Some("pkg-1".into());
     r.components_total = 2;

@@ -1,6 +1,7 @@
 //! Promotion statuses, review sub-statuses and the transition table (DESIGN.md §3,
 //! `seed-behaviors.md` §5). The table is one exhaustive match; anything not in it is refused.
 
+use super::docs::Mode;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -94,32 +95,54 @@ impl PromotionStatus {
             | Self::Deploying => false,
         }
     }
+}
 
-    /// Whether `self -> to` is in the transition table. `None` as the source is "no record yet".
-    pub fn can_transition(from: Option<Self>, to: Self) -> bool {
-        use PromotionStatus::*;
-        match from {
-            None => matches!(to, Queued | InProgress | PendingPeerReview | Failed),
-            Some(from) => match from {
-                Queued => matches!(to, InProgress | Failed),
-                InProgress => matches!(to, Completed | Failed | Queued),
-                // COMPLETED: a TEST promotion goes on to deploy; a hotfix goes to review.
-                Completed => matches!(to, TestDeploying | PendingPeerReview | Failed),
-                TestDeploying => matches!(
-                    to,
-                    TestDeployed | TestDeployFailed | PendingPackAssignment | Failed
-                ),
-                TestDeployFailed => matches!(to, TestDeploying | TestCancelled),
-                PendingPackAssignment => matches!(to, TestDeploying | TestCancelled),
-                TestDeployed => matches!(to, TestCancelled),
-                PendingPeerReview => matches!(to, PendingAdminReview | PeerRejected | Withdrawn),
-                PendingAdminReview => matches!(to, Deploying | AdminRejected | Withdrawn),
-                Deploying => matches!(to, Deployed | Failed),
-                Failed | PeerRejected | AdminRejected | Withdrawn | Deployed | TestCancelled => {
-                    false
-                }
-            },
+/// Whether `from -> to` is in the transition table of `mode` (`from: None`: the record's first
+/// status). One exhaustive match over (mode, status); anything not in it is refused.
+pub fn can_transition(mode: Mode, from: Option<PromotionStatus>, to: PromotionStatus) -> bool {
+    use PromotionStatus::*;
+    match (mode, from) {
+        // A request is accepted QUEUED; production from test is born waiting for its peer (or
+        // FAILED when its TEST promotion cannot be used).
+        (Mode::Test | Mode::Hotfix, None) => matches!(to, Queued),
+        (Mode::ProductionFromTest, None) => matches!(to, PendingPeerReview | Failed),
+        // Action C.
+        (Mode::Test | Mode::Hotfix, Some(Queued)) => matches!(to, InProgress | Failed),
+        (Mode::Test | Mode::Hotfix, Some(InProgress)) => matches!(to, Completed | Failed | Queued),
+        // COMPLETED: a TEST promotion deploys; a hotfix goes to review.
+        (Mode::Test, Some(Completed)) => matches!(to, TestDeploying | Failed),
+        (Mode::Hotfix, Some(Completed)) => matches!(to, PendingPeerReview | Failed),
+        // The TEST deployment.
+        (Mode::Test, Some(TestDeploying)) => matches!(
+            to,
+            TestDeployed | TestDeployFailed | PendingPackAssignment | Failed
+        ),
+        (Mode::Test, Some(TestDeployFailed | PendingPackAssignment)) => {
+            matches!(to, TestDeploying | TestCancelled)
         }
+        (Mode::Test, Some(TestDeployed)) => matches!(to, TestCancelled),
+        // The way to production.
+        (Mode::ProductionFromTest | Mode::Hotfix, Some(PendingPeerReview)) => {
+            matches!(to, PendingAdminReview | PeerRejected | Withdrawn)
+        }
+        (Mode::ProductionFromTest | Mode::Hotfix, Some(PendingAdminReview)) => {
+            matches!(to, Deploying | AdminRejected | Withdrawn)
+        }
+        (Mode::ProductionFromTest | Mode::Hotfix, Some(Deploying)) => {
+            matches!(to, Deployed | Failed)
+        }
+        // Statuses a mode never has.
+        (Mode::ProductionFromTest, Some(Queued | InProgress | Completed))
+        | (
+            Mode::ProductionFromTest | Mode::Hotfix,
+            Some(TestDeploying | TestDeployFailed | PendingPackAssignment | TestDeployed),
+        )
+        | (Mode::Test, Some(PendingPeerReview | PendingAdminReview | Deploying)) => false,
+        // Terminal statuses never change again.
+        (
+            Mode::Test | Mode::ProductionFromTest | Mode::Hotfix,
+            Some(Failed | PeerRejected | AdminRejected | Withdrawn | Deployed | TestCancelled),
+        ) => false,
     }
 }
 
@@ -160,51 +183,104 @@ mod tests {
         }
     }
 
+    const MODES: [Mode; 3] = [Mode::Test, Mode::ProductionFromTest, Mode::Hotfix];
+
     #[test]
     fn terminal_states_have_no_exit() {
-        for from in PromotionStatus::ALL.iter().filter(|s| s.is_terminal()) {
-            for to in PromotionStatus::ALL {
-                assert!(
-                    !PromotionStatus::can_transition(Some(*from), *to),
-                    "{from} -> {to}"
-                );
+        for mode in MODES {
+            for from in PromotionStatus::ALL.iter().filter(|s| s.is_terminal()) {
+                for to in PromotionStatus::ALL {
+                    assert!(
+                        !can_transition(mode, Some(*from), *to),
+                        "{mode:?}: {from} -> {to}"
+                    );
+                }
             }
         }
     }
 
+    /// One row per transition of the lifecycle, per mode; every other pair is refused.
     #[test]
-    fn the_happy_paths_are_allowed() {
+    fn the_table_of_each_mode() {
         use PromotionStatus::*;
-        let test_path = [
-            InProgress,
-            Completed,
-            TestDeploying,
-            TestDeployed,
-            TestCancelled,
+        let allowed: &[(Mode, Option<PromotionStatus>, PromotionStatus)] = &[
+            (Mode::Test, None, Queued),
+            (Mode::Test, Some(Queued), InProgress),
+            (Mode::Test, Some(Queued), Failed),
+            (Mode::Test, Some(InProgress), Completed),
+            (Mode::Test, Some(InProgress), Failed),
+            (Mode::Test, Some(InProgress), Queued),
+            (Mode::Test, Some(Completed), TestDeploying),
+            (Mode::Test, Some(Completed), Failed),
+            (Mode::Test, Some(TestDeploying), TestDeployed),
+            (Mode::Test, Some(TestDeploying), TestDeployFailed),
+            (Mode::Test, Some(TestDeploying), PendingPackAssignment),
+            (Mode::Test, Some(TestDeploying), Failed),
+            (Mode::Test, Some(TestDeployFailed), TestDeploying),
+            (Mode::Test, Some(TestDeployFailed), TestCancelled),
+            (Mode::Test, Some(PendingPackAssignment), TestDeploying),
+            (Mode::Test, Some(PendingPackAssignment), TestCancelled),
+            (Mode::Test, Some(TestDeployed), TestCancelled),
+            (Mode::Hotfix, None, Queued),
+            (Mode::Hotfix, Some(Queued), InProgress),
+            (Mode::Hotfix, Some(Queued), Failed),
+            (Mode::Hotfix, Some(InProgress), Completed),
+            (Mode::Hotfix, Some(InProgress), Failed),
+            (Mode::Hotfix, Some(InProgress), Queued),
+            (Mode::Hotfix, Some(Completed), PendingPeerReview),
+            (Mode::Hotfix, Some(Completed), Failed),
+            (Mode::Hotfix, Some(PendingPeerReview), PendingAdminReview),
+            (Mode::Hotfix, Some(PendingPeerReview), PeerRejected),
+            (Mode::Hotfix, Some(PendingPeerReview), Withdrawn),
+            (Mode::Hotfix, Some(PendingAdminReview), Deploying),
+            (Mode::Hotfix, Some(PendingAdminReview), AdminRejected),
+            (Mode::Hotfix, Some(PendingAdminReview), Withdrawn),
+            (Mode::Hotfix, Some(Deploying), Deployed),
+            (Mode::Hotfix, Some(Deploying), Failed),
+            (Mode::ProductionFromTest, None, PendingPeerReview),
+            (Mode::ProductionFromTest, None, Failed),
+            (
+                Mode::ProductionFromTest,
+                Some(PendingPeerReview),
+                PendingAdminReview,
+            ),
+            (
+                Mode::ProductionFromTest,
+                Some(PendingPeerReview),
+                PeerRejected,
+            ),
+            (Mode::ProductionFromTest, Some(PendingPeerReview), Withdrawn),
+            (
+                Mode::ProductionFromTest,
+                Some(PendingAdminReview),
+                Deploying,
+            ),
+            (
+                Mode::ProductionFromTest,
+                Some(PendingAdminReview),
+                AdminRejected,
+            ),
+            (
+                Mode::ProductionFromTest,
+                Some(PendingAdminReview),
+                Withdrawn,
+            ),
+            (Mode::ProductionFromTest, Some(Deploying), Deployed),
+            (Mode::ProductionFromTest, Some(Deploying), Failed),
         ];
-        let hotfix = [
-            InProgress,
-            Completed,
-            PendingPeerReview,
-            PendingAdminReview,
-            Deploying,
-            Deployed,
-        ];
-        for path in [&test_path[..], &hotfix[..]] {
-            assert!(PromotionStatus::can_transition(None, path[0]));
-            for w in path.windows(2) {
-                assert!(
-                    PromotionStatus::can_transition(Some(w[0]), w[1]),
-                    "{} -> {}",
-                    w[0],
-                    w[1]
-                );
+        let mut froms: Vec<Option<PromotionStatus>> = vec![None];
+        froms.extend(PromotionStatus::ALL.iter().copied().map(Some));
+        for mode in MODES {
+            for from in &froms {
+                for to in PromotionStatus::ALL {
+                    let want = allowed.contains(&(mode, *from, *to));
+                    assert_eq!(
+                        can_transition(mode, *from, *to),
+                        want,
+                        "{mode:?}: {from:?} -> {to}"
+                    );
+                }
             }
         }
-        assert!(!PromotionStatus::can_transition(
-            Some(PendingPeerReview),
-            Deployed
-        ));
-        assert!(!PromotionStatus::can_transition(Some(Completed), Deployed));
     }
 }

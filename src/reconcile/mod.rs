@@ -21,6 +21,7 @@ pub mod clock;
 pub mod deploy;
 pub mod extensions;
 pub mod guard;
+pub mod plan;
 pub mod production;
 pub mod promote;
 pub mod refusals;

@@ -3,7 +3,7 @@
 //!
 //! - the promotion log ([`PromotionRecord`], every PromotionLog field of `seed-behaviors.md`
 //!   §1.3 plus the GitOps fields), whose status changes only through a compare-and-set
-//!   [`Transition`] checked against [`PromotionStatus::can_transition`], with an audit row
+//!   [`Transition`] checked against the mode's table ([`crate::model::status::can_transition`]), with an audit row
 //!   written in the same transaction;
 //! - component mappings ([`ComponentMapping`], unique per dev account and dev component id);
 //! - the step journal ([`Step`]): the intent before each Boomi mutation and the result after,

@@ -3,6 +3,7 @@
 
 use super::record::{self, format_ts, parse_ts, PromotionRecord, COLUMNS};
 use super::{StoreError, Tx};
+use crate::model::status::can_transition;
 use crate::model::{PromotionStatus, Target};
 use chrono::{DateTime, Utc};
 use rusqlite::types::Value as Sql;
@@ -285,7 +286,7 @@ impl Tx<'_> {
     }
 
     /// Create a promotion record. Its status must be a valid first status
-    /// (`can_transition(None, status)`); its id must never have had a record. The id is also
+    /// (`can_transition(mode, None, status)`); its id must never have had a record. The id is also
     /// remembered as accepted, and the creation is audited. Emails are stored lower-case,
     /// `errorMessage` is bounded ([`ERROR_MESSAGE_LIMIT`]); `updatedAt` is the cause's time.
     pub fn insert_promotion(
@@ -293,7 +294,7 @@ impl Tx<'_> {
         rec: &PromotionRecord,
         cause: &Cause,
     ) -> Result<PromotionRecord, StoreError> {
-        if !PromotionStatus::can_transition(None, rec.status) {
+        if !can_transition(rec.mode(), None, rec.status) {
             return Err(StoreError::RefusedTransition {
                 promotion: rec.promotion_id.clone(),
                 from: None,
@@ -379,7 +380,7 @@ impl Tx<'_> {
                     });
                 }
             }
-            if !PromotionStatus::can_transition(Some(stored.status), t.to) {
+            if !can_transition(stored.mode(), Some(stored.status), t.to) {
                 return Err(StoreError::RefusedTransition {
                     promotion: id.to_owned(),
                     from: Some(stored.status),
