@@ -3,6 +3,8 @@
 //! and `deps` / `diff` against the Boomi emulator (`sim::Server` on 127.0.0.1:0) through the
 //! real HTTP client.
 
+mod common;
+
 use assert_cmd::Command;
 use boomi_promoter::boomi::wire::Component;
 use boomi_promoter::boomi::{Credentials, HttpConfig, HttpPlatform, Platform};
@@ -92,12 +94,7 @@ fn rec(id: &str, status: S, target: Target, at: &str, process: &str) -> Promotio
 }
 
 fn walk(store: &Store, r: PromotionRecord, path: &[S]) {
-    store.insert_promotion(&r, &engine()).unwrap();
-    for s in path {
-        store
-            .transition(&r.promotion_id, &Transition::to(*s, engine()))
-            .unwrap();
-    }
+    common::insert_walked(store, r, path);
 }
 
 fn result(dev: &str, prod: &str, name: &str, ty: &str, action: ComponentAction) -> ComponentResult {

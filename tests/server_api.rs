@@ -2,6 +2,8 @@
 //! through the `Store` API: health, readiness, metrics, the JSON API, the git webhook's HMAC
 //! check and the HTML dashboard, refused documents included.
 
+mod common;
+
 use boomi_promoter::model::{ErrorCode, Problem, PromotionStatus as S, Target};
 use boomi_promoter::server::{self, Metrics, ServerState};
 use boomi_promoter::store::record::parse_ts;
@@ -80,12 +82,7 @@ fn engine() -> Cause {
 }
 
 fn walk(store: &Store, r: PromotionRecord, path: &[S]) {
-    store.insert_promotion(&r, &engine()).unwrap();
-    for s in path {
-        store
-            .transition(&r.promotion_id, &Transition::to(*s, engine()))
-            .unwrap();
-    }
+    common::insert_walked(store, r, path);
 }
 
 /// A store with: a TEST promotion deployed (ready for production), one waiting for a peer,
@@ -564,7 +561,10 @@ async fn dashboard_renders_and_escapes() {
     let page = r.text().await.unwrap();
     assert!(!page.contains("<script>"));
     assert!(page.contains("&lt;script&gt;"));
-    assert!(page.contains("Audit trail (1)"));
+    assert!(
+        page.contains("Audit trail (4)"),
+        "walked from QUEUED: {page}"
+    );
 
     let page = srv
         .get("/promotions/orders-test-1")

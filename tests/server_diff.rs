@@ -1,6 +1,8 @@
 //! The dashboard's side-by-side diff page over real HTTP, reading component XML from the Boomi
 //! emulator (`sim::Server` on 127.0.0.1:0) through the real HTTP client.
 
+mod common;
+
 use boomi_promoter::boomi::wire::Component;
 use boomi_promoter::boomi::{Credentials, HttpConfig, HttpPlatform, Platform};
 use boomi_promoter::model::{PromotionStatus as S, Target};
@@ -103,18 +105,8 @@ async fn diff_page_shows_branch_against_main_side_by_side() {
         .unwrap();
 
     let store = Arc::new(Store::open_in_memory().unwrap());
-    store
-        .insert_promotion(
-            &record("orders-diff-1", Some(&branch_id)),
-            &Cause::new("reconciler"),
-        )
-        .unwrap();
-    store
-        .insert_promotion(
-            &record("orders-nobranch-1", None),
-            &Cause::new("reconciler"),
-        )
-        .unwrap();
+    common::insert_walked(&store, record("orders-diff-1", Some(&branch_id)), &[]);
+    common::insert_walked(&store, record("orders-nobranch-1", None), &[]);
 
     let state = ServerState::new(store.clone()).with_platform(platform.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

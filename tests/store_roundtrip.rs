@@ -76,6 +76,15 @@ fn record() -> impl Strategy<Value = PromotionRecord> {
                 r.components_total = n;
                 r.is_hotfix = hotfix;
                 r.result_detail = results;
+                // A record is born in a first status of its mode: production waiting for its
+                // peer (or failed) is production from test; anything else starts QUEUED.
+                match (target, status) {
+                    (Target::Production, S::PendingPeerReview | S::Failed) => {
+                        r.test_promotion_id = Some("tst-1".into())
+                    }
+                    (_, S::Queued) => {}
+                    _ => r.status = S::Queued,
+                }
                 r
             },
         )

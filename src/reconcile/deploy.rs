@@ -1,151 +1,68 @@
-//! Action D, TEST mode (DESIGN.md §3, `seed-behaviors.md` §4 D [SEED], §6.14, §6.15): merge
-//! the promotion branch into main (OVERRIDE, polled), record the main version of every promoted
-//! component ("ship what was tested"), package from main, choose the test integration pack
-//! (named in the request or a pack assignment, or suggested from history; none → wait in
-//! PENDING_PACK_ASSIGNMENT), add the package, release the pack with every component it holds
-//! (release safety) and poll the release, deploy to each TEST environment, keep the branch,
-//! TEST_DEPLOYED. A failure after the merge is TEST_DEPLOY_FAILED with the branch kept, and is
-//! retried. A completed hotfix goes on to peer review.
+//! The effects of the deploy pipeline, one for every mode (`plan::pipeline` lists the stages of
+//! each; DESIGN.md §3, `seed-behaviors.md` §4 D, §6.14, §6.15): merge the promotion branch into
+//! main (OVERRIDE, polled) and record the main version of every promoted component ("ship what
+//! was tested"), or check that main still holds them (production from test); package from main
+//! (or ship the tested package); choose the integration pack (named by a document, or suggested
+//! from history); add the package and release the pack with every component it holds (release
+//! safety), through the deployment guard, and poll the release; deploy to each environment
+//! through the guard; refresh the extension access cache; delete the kept test branch.
 
 use super::guard::{DeployRequest, GateError, ReleaseRequest};
-use super::promote::fail;
-use super::{cause, close_open, require, step_done, step_open, Context, Outcome, StepError};
+use super::{cause, close_open, require, step_done, step_open, Context, StepError};
 use crate::boomi::wire::{InstallationType, MergeStage, ReleasePackagedComponent, ReleaseStatus};
 use crate::boomi::{
     wait_merge_stage, BoomiError, DeploymentQuery, NewPackage, PackageQuery, Polling,
 };
-use crate::model::{
-    Classification, ErrorCode, PackChoice, PeerReviewStatus, PromotionStatus, Target,
-};
+use crate::model::{Classification, ErrorCode, Mode, PackChoice, PromotionStatus, Target};
 use crate::policy::{PromotionDocs, Verified};
 use crate::store::{
     ComponentStatus, DeploymentResult, DeploymentStatus, PromotionRecord, TestedVersion, Transition,
 };
 use serde_json::json;
 
-/// Drive a COMPLETED, TEST_DEPLOYING, TEST_DEPLOY_FAILED, PENDING_PACK_ASSIGNMENT or
-/// TEST_DEPLOYED promotion.
-pub async fn execute(
+/// Effect::StartTestDeploy: COMPLETED, TEST_DEPLOY_FAILED (after its pause) or
+/// PENDING_PACK_ASSIGNMENT (a pack was assigned) → TEST_DEPLOYING. A retry forgets the
+/// environments that failed, so they are tried again.
+pub fn start_test_deploy(
     ctx: &Context,
-    desired: &Verified,
     docs: &PromotionDocs,
-    rec: PromotionRecord,
+    rec: &PromotionRecord,
     commit: &str,
-) -> Result<Outcome, StepError> {
-    let req = &docs.request.doc;
-    let id = rec.promotion_id.clone();
-    let to = |from: PromotionStatus, to: PromotionStatus, why: &str| {
-        Transition::from_to(
+) -> Result<(), StepError> {
+    let from = rec.status;
+    let mut cause = cause(match from {
+        PromotionStatus::Completed => "test deployment started",
+        PromotionStatus::TestDeployFailed => "retrying the test deployment",
+        _ => "integration pack assigned",
+    })
+    .commit(commit)
+    .at(ctx.clock.now());
+    let assignment = docs
+        .pack_assignment
+        .as_ref()
+        .filter(|_| from == PromotionStatus::PendingPackAssignment);
+    if let Some(pa) = assignment {
+        cause = cause.document(pa.path.clone());
+    }
+    ctx.store.apply(
+        &rec.promotion_id,
+        Some(&Transition::from_to(
             from,
-            to,
-            cause(why.to_string()).commit(commit).at(ctx.clock.now()),
-        )
-    };
-    match rec.status {
-        PromotionStatus::Completed if req.target == Target::Production => {
-            // A hotfix: C is done, now the two-layer review.
-            ctx.store.apply(
-                &id,
-                Some(&to(
-                    PromotionStatus::Completed,
-                    PromotionStatus::PendingPeerReview,
-                    "hotfix submitted for peer review",
-                )),
-                |r| r.peer_review_status = Some(PeerReviewStatus::PendingPeerReview),
-            )?;
-            return Ok(Outcome::Settled);
-        }
-        PromotionStatus::Completed => {
-            ctx.store.transition(
-                &id,
-                &to(
-                    PromotionStatus::Completed,
-                    PromotionStatus::TestDeploying,
-                    "test deployment started",
-                ),
-            )?;
-        }
-        PromotionStatus::TestDeployFailed => {
-            let backoff = chrono::Duration::from_std(ctx.config.retry_backoff).unwrap_or_default();
-            if ctx.clock.now() - rec.updated_at < backoff {
-                return Ok(Outcome::Waiting);
-            }
-            ctx.store.transition(
-                &id,
-                &to(
-                    PromotionStatus::TestDeployFailed,
-                    PromotionStatus::TestDeploying,
-                    "retrying the test deployment",
-                ),
-            )?;
-        }
-        PromotionStatus::PendingPackAssignment => {
-            let Some(pa) = &docs.pack_assignment else {
-                return Ok(Outcome::Settled);
-            };
-            ctx.store.apply(
-                &id,
-                Some(
-                    &to(
-                        PromotionStatus::PendingPackAssignment,
-                        PromotionStatus::TestDeploying,
-                        "integration pack assigned",
-                    )
-                    .with_document(pa.path.clone()),
-                ),
-                |r| {
-                    r.waiting_reason = None;
+            PromotionStatus::TestDeploying,
+            cause,
+        )),
+        |r| {
+            r.deployments
+                .retain(|d| d.status != DeploymentStatus::Failed);
+            if from == PromotionStatus::PendingPackAssignment {
+                r.waiting_reason = None;
+                if assignment.is_some() {
                     r.document_commits.pack_assignment = Some(commit.to_string());
-                },
-            )?;
-        }
-        PromotionStatus::TestDeploying => {}
-        _ => return Ok(Outcome::Settled),
-    }
-    match run(ctx, desired, docs, &id).await {
-        Ok(o) => Ok(o),
-        Err(e) if e.is_transient() => Err(e),
-        Err(StepError::Refused { code, message }) => super::refused(ctx, &id, code, &message),
-        Err(StepError::Fail { code, message })
-            if matches!(code, ErrorCode::MergeFailed | ErrorCode::MergeTimeout) =>
-        {
-            let rec = require(&ctx.store, &id)?;
-            fail(ctx, &rec, code, message, None).await
-        }
-        Err(e) => {
-            // After the merge: TEST_DEPLOY_FAILED, branch kept, retried later.
-            let code = e.code();
-            let msg = e.to_string();
-            ctx.store.apply(
-                &id,
-                Some(&to(
-                    PromotionStatus::TestDeploying,
-                    PromotionStatus::TestDeployFailed,
-                    &format!("{code}: {msg}"),
-                )),
-                |r| {
-                    r.error_code = Some(code);
-                    r.error_message = Some(super::truncate(&msg, 5000));
-                    r.waiting_reason = Some(format!(
-                        "{}: retried after a pause",
-                        ErrorCode::TestDeployFailed
-                    ));
-                },
-            )?;
-            Ok(Outcome::Waiting)
-        }
-    }
-}
-
-trait WithDocument {
-    fn with_document(self, path: String) -> Self;
-}
-
-impl WithDocument for Transition {
-    fn with_document(mut self, path: String) -> Self {
-        self.cause = self.cause.document(path);
-        self
-    }
+                }
+            }
+        },
+    )?;
+    Ok(())
 }
 
 fn merge_err(e: BoomiError) -> StepError {
@@ -156,140 +73,71 @@ fn merge_err(e: BoomiError) -> StepError {
     }
 }
 
-async fn run(
+/// Where a promotion's integration pack comes from.
+pub(crate) enum PackPick {
+    /// A document names it (the pack assignment or admin review, else the request).
+    Named(PackChoice),
+    /// History suggests it: the pack of the newest promotion of the process and target.
+    Suggested { id: String, name: String },
+}
+
+/// The integration pack a promotion would use. `None`: nobody named one and history knows none.
+pub(crate) fn pack_pick(
     ctx: &Context,
-    desired: &Verified,
     docs: &PromotionDocs,
-    id: &str,
-) -> Result<Outcome, StepError> {
+    rec: &PromotionRecord,
+) -> Result<Option<PackPick>, StepError> {
     let req = &docs.request.doc;
-
-    // 1. Merge the branch into main (OVERRIDE), then record what main now holds.
-    merge(ctx, id).await?;
-    let rec = require(&ctx.store, id)?;
-
-    // 2. Package the root process from main.
-    let root_prod = root_prod_id(&rec, req)?;
-    let version = rec
-        .package_version
-        .clone()
-        .unwrap_or_else(|| req.package_version.clone());
-    let package_id = package(ctx, id, &root_prod, &version).await?;
-
-    // 3. The test integration pack.
-    let rec = require(&ctx.store, id)?;
-    let pack_id = match &rec.integration_pack_id {
-        Some(pk) => pk.clone(),
-        None => {
-            let choice: Option<PackChoice> = docs
-                .pack_assignment
-                .as_ref()
-                .map(|a| a.doc.integration_pack.clone())
-                .or_else(|| req.integration_pack.clone());
-            let named = match &choice {
-                Some(c) => named_pack(ctx, id, c).await?,
-                None => None,
-            };
-            let (pack_id, pack_name) = match named {
-                Some(x) => x,
-                _ => match ctx.store.suggest_pack(&rec.process_name, Target::Test)? {
-                    Some(s) => (s.pack_id, s.pack_name.unwrap_or_default()),
-                    None => {
-                        ctx.store.apply(
-                            id,
-                            Some(&Transition::from_to(
-                                PromotionStatus::TestDeploying,
-                                PromotionStatus::PendingPackAssignment,
-                                cause("no test integration pack named or known").at(ctx.clock.now()),
-                            )),
-                            |r| {
-                                r.waiting_reason = Some(format!(
-                                    "no test integration pack: an admin assigns one with `promoter assign-pack {id}` (pack-assignment.yaml)"
-                                ))
-                            },
-                        )?;
-                        return Ok(Outcome::Settled);
-                    }
-                },
-            };
-            ctx.store.update(id, |r| {
-                r.integration_pack_id = Some(pack_id.clone());
-                r.integration_pack_name = Some(pack_name.clone());
-                r.test_integration_pack_id = Some(pack_id.clone());
-                r.test_integration_pack_name = Some(pack_name.clone());
-            })?;
-            pack_id
-        }
-    };
-
-    // 4. Add the package and release the pack with every component it holds.
-    release(ctx, docs, &pack_id, &root_prod, &version, Target::Test).await?;
-
-    // 5. Deploy to each TEST environment, 120 ms apart.
-    let envs = target_environments(desired, req.environments.as_ref(), Classification::Test);
-    deploy_environments(ctx, desired, docs, &package_id, &envs).await?;
-    let rec = require(&ctx.store, id)?;
-    let deployed: Vec<String> = rec
-        .deployments
-        .iter()
-        .filter(|d| d.status == DeploymentStatus::Deployed)
-        .map(|d| d.environment_id.clone())
-        .collect();
-    super::extensions::refresh(ctx, desired, &rec, &root_prod, &deployed).await;
-
-    // 6. Done: TEST_DEPLOYED (the branch is kept for the production review), or failed.
-    let rec = require(&ctx.store, id)?;
-    let failed: Vec<&DeploymentResult> = rec
-        .deployments
-        .iter()
-        .filter(|d| d.status == DeploymentStatus::Failed)
-        .collect();
-    if !envs.is_empty() && failed.len() == envs.len() {
-        return Err(StepError::fail(
-            ErrorCode::DeploymentFailed,
-            format!(
-                "deployment failed in every test environment: {}",
-                failed
-                    .iter()
-                    .filter_map(|d| d.error.clone())
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            ),
-        ));
+    let named = match rec.mode() {
+        Mode::Test => docs
+            .pack_assignment
+            .as_ref()
+            .map(|a| a.doc.integration_pack.clone())
+            .or_else(|| req.integration_pack.clone()),
+        Mode::ProductionFromTest | Mode::Hotfix => docs
+            .admin_review
+            .as_ref()
+            .and_then(|a| a.doc.integration_pack.clone())
+            .or_else(|| req.integration_pack.clone()),
     }
-    let partial = (!failed.is_empty()).then(|| {
-        format!(
-            "PARTIAL: deployment failed in {}",
-            failed
-                .iter()
-                .map(|d| d.environment_id.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        )
-    });
-    let now = ctx.clock.now();
-    ctx.store.apply(
-        id,
-        Some(&Transition::from_to(
-            PromotionStatus::TestDeploying,
-            PromotionStatus::TestDeployed,
-            cause(
-                partial
-                    .clone()
-                    .unwrap_or_else(|| "deployed to the test environments".into()),
-            )
-            .at(now),
-        )),
-        |r| {
-            r.test_deployed_at = Some(now);
-            r.deployed_at = Some(now);
-            r.waiting_reason = partial;
-            r.error_code = None;
-            r.error_message = None;
+    .filter(|c| c.id.is_some() || c.new_name.is_some());
+    if let Some(c) = named {
+        return Ok(Some(PackPick::Named(c)));
+    }
+    Ok(ctx
+        .store
+        .suggest_pack(&rec.process_name, rec.target_environment)?
+        .map(|s| PackPick::Suggested {
+            id: s.pack_id,
+            name: s.pack_name.unwrap_or_default(),
+        }))
+}
+
+/// Effect::ChoosePack: the pack named (found or created) or suggested, recorded.
+pub async fn choose_pack(
+    ctx: &Context,
+    docs: &PromotionDocs,
+    rec: &PromotionRecord,
+) -> Result<(), StepError> {
+    let id = rec.promotion_id.as_str();
+    let (pack_id, pack_name) = match pack_pick(ctx, docs, rec)? {
+        None => return Ok(()),
+        Some(PackPick::Suggested { id, name }) => (id, name),
+        Some(PackPick::Named(choice)) => match named_pack(ctx, id, &choice).await? {
+            Some(x) => x,
+            None => return Ok(()),
         },
-    )?;
-    tracing::info!(promotion = %id, "test deployed");
-    Ok(Outcome::Settled)
+    };
+    let test = rec.mode() == Mode::Test;
+    ctx.store.update(id, |r| {
+        r.integration_pack_id = Some(pack_id.clone());
+        r.integration_pack_name = Some(pack_name.clone());
+        if test {
+            r.test_integration_pack_id = Some(pack_id.clone());
+            r.test_integration_pack_name = Some(pack_name.clone());
+        }
+    })?;
+    Ok(())
 }
 
 /// The integration pack a choice names: an existing id, or a pack found or created by name.
@@ -857,4 +705,206 @@ async fn wait_release(ctx: &Context, request_id: &str, polling: Polling) -> Resu
         attempts: polling.max_polls,
         message: "the release is still running".into(),
     }))
+}
+
+/// The production id of the promotion's root process, and the package version it ships (for
+/// production from test: the TEST promotion's root).
+pub(crate) fn root_and_version(
+    ctx: &Context,
+    docs: &PromotionDocs,
+    rec: &PromotionRecord,
+) -> Result<(String, String), StepError> {
+    let req = &docs.request.doc;
+    let version = rec
+        .package_version
+        .clone()
+        .unwrap_or_else(|| req.package_version.clone());
+    let root = match (rec.mode(), &rec.test_promotion_id) {
+        (Mode::ProductionFromTest, Some(test_id)) => {
+            root_prod_id(&require(&ctx.store, test_id)?, req)?
+        }
+        _ => root_prod_id(rec, req)?,
+    };
+    Ok((root, version))
+}
+
+/// Effect::VerifyTested (production from test): main must still hold the versions the TEST
+/// deployment merged ("ship what was tested"); checked once, journaled.
+pub async fn verify_tested(ctx: &Context, rec: &PromotionRecord) -> Result<(), StepError> {
+    let id = rec.promotion_id.as_str();
+    let test_id = rec.test_promotion_id.clone().unwrap_or_default();
+    let test = require(&ctx.store, &test_id)?;
+    let mut changed = Vec::new();
+    for tv in &test.tested_versions {
+        let now = ctx
+            .platform
+            .get_component(None, &tv.component_id, None)
+            .await?
+            .version()
+            .unwrap_or_default();
+        if now != tv.version {
+            changed.push(format!("{} (tested v{}, main v{now})", tv.name, tv.version));
+        }
+    }
+    if !changed.is_empty() {
+        return Err(StepError::fail(
+            ErrorCode::MainChangedSinceTest,
+            format!(
+                "main changed since {test_id} was tested: {}; test again",
+                changed.join(", ")
+            ),
+        ));
+    }
+    let step = super::begin(
+        &ctx.store,
+        id,
+        "verify_tested",
+        &json!({ "testPromotionId": test_id }),
+    )?;
+    ctx.store
+        .finish_step(step, &json!({ "ok": true }), None, |_| {})?;
+    Ok(())
+}
+
+/// Effect::Package: the package to deploy. Production from test ships the tested package when
+/// the version is the same; otherwise (and for TEST and hotfixes) a new package of the root
+/// from main.
+pub async fn package_step(
+    ctx: &Context,
+    docs: &PromotionDocs,
+    rec: &PromotionRecord,
+) -> Result<(), StepError> {
+    let id = rec.promotion_id.as_str();
+    let (root, version) = root_and_version(ctx, docs, rec)?;
+    if let (Mode::ProductionFromTest, Some(test_id)) = (rec.mode(), &rec.test_promotion_id) {
+        let test = require(&ctx.store, test_id)?;
+        if test.package_version.as_deref() == Some(version.as_str()) {
+            if let Some(pk) = test.prod_package_id.clone() {
+                ctx.store
+                    .update(id, |r| r.prod_package_id = Some(pk.clone()))?;
+                return Ok(());
+            }
+        }
+    } else if rec.mode() == Mode::Hotfix && !step_open(&ctx.store, id, "package")? {
+        // A hotfix never reuses a package version that exists already.
+        let found = ctx
+            .platform
+            .query_packaged_components(
+                None,
+                &PackageQuery {
+                    component_id: Some(root.clone()),
+                    package_version: Some(version.clone()),
+                    ..Default::default()
+                },
+            )
+            .await?;
+        if !found.is_empty() {
+            return Err(StepError::fail(
+                ErrorCode::DuplicatePackageVersion,
+                format!("package version {version} of the root process exists already"),
+            ));
+        }
+    }
+    package(ctx, id, &root, &version).await?;
+    Ok(())
+}
+
+/// Effect::Release: add the package to the pack and release the pack (through the guard),
+/// then wait for Boomi to finish it.
+pub async fn release_step(
+    ctx: &Context,
+    docs: &PromotionDocs,
+    rec: &PromotionRecord,
+) -> Result<(), StepError> {
+    let (root, version) = root_and_version(ctx, docs, rec)?;
+    let pack_id = rec.integration_pack_id.clone().unwrap_or_default();
+    release(ctx, docs, &pack_id, &root, &version, rec.target_environment).await
+}
+
+/// Observation::ReleaseStatus: wait for a release made earlier to finish.
+pub async fn await_release(ctx: &Context, rec: &PromotionRecord) -> Result<(), StepError> {
+    let request_id = match rec.target_environment {
+        Target::Test => rec.test_release_id.clone(),
+        Target::Production => rec.release_id.clone(),
+    };
+    if let Some(request_id) = &request_id {
+        wait_release(ctx, request_id, ctx.config.release).await?;
+    }
+    Ok(())
+}
+
+/// Whether the release step of the promotion is done.
+pub fn released(ctx: &Context, id: &str) -> Result<bool, StepError> {
+    Ok(step_done(&ctx.store, id, "release")?.is_some())
+}
+
+/// The environments of the promotion's deployment: the ones named (the admin review's, else the
+/// request's), or every one of the target's class in the settings.
+pub fn environments_of(
+    desired: &Verified,
+    docs: &PromotionDocs,
+    rec: &PromotionRecord,
+) -> Vec<String> {
+    let req = &docs.request.doc;
+    match rec.mode() {
+        Mode::Test => target_environments(desired, req.environments.as_ref(), Classification::Test),
+        Mode::ProductionFromTest | Mode::Hotfix => {
+            let named = docs
+                .admin_review
+                .as_ref()
+                .and_then(|a| a.doc.environments.clone())
+                .or_else(|| req.environments.clone());
+            target_environments(desired, named.as_ref(), Classification::Prod)
+        }
+    }
+}
+
+/// Effect::Deploy: one environment, through the guard (a pause after the previous one).
+pub async fn deploy_step(
+    ctx: &Context,
+    desired: &Verified,
+    docs: &PromotionDocs,
+    rec: &PromotionRecord,
+    env: &str,
+) -> Result<(), StepError> {
+    if !rec.deployments.is_empty() {
+        ctx.clock.sleep(ctx.config.deploy_gap).await;
+    }
+    let package_id = rec.prod_package_id.clone().unwrap_or_default();
+    deploy_environments(ctx, desired, docs, &package_id, &[env.to_string()]).await
+}
+
+/// Effect::RefreshExtensions: the extension access cache of the deployed environments (best
+/// effort: a failure is logged, never the deployment's).
+pub async fn refresh_step(
+    ctx: &Context,
+    desired: &Verified,
+    docs: &PromotionDocs,
+    rec: &PromotionRecord,
+) -> Result<(), StepError> {
+    let (root, _) = root_and_version(ctx, docs, rec)?;
+    let deployed: Vec<String> = rec
+        .deployments
+        .iter()
+        .filter(|d| d.status == DeploymentStatus::Deployed)
+        .map(|d| d.environment_id.clone())
+        .collect();
+    super::extensions::refresh(ctx, desired, rec, &root, &deployed).await;
+    Ok(())
+}
+
+/// Effect::DeleteTestBranch (production from test): the TEST promotion's kept branch goes, and
+/// the TEST record names who took it to production.
+pub async fn delete_test_branch(ctx: &Context, rec: &PromotionRecord) -> Result<(), StepError> {
+    let Some(test_id) = rec.test_promotion_id.clone() else {
+        return Ok(());
+    };
+    let test = require(&ctx.store, &test_id)?;
+    if let Some(b) = test.branch_id.clone() {
+        super::promote::delete_branch(ctx, &test_id, &b).await?;
+    }
+    let by = rec.initiated_by.clone();
+    ctx.store
+        .update(&test_id, |r| r.promoted_from_test_by = Some(by))?;
+    Ok(())
 }

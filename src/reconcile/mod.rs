@@ -19,6 +19,7 @@
 
 pub mod clock;
 pub mod deploy;
+pub mod driver;
 pub mod extensions;
 pub mod guard;
 pub mod plan;
@@ -34,7 +35,7 @@ pub use schedule::{Scope, Shared};
 
 use crate::boomi::{BoomiError, Platform, Polling};
 use crate::model::{ErrorCode, PromotionStatus, Settings};
-use crate::policy::{AllowedSigners, Dirty, PromotionDocs, Verified};
+use crate::policy::{AllowedSigners, Dirty};
 use crate::source::{Change, GitSource, Snapshot, SourceError};
 use crate::store::{Cause, Store, StoreError};
 use futures::StreamExt;
@@ -388,7 +389,7 @@ impl Reconciler {
                             Ok(Outcome::Waiting)
                         } else {
                             let docs = desired.promotions.get(&id);
-                            drive(&ctx, &desired, &id, docs, &commit).await
+                            driver::drive(&ctx, &desired, &id, docs, &commit).await
                         };
                         out.push((id, rec.status, outcome));
                     }
@@ -516,100 +517,6 @@ pub fn cause(reason: impl Into<String>) -> Cause {
     Cause::new(ACTOR).reason(reason)
 }
 
-/// Drive one promotion until it waits or settles.
-async fn drive(
-    ctx: &Context,
-    desired: &Verified,
-    id: &str,
-    docs: Option<&PromotionDocs>,
-    commit: &str,
-) -> Result<Outcome, StepError> {
-    for _ in 0..32 {
-        if ctx.shared.stopping() {
-            // A graceful shutdown: the step under way has finished; take no new one.
-            return Ok(Outcome::Waiting);
-        }
-        let rec = require(&ctx.store, id)?;
-        if desired.settings.is_none() && !rec.status.is_terminal() {
-            // Nothing runs without trusted settings (environments, windows).
-            let reason = format!(
-                "{}: no trusted promoter.yaml is in force (signed by an ADMIN, with a serial); nothing runs until one is",
-                ErrorCode::SettingsChangeUntrusted
-            );
-            if rec.waiting_reason.as_deref() != Some(reason.as_str()) {
-                ctx.store.update(id, |r| r.waiting_reason = Some(reason))?;
-            }
-            return Ok(Outcome::Settled);
-        }
-        let Some(docs) = docs else {
-            // The request no longer verifies. One that has not started yet fails with the
-            // rule it now breaks (tier, team access re-checked at execution); otherwise it is
-            // reported (vanished or invalid) and nothing destructive is done.
-            let request = format!("promotions/{id}/request.yaml");
-            let broken = desired.problems.iter().find(|p| p.file == request);
-            if let (PromotionStatus::Queued, Some(p)) = (rec.status, broken) {
-                return promote::fail(ctx, &rec, p.code, p.message.clone(), None).await;
-            }
-            sync::note_missing(ctx, &rec)?;
-            return Ok(Outcome::Settled);
-        };
-        if rec.error_code == Some(ErrorCode::DesiredStateMissing) {
-            // The request is back: the flag goes with its cause.
-            ctx.store.update(id, |r| {
-                r.error_code = None;
-                if r.waiting_reason
-                    .as_deref()
-                    .is_some_and(|w| w.starts_with(ErrorCode::DesiredStateMissing.as_str()))
-                {
-                    r.waiting_reason = None;
-                }
-            })?;
-        }
-        let before = rec.status;
-        let outcome = match rec.status {
-            PromotionStatus::Queued | PromotionStatus::InProgress => {
-                promote::execute(ctx, desired, docs, rec, commit).await?
-            }
-            PromotionStatus::TestDeployed => {
-                production::execute(ctx, desired, docs, rec, commit).await?
-            }
-            PromotionStatus::TestDeployFailed | PromotionStatus::PendingPackAssignment
-                if docs.cancel_test.is_some() =>
-            {
-                production::execute(ctx, desired, docs, rec, commit).await?
-            }
-            PromotionStatus::Completed
-            | PromotionStatus::TestDeploying
-            | PromotionStatus::TestDeployFailed
-            | PromotionStatus::PendingPackAssignment => {
-                deploy::execute(ctx, desired, docs, rec, commit).await?
-            }
-            PromotionStatus::PendingPeerReview
-            | PromotionStatus::PendingAdminReview
-            | PromotionStatus::Deploying => {
-                production::execute(ctx, desired, docs, rec, commit).await?
-            }
-            PromotionStatus::Failed
-            | PromotionStatus::PeerRejected
-            | PromotionStatus::AdminRejected
-            | PromotionStatus::Deployed
-            | PromotionStatus::Withdrawn
-            | PromotionStatus::TestCancelled => Outcome::Settled,
-        };
-        let after_rec = require(&ctx.store, id)?;
-        let after = after_rec.status;
-        if after != before {
-            if let Some(event) = crate::notify_out::Event::on_transition(&after_rec) {
-                ctx.notifier.send(&event).await;
-            }
-        }
-        if after == before || after.is_terminal() || after == PromotionStatus::TestDeployFailed {
-            return Ok(outcome);
-        }
-    }
-    Ok(Outcome::Waiting)
-}
-
 /// The record of a promotion that must exist.
 pub(crate) fn require(
     store: &Store,
@@ -653,6 +560,58 @@ pub(crate) fn begin(
         }
         tx.begin_step(id, name, intent)
     })
+}
+
+/// One journaled Boomi mutation: the crash-safety protocol in one place.
+///
+/// When an intent of this step is open (the daemon died between the call and its result),
+/// `lookup` looks for the object first and adopts it; otherwise the intent is written, `call`
+/// runs, and its result is written in the same transaction as `edit` applies it to the record.
+/// A transient failure leaves the intent open (the next attempt looks before it calls again);
+/// a permanent one closes it with the error code.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn journaled<T, LF, CF>(
+    ctx: &Context,
+    id: &str,
+    name: &str,
+    intent: serde_json::Value,
+    lookup: impl FnOnce() -> LF,
+    call: impl FnOnce() -> CF,
+    result: impl Fn(&T) -> serde_json::Value,
+    edit: impl Fn(&T, &mut crate::store::PromotionRecord),
+) -> Result<T, StepError>
+where
+    LF: std::future::Future<Output = Result<Option<T>, StepError>>,
+    CF: std::future::Future<Output = Result<T, StepError>>,
+{
+    if step_open(&ctx.store, id, name)? {
+        if let Some(found) = lookup().await? {
+            let mut r = result(&found);
+            if let Some(o) = r.as_object_mut() {
+                o.insert("recovered".into(), serde_json::Value::Bool(true));
+            }
+            close_open(&ctx.store, id, name, &r, |rec| edit(&found, rec))?;
+            return Ok(found);
+        }
+    }
+    let step = begin(&ctx.store, id, name, &intent)?;
+    match call().await {
+        Ok(t) => {
+            ctx.store
+                .finish_step(step, &result(&t), None, |rec| edit(&t, rec))?;
+            Ok(t)
+        }
+        Err(e) if e.is_transient() => Err(e),
+        Err(e) => {
+            ctx.store.finish_step(
+                step,
+                &serde_json::json!({ "error": e.code() }),
+                None,
+                |_| {},
+            )?;
+            Err(e)
+        }
+    }
 }
 
 /// Close every open step of this name with a result (after a crash-recovery lookup found the

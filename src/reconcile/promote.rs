@@ -6,7 +6,7 @@
 //! failure fails the whole promotion (branch deleted, no mapping written, dependents SKIPPED);
 //! success writes every mapping and COMPLETED in one transaction.
 
-use super::{cause, close_open, require, step_open, Context, Outcome, StepError};
+use super::{cause, close_open, journaled, plan, step_open, Context, StepError};
 use crate::boomi::wire::Component;
 use crate::boomi::{wait_branch_ready, BoomiError, MetadataQuery, Platform};
 use crate::deps::{
@@ -20,7 +20,7 @@ use crate::store::{
 };
 use async_trait::async_trait;
 use serde_json::json;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 /// The branch name of a promotion.
 pub fn branch_name(id: &str) -> String {
@@ -97,46 +97,6 @@ fn to_source_error(id: &str) -> impl Fn(BoomiError) -> deps::SourceError + '_ {
     }
 }
 
-/// Fail the promotion: delete its branch (if any; "already gone" is fine), record the error,
-/// transition to FAILED.
-pub(crate) async fn fail(
-    ctx: &Context,
-    rec: &PromotionRecord,
-    code: ErrorCode,
-    message: String,
-    results: Option<Vec<ComponentResult>>,
-) -> Result<Outcome, StepError> {
-    let id = rec.promotion_id.as_str();
-    let rec = require(&ctx.store, id)?;
-    if let Some(b) = &rec.branch_id {
-        delete_branch(ctx, id, b).await?;
-    }
-    let counts = results.as_deref().map(counts);
-    ctx.store.apply(
-        id,
-        Some(&Transition::to(
-            PromotionStatus::Failed,
-            cause(format!("{code}: {message}")).at(ctx.clock.now()),
-        )),
-        |r| {
-            r.error_code = Some(code);
-            r.error_message = Some(super::truncate(&message, 5000));
-            r.waiting_reason = None;
-            r.branch_id = None;
-            if let Some(res) = results {
-                r.result_detail = res;
-            }
-            if let Some((c, u, f)) = counts {
-                r.components_created = c;
-                r.components_updated = u;
-                r.components_failed = f;
-            }
-        },
-    )?;
-    tracing::info!(promotion = %id, %code, "promotion failed");
-    Ok(Outcome::Settled)
-}
-
 /// Delete a promotion branch, journaled; "not found" counts as deleted. Clears `branchId`.
 pub(crate) async fn delete_branch(
     ctx: &Context,
@@ -166,124 +126,117 @@ fn counts(results: &[ComponentResult]) -> (i64, i64, i64) {
     )
 }
 
-fn set_waiting(
-    ctx: &Context,
-    id: &str,
-    code: Option<ErrorCode>,
-    reason: String,
-) -> Result<Outcome, StepError> {
-    let rec = require(&ctx.store, id)?;
-    if rec.waiting_reason.as_deref() != Some(reason.as_str()) || rec.error_code != code {
-        ctx.store.update(id, |r| {
-            r.waiting_reason = Some(reason);
-            r.error_code = code;
-        })?;
-    }
-    Ok(Outcome::Waiting)
+/// What action C keeps between the steps of one drive: the resolved tree, the dev → production
+/// id cache, the components that failed, and whether the forward references were rewritten.
+#[derive(Default)]
+pub struct EngineMemo {
+    pub tree: Option<deps::Resolution>,
+    pub fact: Option<plan::Resolution>,
+    pub existing: Vec<ExistingMapping>,
+    pub cache: IdCache,
+    /// Components that failed, or were skipped because a reference failed.
+    pub bad: HashSet<String>,
+    pub forward_done: bool,
+    pub branches: Option<(usize, usize)>,
+    pub branch_ready: bool,
 }
 
-/// Run action C for a QUEUED or IN_PROGRESS promotion.
-pub async fn execute(
-    ctx: &Context,
-    desired: &Verified,
-    docs: &PromotionDocs,
-    rec: PromotionRecord,
-    commit: &str,
-) -> Result<Outcome, StepError> {
-    let req = &docs.request.doc;
-    let id = rec.promotion_id.clone();
-    let dev = req.dev_account_id.clone();
-    let Some(access) = &desired.access else {
-        return set_waiting(ctx, &id, None, "no access policy is in force".into());
-    };
-
-    if rec.status == PromotionStatus::Queued {
-        if let Some(other) = ctx.store.in_progress_for_account(&dev)? {
-            if other.promotion_id != id {
-                return set_waiting(
-                    ctx,
-                    &id,
-                    None,
-                    format!(
-                        "queued behind {} ({} guard: one promotion per dev account at a time)",
-                        other.promotion_id,
-                        ErrorCode::PromotionInProgress
-                    ),
-                );
-            }
-        }
-        // Tier and account access are checked again now, against the policy in force.
-        let tier = access.tier(&req.initiated_by);
-        if !tier.is_some_and(Tier::can_contribute) {
-            return fail(
-                ctx,
-                &rec,
-                ErrorCode::InsufficientTier,
-                format!("{} may no longer initiate promotions", req.initiated_by),
-                None,
-            )
-            .await;
-        }
-        if !access.can_access(&req.initiated_by, &dev) {
-            return fail(
-                ctx,
-                &rec,
-                ErrorCode::UnauthorizedAccountAccess,
-                format!(
-                    "{} no longer has access to dev account {dev}",
-                    req.initiated_by
-                ),
-                None,
-            )
-            .await;
-        }
+impl EngineMemo {
+    /// The next component to promote, in dependency order: not promoted yet and not failed.
+    pub fn next_component(&self, rec: &PromotionRecord) -> Option<String> {
+        let tree = self.tree.as_ref()?;
+        tree.order
+            .iter()
+            .find(|d| {
+                !self.bad.contains(*d)
+                    && !rec
+                        .result_detail
+                        .iter()
+                        .any(|r| &r.dev_component_id == *d && r.status == ComponentStatus::Success)
+            })
+            .cloned()
     }
 
+    pub fn forward_references(&self) -> bool {
+        !self.forward_done
+            && self
+                .tree
+                .as_ref()
+                .is_some_and(|t| !t.forward_references.is_empty())
+    }
+}
+
+/// Whether the initiator may still initiate on the dev account, under the policy in force.
+pub fn initiator_check(
+    desired: &Verified,
+    rec: &PromotionRecord,
+) -> Result<(), (ErrorCode, String)> {
+    let Some(access) = &desired.access else {
+        return Err((
+            ErrorCode::InsufficientTier,
+            "no access policy is in force".into(),
+        ));
+    };
+    let who = &rec.initiated_by;
+    if !access.tier(who).is_some_and(Tier::can_contribute) {
+        return Err((
+            ErrorCode::InsufficientTier,
+            format!("{who} may no longer initiate promotions"),
+        ));
+    }
+    if !access.can_access(who, &rec.dev_account_id) {
+        return Err((
+            ErrorCode::UnauthorizedAccountAccess,
+            format!(
+                "{who} no longer has access to dev account {}",
+                rec.dev_account_id
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Observation::Resolve: the root, then the dependency tree (reads only). Missing connection
+/// mappings and unreadable components are facts for the planner; a transient or
+/// authentication failure is an error of the step.
+pub async fn resolve(
+    ctx: &Context,
+    req: &crate::model::PromotionRequest,
+    memo: &mut EngineMemo,
+) -> Result<(), StepError> {
+    let dev = req.dev_account_id.clone();
+    let invalid = |code, message: String| plan::Resolution::Invalid { code, message };
     // The root: the request's root component, or the component of its dev package.
     let root = match (&req.root_component_id, &req.dev_package_id, &req.components) {
-        (Some(r), _, _) => r.clone(),
+        (Some(r), _, _) => Ok(r.clone()),
         (None, Some(pkg), _) => match ctx.platform.get_packaged_component(Some(&dev), pkg).await {
-            Ok(p) => match p.component_id {
-                Some(c) => c,
-                None => {
-                    return fail(
-                        ctx,
-                        &rec,
-                        ErrorCode::ComponentNotFound,
-                        format!("dev package {pkg} names no component"),
-                        None,
-                    )
-                    .await
-                }
-            },
-            Err(e) if e.is_not_found() => {
-                return fail(
-                    ctx,
-                    &rec,
+            Ok(p) => p.component_id.ok_or_else(|| {
+                invalid(
                     ErrorCode::ComponentNotFound,
-                    format!("dev package {pkg} not found in {dev}"),
-                    None,
+                    format!("dev package {pkg} names no component"),
                 )
-                .await
-            }
+            }),
+            Err(e) if e.is_not_found() => Err(invalid(
+                ErrorCode::ComponentNotFound,
+                format!("dev package {pkg} not found in {dev}"),
+            )),
             Err(e) => return Err(e.into()),
         },
-        (None, None, Some(pins)) if !pins.is_empty() => pins[0].component_id.clone(),
-        _ => {
-            return fail(
-                ctx,
-                &rec,
-                ErrorCode::InvalidRequest,
-                "the request names no root component".into(),
-                None,
-            )
-            .await
+        (None, None, Some(pins)) if !pins.is_empty() => Ok(pins[0].component_id.clone()),
+        _ => Err(invalid(
+            ErrorCode::InvalidRequest,
+            "the request names no root component".into(),
+        )),
+    };
+    let root = match root {
+        Ok(r) => r,
+        Err(fact) => {
+            memo.fact = Some(fact);
+            return Ok(());
         }
     };
-
-    // Resolve the tree (reads only). Missing connection mappings stop it before any branch.
     let stored = ctx.store.mappings_of_account(&dev)?;
-    let existing: Vec<ExistingMapping> = stored
+    memo.existing = stored
         .values()
         .map(|m| ExistingMapping {
             dev_component_id: m.dev_component_id.clone(),
@@ -295,10 +248,11 @@ pub async fn execute(
             },
         })
         .collect();
+    memo.cache = IdCache::from_mappings(&memo.existing);
     let reader = PlatformReader(ctx.platform.as_ref());
     let resolution = match deps::resolve(
         &reader,
-        &ResolveRequest::new(dev.clone(), root.clone(), existing.clone()),
+        &ResolveRequest::new(dev.clone(), root, memo.existing.clone()),
     )
     .await
     {
@@ -311,326 +265,288 @@ pub async fn execute(
                 transient(e)
             });
         }
-        Err(e) => return fail(ctx, &rec, e.code(), e.to_string(), None).await,
+        Err(e) => {
+            memo.fact = Some(invalid(e.code(), e.to_string()));
+            return Ok(());
+        }
     };
-    if resolution.has_missing_connections() {
+    memo.fact = Some(if resolution.has_missing_connections() {
         let list = resolution
             .missing_connections
             .iter()
             .map(|m| format!("{} ({})", m.name, m.dev_component_id))
             .collect::<Vec<_>>()
             .join(", ");
-        return fail(
-            ctx,
-            &rec,
-            ErrorCode::MissingConnectionMappings,
-            format!(
-                "{} connection mapping(s) missing in dev account {dev}: {list}. An admin must add them to mappings/{dev}.yaml",
-                resolution.missing_connections.len()
-            ),
-            None,
-        )
-        .await;
-    }
-    if let Some(bad) = resolution
-        .components
-        .iter()
-        .find(|c| matches!(c.status, deps::MappingStatus::Error { .. }))
+        plan::Resolution::MissingMappings(format!(
+            "{} connection mapping(s) missing in dev account {dev}: {list}. An admin must add them to mappings/{dev}.yaml",
+            resolution.missing_connections.len()
+        ))
+    } else if let Some((bad, code, message)) =
+        resolution.components.iter().find_map(|c| match &c.status {
+            deps::MappingStatus::Error { code, message } => Some((c, *code, message.clone())),
+            _ => None,
+        })
     {
-        if let deps::MappingStatus::Error { code, message } = &bad.status {
-            return fail(
-                ctx,
-                &rec,
-                *code,
-                format!(
-                    "component {} ({}): {message}",
-                    bad.name, bad.dev_component_id
-                ),
-                None,
-            )
-            .await;
-        }
-    }
+        invalid(
+            code,
+            format!(
+                "component {} ({}): {message}",
+                bad.name, bad.dev_component_id
+            ),
+        )
+    } else {
+        plan::Resolution::Ready
+    });
+    memo.tree = Some(resolution);
+    Ok(())
+}
 
+/// Observation::CountBranches: every branch of the account, `main` included (Boomi's ceiling
+/// of 20 counts it), and the soft limit of the settings.
+pub async fn count_branches(
+    ctx: &Context,
+    desired: &Verified,
+) -> Result<(usize, usize), StepError> {
+    let branches = ctx.platform.query_branches(None, None).await?;
+    let count = branches.iter().filter(|b| b.deleted != Some(true)).count();
+    let limit = desired
+        .settings
+        .as_ref()
+        .map(|s| s.branch_soft_limit)
+        .unwrap_or(15) as usize;
+    Ok((count, limit))
+}
+
+/// Effect::Start: QUEUED → IN_PROGRESS, unless another promotion of the dev account started
+/// meanwhile (`false`: the promotion waits).
+pub fn start(
+    ctx: &Context,
+    docs: &PromotionDocs,
+    rec: &PromotionRecord,
+    memo: &EngineMemo,
+    commit: &str,
+) -> Result<bool, StepError> {
+    let id = rec.promotion_id.clone();
+    let dev = rec.dev_account_id.clone();
+    let total = memo.tree.as_ref().map_or(0, |t| t.order.len()) as i64;
     let name = branch_name(&id);
-    // Lanes run at the same time: counting the branches and creating this one happen under one
-    // lock, so two promotions never both take the last slot.
-    let mut slot = None;
-    if rec.status == PromotionStatus::Queued {
-        slot = Some(ctx.shared.branch_slot().await);
-        // The branch soft limit, then the account lock, atomically with IN_PROGRESS.
-        let branches = ctx.platform.query_branches(None, None).await?;
-        let count = branches
-            .iter()
-            .filter(|b| b.name.as_deref() != Some("main"))
-            .count();
-        let limit = desired
-            .settings
-            .as_ref()
-            .map(|s| s.branch_soft_limit)
-            .unwrap_or(15) as usize;
-        if count >= limit {
-            return set_waiting(
-                ctx,
-                &id,
-                Some(ErrorCode::BranchLimitReached),
-                format!(
-                    "{}: {count} branches exist (soft limit {limit}); waiting for one to be freed",
-                    ErrorCode::BranchLimitReached
-                ),
-            );
-        }
-        let total = resolution.order.len() as i64;
-        let started = ctx.store.write(|tx| {
-            if let Some(other) = tx.in_progress_for_account(&dev)? {
-                if other.promotion_id != id {
-                    return Ok(false);
-                }
+    Ok(ctx.store.write(|tx| {
+        if let Some(other) = tx.in_progress_for_account(&dev)? {
+            if other.promotion_id != id {
+                return Ok(false);
             }
-            tx.apply(
-                &id,
+        }
+        tx.apply(
+            &id,
+            Some(&Transition::from_to(
+                PromotionStatus::Queued,
+                PromotionStatus::InProgress,
+                cause("promotion started")
+                    .document(docs.request.path.clone())
+                    .commit(commit)
+                    .at(ctx.clock.now()),
+            )),
+            |r| {
+                r.components_total = total;
+                r.waiting_reason = None;
+                r.error_code = None;
+                r.error_message = None;
+                r.branch_name = Some(name.clone());
+            },
+        )?;
+        Ok(true)
+    })?)
+}
+
+/// Effect::CreateBranch: the branch `promo-<id>` from main, journaled (after a crash, the
+/// branch of that name is adopted). Boomi's own limit sends the promotion back to QUEUED.
+pub async fn create_branch(ctx: &Context, id: &str) -> Result<(), StepError> {
+    let name = branch_name(id);
+    let lookup = || async {
+        Ok(ctx
+            .platform
+            .query_branches(None, Some(&name))
+            .await?
+            .into_iter()
+            .find(|b| b.name.as_deref() == Some(name.as_str()) && b.deleted != Some(true))
+            .and_then(|b| b.id))
+    };
+    let main = ctx.platform.main_branch_id(None).await?;
+    let created = journaled(
+        ctx,
+        id,
+        "create_branch",
+        json!({ "name": name, "parentId": main }),
+        lookup,
+        || async {
+            let b = ctx
+                .platform
+                .create_branch(
+                    None,
+                    &name,
+                    &main,
+                    Some(&format!("Promotion branch for {id}")),
+                )
+                .await?;
+            Ok(b.id.unwrap_or_default())
+        },
+        |b: &String| json!({ "branchId": b }),
+        |b: &String, r: &mut PromotionRecord| r.branch_id = Some(b.clone()),
+    )
+    .await;
+    match created {
+        Ok(_) => Ok(()),
+        Err(StepError::Boomi(BoomiError::BranchLimitReached { message })) => {
+            ctx.store.apply(
+                id,
                 Some(&Transition::from_to(
-                    PromotionStatus::Queued,
                     PromotionStatus::InProgress,
-                    cause("promotion started")
-                        .document(docs.request.path.clone())
-                        .commit(commit)
-                        .at(ctx.clock.now()),
+                    PromotionStatus::Queued,
+                    cause("branch limit reached"),
                 )),
                 |r| {
-                    r.components_total = total;
-                    r.waiting_reason = None;
-                    r.error_code = None;
-                    r.error_message = None;
-                    r.branch_name = Some(name.clone());
+                    r.waiting_reason =
+                        Some(format!("{}: {message}", ErrorCode::BranchLimitReached));
+                    r.error_code = Some(ErrorCode::BranchLimitReached);
                 },
             )?;
-            Ok(true)
-        })?;
-        if !started {
-            return Ok(Outcome::Waiting);
+            Ok(())
         }
+        Err(e) => Err(e),
     }
-    let rec = require(&ctx.store, &id)?;
+}
 
-    // The branch: known, found after a crash, or created now.
-    let branch_id = match &rec.branch_id {
-        Some(b) => b.clone(),
-        None => {
-            let mut found = None;
-            if step_open(&ctx.store, &id, "create_branch")? {
-                found = ctx
-                    .platform
-                    .query_branches(None, Some(&name))
-                    .await?
-                    .into_iter()
-                    .find(|b| b.name.as_deref() == Some(name.as_str()) && b.deleted != Some(true))
-                    .and_then(|b| b.id);
-                if let Some(b) = &found {
-                    close_open(
-                        &ctx.store,
-                        &id,
-                        "create_branch",
-                        &json!({ "branchId": b, "recovered": true }),
-                        |r| r.branch_id = Some(b.clone()),
-                    )?;
-                }
-            }
-            match found {
-                Some(b) => b,
-                None => {
-                    let main = ctx.platform.main_branch_id(None).await?;
-                    let step = super::begin(
-                        &ctx.store,
-                        &id,
-                        "create_branch",
-                        &json!({ "name": name, "parentId": main }),
-                    )?;
-                    let b = match ctx
-                        .platform
-                        .create_branch(
-                            None,
-                            &name,
-                            &main,
-                            Some(&format!("Promotion branch for {id}")),
-                        )
-                        .await
-                    {
-                        Ok(b) => b,
-                        Err(BoomiError::BranchLimitReached { message }) => {
-                            ctx.store.finish_step(
-                                step,
-                                &json!({ "error": "BRANCH_LIMIT_REACHED" }),
-                                None,
-                                |_| {},
-                            )?;
-                            ctx.store.apply(
-                                &id,
-                                Some(&Transition::from_to(
-                                    PromotionStatus::InProgress,
-                                    PromotionStatus::Queued,
-                                    cause("branch limit reached"),
-                                )),
-                                |r| {
-                                    r.waiting_reason = Some(format!(
-                                        "{}: {message}",
-                                        ErrorCode::BranchLimitReached
-                                    ));
-                                    r.error_code = Some(ErrorCode::BranchLimitReached);
-                                },
-                            )?;
-                            return Ok(Outcome::Waiting);
-                        }
-                        Err(e) => return Err(e.into()),
-                    };
-                    let bid = b.id.clone().unwrap_or_default();
-                    ctx.store
-                        .finish_step(step, &json!({ "branchId": bid }), None, |r| {
-                            r.branch_id = Some(bid.clone())
-                        })?;
-                    bid
-                }
-            }
-        }
-    };
-    drop(slot);
+/// Observation::BranchReady: poll until the branch is ready. `Err(polls)` when it never was.
+pub async fn await_branch(ctx: &Context, branch_id: &str) -> Result<Result<(), u32>, StepError> {
     match wait_branch_ready(
         ctx.platform.as_ref(),
         None,
-        &branch_id,
+        branch_id,
         ctx.config.branch_ready,
     )
     .await
     {
-        Ok(_) => {}
-        Err(BoomiError::BranchNotReady { polls, .. }) => {
-            return fail(
-                ctx,
-                &rec,
-                ErrorCode::BranchCreationTimeout,
-                format!("branch {name} was not ready after {polls} polls; it was deleted"),
-                None,
-            )
-            .await;
-        }
-        Err(e) => return Err(e.into()),
+        Ok(_) => Ok(Ok(())),
+        Err(BoomiError::BranchNotReady { polls, .. }) => Ok(Err(polls)),
+        Err(e) => Err(e.into()),
     }
+}
 
-    // Promote every component in dependency order.
-    let mut cache = IdCache::from_mappings(&existing);
-    let mut results: Vec<ComponentResult> = rec.result_detail.clone();
-    let mut bad: HashSet<String> = HashSet::new();
-    let done: HashMap<String, ComponentResult> = results
+/// Effect::Promote: one component onto the branch (skipped when a reference failed). A
+/// failure of the component is recorded and remembered; other errors end the step.
+pub async fn promote_component(
+    ctx: &Context,
+    id: &str,
+    memo: &mut EngineMemo,
+    dev_id: &str,
+    branch_id: &str,
+) -> Result<(), StepError> {
+    let Some(tree) = memo.tree.as_ref() else {
+        return Ok(());
+    };
+    let Some(comp) = tree.component(dev_id) else {
+        memo.bad.insert(dev_id.to_string());
+        return Ok(());
+    };
+    let base = ComponentResult {
+        dev_component_id: dev_id.to_string(),
+        prod_component_id: None,
+        name: comp.name.clone(),
+        component_type: comp.component_type.clone(),
+        action: ComponentAction::Skipped,
+        status: ComponentStatus::Skipped,
+        version: None,
+        config_stripped: false,
+        error_message: None,
+    };
+    let record = |res: ComponentResult| -> Result<(), StepError> {
+        ctx.store
+            .update(id, |r| push_result(&mut r.result_detail, res))?;
+        Ok(())
+    };
+    if let Some(dep) = comp.references.iter().find(|r| memo.bad.contains(&r.id)) {
+        memo.bad.insert(dev_id.to_string());
+        return record(ComponentResult {
+            error_message: Some(format!("skipped: it references {} which failed", dep.id)),
+            ..base
+        });
+    }
+    match promote_one(ctx, id, comp, &memo.cache, branch_id).await {
+        Ok(r) => {
+            if let Some(p) = &r.prod_component_id {
+                memo.cache.insert(dev_id.to_string(), p.clone());
+            }
+            Ok(())
+        }
+        Err(StepError::Fail { code, message }) => {
+            memo.bad.insert(dev_id.to_string());
+            record(ComponentResult {
+                action: ComponentAction::Failed,
+                status: ComponentStatus::Failed,
+                error_message: Some(format!("{code}: {message}")),
+                ..base
+            })
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Fill the id cache with the components promoted in an earlier drive.
+pub fn remember_promoted(memo: &mut EngineMemo, rec: &PromotionRecord) {
+    for r in rec
+        .result_detail
         .iter()
         .filter(|r| r.status == ComponentStatus::Success)
-        .map(|r| (r.dev_component_id.clone(), r.clone()))
-        .collect();
-    for dev_id in &resolution.order {
-        if ctx.shared.stopping() && bad.is_empty() {
-            // A graceful shutdown between two components: every finished one is journaled
-            // with its result, and the next start carries on from here.
-            return Ok(Outcome::Waiting);
-        }
-        let Some(comp) = resolution.component(dev_id) else {
-            continue;
-        };
-        if let Some(r) = done.get(dev_id) {
-            if let Some(p) = &r.prod_component_id {
-                cache.insert(dev_id.clone(), p.clone());
-            }
-            continue;
-        }
-        let base = ComponentResult {
-            dev_component_id: dev_id.clone(),
-            prod_component_id: None,
-            name: comp.name.clone(),
-            component_type: comp.component_type.clone(),
-            action: ComponentAction::Skipped,
-            status: ComponentStatus::Skipped,
-            version: None,
-            config_stripped: false,
-            error_message: None,
-        };
-        if let Some(dep) = comp.references.iter().find(|r| bad.contains(&r.id)) {
-            bad.insert(dev_id.clone());
-            push_result(
-                &mut results,
-                ComponentResult {
-                    error_message: Some(format!("skipped: it references {} which failed", dep.id)),
-                    ..base
-                },
-            );
-            continue;
-        }
-        match promote_one(ctx, &id, comp, &cache, &branch_id).await {
-            Ok(r) => {
-                if let Some(p) = &r.prod_component_id {
-                    cache.insert(dev_id.clone(), p.clone());
-                }
-                // promote_one recorded it with its journal step.
-                push_result(&mut results, r);
-            }
-            Err(StepError::Fail { code, message }) => {
-                bad.insert(dev_id.clone());
-                push_result(
-                    &mut results,
-                    ComponentResult {
-                        action: ComponentAction::Failed,
-                        status: ComponentStatus::Failed,
-                        error_message: Some(format!("{code}: {message}")),
-                        ..base
-                    },
-                );
-            }
-            Err(e) => return Err(e),
+    {
+        if let Some(p) = &r.prod_component_id {
+            memo.cache.insert(r.dev_component_id.clone(), p.clone());
         }
     }
+}
 
-    if !bad.is_empty() {
-        let failed = results
-            .iter()
-            .filter(|r| r.action == ComponentAction::Failed)
-            .count();
-        let skipped = results
-            .iter()
-            .filter(|r| r.action == ComponentAction::Skipped)
-            .count();
-        return fail(
-            ctx,
-            &rec,
-            ErrorCode::PromotionFailed,
-            format!("{failed} component(s) failed and {skipped} were skipped; the branch has been deleted. No component mappings were written."),
-            Some(results),
-        )
-        .await;
-    }
-
-    // Components promoted before a component they reference existed: rewrite them again.
-    for f in &resolution.forward_references {
-        if let Some(comp) = resolution.component(&f.component_id) {
-            if let Some(prod) = cache.get(&f.component_id).map(str::to_string) {
-                let x = deps::build_production_xml(
-                    comp.xml.as_deref().unwrap_or_default(),
-                    Some(&comp.component_type),
-                    &cache,
-                    Some(&prod),
-                    &branch_id,
-                )
-                .map_err(|e| StepError::fail(e.code(), e.to_string()))?;
-                match ctx
-                    .platform
-                    .update_component(None, &prod, &Component::from_xml(x.xml), Some(&branch_id))
-                    .await
-                {
-                    Ok(_) => {}
-                    Err(e) if is_no_change(&e) => {}
-                    Err(e) => return Err(e.into()),
-                }
+/// Effect::RewriteForwardReferences: the components promoted before a component they
+/// reference existed are written again with the production id.
+pub async fn rewrite_forward_references(
+    ctx: &Context,
+    memo: &mut EngineMemo,
+    branch_id: &str,
+) -> Result<(), StepError> {
+    if let Some(tree) = &memo.tree {
+        for f in &tree.forward_references {
+            let Some(comp) = tree.component(&f.component_id) else {
+                continue;
+            };
+            let Some(prod) = memo.cache.get(&f.component_id).map(str::to_string) else {
+                continue;
+            };
+            let x = deps::build_production_xml(
+                comp.xml.as_deref().unwrap_or_default(),
+                Some(&comp.component_type),
+                &memo.cache,
+                Some(&prod),
+                branch_id,
+            )
+            .map_err(|e| StepError::fail(e.code(), e.to_string()))?;
+            match ctx
+                .platform
+                .update_component(None, &prod, &Component::from_xml(x.xml), Some(branch_id))
+                .await
+            {
+                Ok(_) => {}
+                Err(e) if is_no_change(&e) => {}
+                Err(e) => return Err(e.into()),
             }
         }
     }
+    memo.forward_done = true;
+    Ok(())
+}
 
-    // Success: every mapping and COMPLETED, in one transaction.
+/// Effect::Complete: every mapping and COMPLETED, in one transaction.
+pub fn complete(ctx: &Context, rec: &PromotionRecord) -> Result<(), StepError> {
+    let id = rec.promotion_id.clone();
+    let dev = rec.dev_account_id.clone();
+    let results = rec.result_detail.clone();
     let (c, u, f) = counts(&results);
     let now = ctx.clock.now();
     let primary = rec.prod_account_id.clone();
@@ -665,7 +581,6 @@ pub async fn execute(
                 cause(format!("{c} created, {u} updated")).at(now),
             )),
             |r| {
-                r.result_detail = results.clone();
                 r.components_created = c;
                 r.components_updated = u;
                 r.components_failed = f;
@@ -677,7 +592,12 @@ pub async fn execute(
         Ok(())
     })?;
     tracing::info!(promotion = %id, created = c, updated = u, "promotion completed");
-    Ok(Outcome::Settled)
+    Ok(())
+}
+
+/// The counts of a promotion's results: created, updated, failed.
+pub fn result_counts(results: &[ComponentResult]) -> (i64, i64, i64) {
+    counts(results)
 }
 
 fn transient(e: deps::SourceError) -> StepError {

@@ -260,3 +260,33 @@ environments:
   - {id: env-prod-1, name: Production, classification: PROD}
 ";
 pub mod world;
+
+/// Insert a fixture record and walk it through `path`. A fixture born further down its mode's
+/// lifecycle than a first status (a hotfix waiting for its peer) is walked there from QUEUED.
+pub fn insert_walked(
+    store: &boomi_promoter::store::Store,
+    mut r: boomi_promoter::store::PromotionRecord,
+    path: &[boomi_promoter::model::PromotionStatus],
+) -> boomi_promoter::store::PromotionRecord {
+    use boomi_promoter::model::{Mode, PromotionStatus as S};
+    use boomi_promoter::store::{Cause, Transition};
+    let born = r.status;
+    let before: &[S] = match (r.mode(), born) {
+        (Mode::Hotfix, S::PendingPeerReview) => {
+            &[S::InProgress, S::Completed, S::PendingPeerReview]
+        }
+        (Mode::Test | Mode::Hotfix, S::InProgress) => &[S::InProgress],
+        _ => &[],
+    };
+    if !before.is_empty() {
+        r.status = S::Queued;
+    }
+    let engine = || Cause::new("reconciler").at(r.initiated_at);
+    let mut out = store.insert_promotion(&r, &engine()).unwrap();
+    for s in before.iter().chain(path) {
+        out = store
+            .transition(&r.promotion_id, &Transition::to(*s, engine()))
+            .unwrap();
+    }
+    out
+}
