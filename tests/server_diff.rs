@@ -10,7 +10,7 @@ use boomi_promoter::server::{self, ServerState};
 use boomi_promoter::sim::{Seed, Server, SimConfig};
 use boomi_promoter::store::record::parse_ts;
 use boomi_promoter::store::{
-    Cause, ComponentAction, ComponentResult, ComponentStatus, PromotionRecord, Store,
+    ComponentAction, ComponentResult, ComponentStatus, PromotionRecord, Store,
 };
 use std::sync::Arc;
 
