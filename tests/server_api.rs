@@ -8,8 +8,8 @@ use boomi_promoter::model::{ErrorCode, Problem, PromotionStatus as S, Target};
 use boomi_promoter::server::{self, Metrics, ServerState};
 use boomi_promoter::store::record::parse_ts;
 use boomi_promoter::store::{
-    Cause, ComponentAction, ComponentMapping, ComponentResult, ComponentStatus, MappingSource,
-    ProblemScope, ProblemSource, PromotionRecord, Store, Transition,
+    ComponentAction, ComponentMapping, ComponentResult, ComponentStatus, MappingSource,
+    ProblemScope, ProblemSource, PromotionRecord, Store,
 };
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -75,10 +75,6 @@ fn rec(id: &str, status: S, target: Target, at: &str, process: &str) -> Promotio
         status,
         parse_ts(at).unwrap(),
     )
-}
-
-fn engine() -> Cause {
-    Cause::new("reconciler")
 }
 
 fn walk(store: &Store, r: PromotionRecord, path: &[S]) {
