@@ -225,6 +225,9 @@ pub async fn converge(o: &Opened) -> Result<PassReport> {
         for p in &last.problems {
             o.metrics.error(p.code);
         }
+        for _ in o.reconciler.ctx.shared.stopped_lanes() {
+            o.metrics.error(crate::model::ErrorCode::AuthFailed);
+        }
         if last.converged() || !last.progressed() {
             break;
         }
@@ -258,18 +261,26 @@ pub fn reconcile(a: ReconcileArgs) -> Result<ExitCode> {
         let o = open(&a.run)?;
         let report = converge(&o).await?;
         print_report(&report, &o.store)?;
-        for orphan in crate::reconcile::sweep::sweep(&o.reconciler.ctx, a.run.prune_orphans).await?
-        {
-            println!(
-                "orphan branch {} ({}){}",
-                orphan.name,
-                orphan.branch_id,
-                if orphan.deleted {
-                    ": deleted"
-                } else {
-                    ": run with --prune-orphans to delete it"
+        // The orphan sweep when the pass converged (or when asked to prune); a sweep that fails
+        // is reported, never the run's error.
+        if report.converged() || a.run.prune_orphans {
+            match crate::reconcile::sweep::sweep(&o.reconciler.ctx, a.run.prune_orphans).await {
+                Ok(orphans) => {
+                    for orphan in orphans {
+                        println!(
+                            "orphan branch {} ({}){}",
+                            orphan.name,
+                            orphan.branch_id,
+                            if orphan.deleted {
+                                ": deleted"
+                            } else {
+                                ": run with --prune-orphans to delete it"
+                            }
+                        );
+                    }
                 }
-            );
+                Err(e) => eprintln!("orphan-branch sweep not done: {e}"),
+            }
         }
         Ok(if report.converged() {
             ExitCode::SUCCESS
@@ -310,6 +321,7 @@ pub fn daemon(a: DaemonArgs) -> Result<ExitCode> {
             let secret = std::fs::read(f).with_context(|| format!("reading {}", f.display()))?;
             state = state.with_webhook_secret(trim_secret(&secret));
         }
+        let degraded_state = state.clone();
         let (stop_server, server_stopped) = tokio::sync::oneshot::channel::<()>();
         let server = tokio::spawn(crate::server::serve(listener, state, async move {
             let _ = server_stopped.await;
@@ -345,6 +357,14 @@ pub fn daemon(a: DaemonArgs) -> Result<ExitCode> {
                     match r {
                         Ok(report) => {
                             ready.store(true, std::sync::atomic::Ordering::SeqCst);
+                            let stopped = o.reconciler.ctx.shared.stopped_lanes();
+                            degraded_state.set_degraded((!stopped.is_empty()).then(|| {
+                                stopped
+                                    .iter()
+                                    .map(|(dev, why)| format!("{} for dev account {dev}: {why}", crate::model::ErrorCode::AuthFailed))
+                                    .collect::<Vec<_>>()
+                                    .join("; ")
+                            }));
                             if report.scope == Some(0) && !report.progressed() {
                                 tracing::debug!(commit = %report.commit, "idle pass: nothing changed, nothing waits");
                             } else {

@@ -183,6 +183,15 @@ fn promotion_dir(repo: &Path, id: &str) -> PathBuf {
 /// Write `promotions/<id>/<file>`, check it parses as the daemon will read it, sign it.
 fn write_signed(author: &Author, id: &str, kind: Kind, yaml: &str) -> Result<ExitCode> {
     let file = kind.promotion_file().expect("promotion document");
+    // The id names a directory: check it before anything is created (`../../x` never leaves
+    // the repository).
+    if !crate::model::validate::is_valid_promotion_id(id) {
+        eprintln!(
+            "{}: promotion id {id:?} must match [a-z0-9][a-z0-9-]{{2,63}}; nothing written",
+            crate::model::ErrorCode::InvalidDocument
+        );
+        return Ok(ExitCode::from(1));
+    }
     let dir = promotion_dir(&author.repo, id);
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     let path = dir.join(file);

@@ -312,16 +312,22 @@ pub(crate) async fn merge(ctx: &Context, id: &str) -> Result<(), StepError> {
                 });
             }
         }
-        close_open(
-            &ctx.store,
-            id,
-            "merge",
-            &json!({ "mergeRequestId": mr_id }),
-            |r| {
-                r.tested_versions = tested;
+        // What main now holds, and the mappings of the components that reached it, in one
+        // transaction with the merge's result.
+        let mappings = super::promote::engine_mappings(&rec, &tested, ctx.clock.now());
+        ctx.store.write(|tx| {
+            for s in tx.open_steps(id)?.into_iter().filter(|s| s.step == "merge") {
+                tx.finish_step(s.id, &json!({ "mergeRequestId": mr_id }))?;
+            }
+            for m in &mappings {
+                tx.upsert_mapping(m)?;
+            }
+            tx.apply(id, None, |r| {
+                r.tested_versions = tested.clone();
                 r.waiting_reason = None;
-            },
-        )?;
+            })?;
+            Ok(())
+        })?;
     }
     Ok(())
 }

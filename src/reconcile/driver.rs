@@ -529,7 +529,9 @@ async fn on_error(
     if let StepError::Refused { code, message } = &e {
         return refused(ctx, id, *code, message).map(Some);
     }
-    if e.is_transient() {
+    // Transient errors are retried; a 401 stops the lane (the caller's rule), never the
+    // promotion.
+    if e.is_transient() || e.code() == ErrorCode::AuthFailed {
         return Err(e);
     }
     let Some(stage) = plan::stage_of(effect) else {

@@ -147,6 +147,10 @@ pub enum StepError {
     /// The deployment guard refused: nothing ran; the promotion keeps its status and shows why.
     #[error("{code}: {message}")]
     Refused { code: ErrorCode, message: String },
+    /// A failure reported by a layer that already retried (the dependency walk's reads): worth
+    /// another pass.
+    #[error("{code}: {message}")]
+    Retry { code: ErrorCode, message: String },
 }
 
 impl From<guard::GateError> for StepError {
@@ -175,7 +179,9 @@ impl StepError {
             StepError::Boomi(e) => e.code(),
             StepError::Store(e) => e.code(),
             StepError::Source(e) => e.code(),
-            StepError::Fail { code, .. } | StepError::Refused { code, .. } => *code,
+            StepError::Fail { code, .. }
+            | StepError::Refused { code, .. }
+            | StepError::Retry { code, .. } => *code,
         }
     }
 
@@ -186,6 +192,7 @@ impl StepError {
             StepError::Store(e) => e.is_transient(),
             StepError::Source(e) => e.is_transient(),
             StepError::Fail { .. } | StepError::Refused { .. } => false,
+            StepError::Retry { .. } => true,
         }
     }
 }
@@ -328,8 +335,7 @@ impl Reconciler {
         };
         ctx.gate.new_pass();
         let applied = sync::apply(&ctx, &desired, &snapshot, &scope)?;
-        let opened = refusals::keep_document_problems(&ctx, &desired.problems, &snapshot.commit)?;
-        refusals::announce(&ctx, &opened).await;
+
         for rec in &applied.created {
             // A production-from-test request is born waiting for its peer review.
             if let Some(event) = crate::notify_out::Event::on_transition(rec) {
@@ -354,11 +360,8 @@ impl Reconciler {
         let mut unfinished = Vec::new();
         let mut looked_at = BTreeSet::new();
         let mut lifecycle = Vec::new();
-        let in_git = |id: &str| {
-            snapshot
-                .get(&format!("promotions/{id}/request.yaml"))
-                .is_some()
-        };
+        let in_git =
+            |id: &str, file: &str| snapshot.get(&format!("promotions/{id}/{file}")).is_some();
         for rec in records {
             if rec.status.is_terminal() {
                 // A finished promotion the pass looked at: a document may have come too late.
@@ -366,7 +369,8 @@ impl Reconciler {
                 lifecycle.extend(refusals::lifecycle(
                     &rec,
                     desired.promotions.get(&id),
-                    in_git(&id),
+                    in_git(&id, "request.yaml"),
+                    in_git(&id, "admin-review.yaml"),
                 ));
                 report.statuses.insert(id.clone(), rec.status);
                 looked_at.insert(id);
@@ -385,7 +389,9 @@ impl Reconciler {
                     let mut out = Vec::with_capacity(lane.len());
                     for rec in lane {
                         let id = rec.promotion_id.clone();
-                        let outcome = if ctx.shared.stopping() {
+                        let outcome = if ctx.shared.stopping()
+                            || ctx.shared.lane_stopped(&rec.dev_account_id).is_some()
+                        {
                             Ok(Outcome::Waiting)
                         } else {
                             let docs = desired.promotions.get(&id);
@@ -411,7 +417,8 @@ impl Reconciler {
                 lifecycle.extend(refusals::lifecycle(
                     rec,
                     desired.promotions.get(&id),
-                    in_git(&id),
+                    in_git(&id, "request.yaml"),
+                    in_git(&id, "admin-review.yaml"),
                 ));
             }
             looked_at.insert(id.clone());
@@ -423,6 +430,26 @@ impl Reconciler {
             match outcome {
                 Ok(Outcome::Settled) => {}
                 Ok(Outcome::Waiting) => report.waiting.push(id),
+                Err(e) if e.code() == ErrorCode::AuthFailed => {
+                    // A 401 is final: one call, and the dev account's lane stops until the
+                    // credentials change.
+                    let dev = ctx
+                        .store
+                        .get(&id)?
+                        .map(|r| r.dev_account_id)
+                        .unwrap_or_default();
+                    tracing::error!(promotion = %id, dev_account = %dev, error = %e, "Boomi refused the credentials; this dev account's promotions stop until they change");
+                    ctx.shared.stop_lane(&dev, &e.to_string());
+                    ctx.store.update(&id, |r| {
+                        r.error_code = Some(ErrorCode::AuthFailed);
+                        r.error_message = Some(truncate(&e.to_string(), 5000));
+                        r.waiting_reason = Some(format!(
+                            "{}: Boomi refused the credentials; nothing runs for {dev} until they change (restart with new ones)",
+                            ErrorCode::AuthFailed
+                        ));
+                    })?;
+                    report.waiting.push(id);
+                }
                 Err(e) => {
                     tracing::warn!(promotion = %id, error = %e, "step failed; will retry");
                     record_error(&ctx.store, &id, &e)?;
@@ -430,8 +457,25 @@ impl Reconciler {
                 }
             }
         }
-        let opened =
-            refusals::keep_lifecycle_problems(&ctx, &looked_at, &lifecycle, &snapshot.commit)?;
+        // The problems of the documents (as the promotions stand after the pass), then those
+        // the promotion log decides.
+        let kept: Vec<crate::model::Problem> = desired
+            .problems
+            .iter()
+            .filter(|p| {
+                !refusals::superseded_by_lifecycle(p, |id| {
+                    ctx.store.get(id).ok().flatten().map(|r| r.status)
+                })
+            })
+            .cloned()
+            .collect();
+        let mut opened = refusals::keep_document_problems(&ctx, &kept, &snapshot.commit)?;
+        opened.extend(refusals::keep_lifecycle_problems(
+            &ctx,
+            &looked_at,
+            &lifecycle,
+            &snapshot.commit,
+        )?);
         refusals::announce(&ctx, &opened).await;
         // Requests waiting for their TEST promotion are accepted by a later pass.
         report.waiting.extend(applied.deferred.iter().cloned());

@@ -542,57 +542,65 @@ pub async fn rewrite_forward_references(
     Ok(())
 }
 
-/// Effect::Complete: every mapping and COMPLETED, in one transaction.
+/// Effect::Complete: COMPLETED with the counts. The component mappings are written when the
+/// branch is merged (`deploy::merge`): a component that never reaches main (a denied hotfix,
+/// a failed merge) must never become the target of a later update.
 pub fn complete(ctx: &Context, rec: &PromotionRecord) -> Result<(), StepError> {
     let id = rec.promotion_id.clone();
-    let dev = rec.dev_account_id.clone();
-    let results = rec.result_detail.clone();
-    let (c, u, f) = counts(&results);
+    let (c, u, f) = counts(&rec.result_detail);
     let now = ctx.clock.now();
-    let primary = rec.prod_account_id.clone();
-    let mappings: Vec<ComponentMapping> = results
+    ctx.store.apply(
+        &id,
+        Some(&Transition::from_to(
+            PromotionStatus::InProgress,
+            PromotionStatus::Completed,
+            cause(format!("{c} created, {u} updated")).at(now),
+        )),
+        |r| {
+            r.components_created = c;
+            r.components_updated = u;
+            r.components_failed = f;
+            r.error_code = None;
+            r.error_message = None;
+            r.waiting_reason = None;
+        },
+    )?;
+    tracing::info!(promotion = %id, created = c, updated = u, "promotion completed");
+    Ok(())
+}
+
+/// The engine mappings of a promotion's promoted components (dev id → production id), with
+/// the main version each got from the merge when known.
+pub fn engine_mappings(
+    rec: &PromotionRecord,
+    tested: &[crate::store::TestedVersion],
+    now: chrono::DateTime<chrono::Utc>,
+) -> Vec<ComponentMapping> {
+    rec.result_detail
         .iter()
         .filter(|r| r.status == ComponentStatus::Success)
         .filter_map(|r| {
+            let prod = r.prod_component_id.clone()?;
+            let version = tested
+                .iter()
+                .find(|t| t.component_id == prod)
+                .map(|t| t.version)
+                .or(r.version);
             Some(ComponentMapping {
-                dev_account_id: dev.clone(),
+                dev_account_id: rec.dev_account_id.clone(),
                 dev_component_id: r.dev_component_id.clone(),
-                prod_component_id: r.prod_component_id.clone()?,
+                prod_component_id: prod,
                 component_name: r.name.clone(),
                 component_type: r.component_type.clone(),
-                prod_account_id: primary.clone(),
-                prod_latest_version: r.version,
+                prod_account_id: rec.prod_account_id.clone(),
+                prod_latest_version: version,
                 last_promoted_at: Some(now),
                 last_promoted_by: Some(rec.initiated_by.clone()),
-                last_promotion_id: Some(id.clone()),
+                last_promotion_id: Some(rec.promotion_id.clone()),
                 source: MappingSource::Engine,
             })
         })
-        .collect();
-    ctx.store.write(|tx| {
-        for m in &mappings {
-            tx.upsert_mapping(m)?;
-        }
-        tx.apply(
-            &id,
-            Some(&Transition::from_to(
-                PromotionStatus::InProgress,
-                PromotionStatus::Completed,
-                cause(format!("{c} created, {u} updated")).at(now),
-            )),
-            |r| {
-                r.components_created = c;
-                r.components_updated = u;
-                r.components_failed = f;
-                r.error_code = None;
-                r.error_message = None;
-                r.waiting_reason = None;
-            },
-        )?;
-        Ok(())
-    })?;
-    tracing::info!(promotion = %id, created = c, updated = u, "promotion completed");
-    Ok(())
+        .collect()
 }
 
 /// The counts of a promotion's results: created, updated, failed.
@@ -601,13 +609,12 @@ pub fn result_counts(results: &[ComponentResult]) -> (i64, i64, i64) {
 }
 
 fn transient(e: deps::SourceError) -> StepError {
-    // A fatal read error that is not an authentication failure: try again later.
-    StepError::Boomi(BoomiError::Transport {
-        method: "GET".into(),
-        path: "Component".into(),
-        attempts: 0,
+    // A fatal read error that is not an authentication failure: try again later. The reader
+    // already retried the call; its message says how often.
+    StepError::Retry {
+        code: e.code(),
         message: e.to_string(),
-    })
+    }
 }
 
 /// Finish a component's journal step and record its result on the promotion, atomically.

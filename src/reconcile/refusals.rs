@@ -28,6 +28,7 @@ pub fn lifecycle(
     rec: &PromotionRecord,
     docs: Option<&PromotionDocs>,
     request_in_git: bool,
+    admin_file: bool,
 ) -> Vec<Problem> {
     use PromotionStatus as S;
     let id = rec.promotion_id.as_str();
@@ -119,6 +120,19 @@ pub fn lifecycle(
             );
         }
     }
+    // An admin decision before the promotion awaits one.
+    if admin_file && rec.approvals.admin.is_none() && early(status) {
+        out.push(Problem::new(
+            path(id, "admin-review.yaml"),
+            ErrorCode::PromotionNotCompleted,
+            format!(
+                "the promotion is {status}: an admin decides once it awaits an admin review (after an APPROVED peer review is acted on); the decision is ignored until then"
+            ),
+        ).by(
+            docs.admin_review.as_ref().map(|a| a.doc.admin.as_str()),
+            docs.admin_review.as_ref().map(|a| a.signer.as_str()),
+        ));
+    }
     // A withdrawal: taken while waiting for a review.
     if let Some(w) = &docs.withdrawal {
         if matches!(
@@ -180,6 +194,44 @@ pub fn lifecycle(
         }
     }
     out
+}
+
+/// Statuses before a promotion awaits its admin decision.
+pub fn early(status: PromotionStatus) -> bool {
+    use PromotionStatus as S;
+    match status {
+        S::Queued | S::InProgress | S::Completed | S::PendingPeerReview => true,
+        S::Failed
+        | S::TestDeploying
+        | S::TestDeployed
+        | S::TestDeployFailed
+        | S::PendingPackAssignment
+        | S::TestCancelled
+        | S::PeerRejected
+        | S::PendingAdminReview
+        | S::AdminRejected
+        | S::Deploying
+        | S::Deployed
+        | S::Withdrawn => false,
+    }
+}
+
+/// Whether a verification problem is one the lifecycle says better: an admin decision
+/// refused as stale or out of order while its promotion does not await one yet
+/// (`PROMOTION_NOT_COMPLETED`, naming the status, is kept instead).
+pub fn superseded_by_lifecycle(
+    p: &Problem,
+    status_of: impl Fn(&str) -> Option<PromotionStatus>,
+) -> bool {
+    let Some(id) = crate::store::promotion_of(&p.file) else {
+        return false;
+    };
+    p.file.ends_with("/admin-review.yaml")
+        && matches!(
+            p.code,
+            ErrorCode::StaleApproval | ErrorCode::InvalidReviewState
+        )
+        && status_of(id).is_some_and(early)
 }
 
 /// Keep the verification's problems: open the new ones, clear those whose cause is gone.
@@ -433,10 +485,16 @@ mod tests {
                 vec![("admin-review.yaml", ErrorCode::StaleApproval)],
             ),
             (
-                "a decision waiting for its peer review is not a problem",
+                "a decision before the promotion awaits one",
                 S::PendingPeerReview,
                 |_, d| d.admin_review = Some(admin("sha256:admin", "sha256:peer")),
-                vec![],
+                vec![("admin-review.yaml", ErrorCode::PromotionNotCompleted)],
+            ),
+            (
+                "a decision while the hotfix is still promoted",
+                S::InProgress,
+                |_, d| d.admin_review = Some(admin("sha256:admin", "sha256:peer")),
+                vec![("admin-review.yaml", ErrorCode::PromotionNotCompleted)],
             ),
             (
                 "a decision changed after it was acted on",
@@ -480,7 +538,7 @@ mod tests {
             let mut r = record(status);
             let mut d = docs();
             edit(&mut r, &mut d);
-            let got = lifecycle(&r, Some(&d), true);
+            let got = lifecycle(&r, Some(&d), true, d.admin_review.is_some());
             let expected: Vec<(String, ErrorCode)> = expected
                 .into_iter()
                 .map(|(f, c)| (f.to_string(), c))
@@ -496,12 +554,12 @@ mod tests {
     fn a_vanished_request_is_a_problem_until_it_is_back() {
         let r = record(PromotionStatus::PendingAdminReview);
         assert_eq!(
-            codes(&lifecycle(&r, None, false)),
+            codes(&lifecycle(&r, None, false, false)),
             vec![("request.yaml".to_string(), ErrorCode::DesiredStateMissing)]
         );
         // Present but invalid: the verification says why, not this.
-        assert!(lifecycle(&r, None, true).is_empty());
+        assert!(lifecycle(&r, None, true, false).is_empty());
         // A finished promotion's files may be cleaned up.
-        assert!(lifecycle(&record(PromotionStatus::Deployed), None, false).is_empty());
+        assert!(lifecycle(&record(PromotionStatus::Deployed), None, false, false).is_empty());
     }
 }

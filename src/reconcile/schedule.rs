@@ -81,6 +81,9 @@ pub struct Shared {
     branch_slot: AsyncMutex<()>,
     packs: Mutex<HashMap<String, Arc<AsyncMutex<()>>>>,
     stopping: AtomicBool,
+    /// Dev account → the 401 that stopped its lane (final until the credentials change, i.e.
+    /// until the process starts again with new ones).
+    auth_failed: Mutex<BTreeMap<String, String>>,
 }
 
 impl Shared {
@@ -106,6 +109,32 @@ impl Shared {
 
     pub fn stopping(&self) -> bool {
         self.stopping.load(Ordering::SeqCst)
+    }
+
+    /// Stop a dev account's lane: Boomi refused the credentials (HTTP 401), which no retry
+    /// fixes.
+    pub fn stop_lane(&self, dev_account: &str, message: &str) {
+        self.auth_failed
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(dev_account.to_string(), message.to_string());
+    }
+
+    /// Why a dev account's lane is stopped, if it is.
+    pub fn lane_stopped(&self, dev_account: &str) -> Option<String> {
+        self.auth_failed
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(dev_account)
+            .cloned()
+    }
+
+    /// Every stopped lane: dev account → why.
+    pub fn stopped_lanes(&self) -> BTreeMap<String, String> {
+        self.auth_failed
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 }
 

@@ -15,8 +15,35 @@ pub struct Orphan {
     pub deleted: bool,
 }
 
-/// Find (and with `prune`, delete) orphan promotion branches.
+/// Find (and with `prune`, delete) orphan promotion branches. First, the branches that ended
+/// promotions handed over (Boomi would not delete them when the promotion ended) are deleted
+/// again: they are known to be ours.
 pub async fn sweep(ctx: &Context, prune: bool) -> Result<Vec<Orphan>, StepError> {
+    let mut out = Vec::new();
+    for rec in ctx.store.list(&Default::default())? {
+        let (true, Some(branch)) = (rec.status.is_terminal(), rec.branch_id.clone()) else {
+            continue;
+        };
+        let name = super::promote::branch_name(&rec.promotion_id);
+        match super::promote::delete_branch(ctx, &rec.promotion_id, &branch).await {
+            Ok(()) => {
+                tracing::info!(promotion = %rec.promotion_id, branch = %name, "handed-over branch deleted");
+                out.push(Orphan {
+                    branch_id: branch,
+                    name,
+                    deleted: true,
+                });
+            }
+            Err(e) => {
+                tracing::warn!(promotion = %rec.promotion_id, branch = %name, error = %e, "handed-over branch still not deleted; the next sweep tries again");
+                out.push(Orphan {
+                    branch_id: branch,
+                    name,
+                    deleted: false,
+                });
+            }
+        }
+    }
     let branches = ctx.platform.query_branches(None, None).await?;
     let records = ctx.store.list(&Default::default())?;
     let live = |name: &str, id: &str| {
@@ -26,12 +53,15 @@ pub async fn sweep(ctx: &Context, prune: bool) -> Result<Vec<Orphan>, StepError>
                 && r.status != PromotionStatus::Queued
         })
     };
-    let mut out = Vec::new();
     for b in branches {
         let (Some(name), Some(id)) = (b.name.clone(), b.id.clone()) else {
             continue;
         };
-        if !name.starts_with("promo-") || b.deleted == Some(true) || live(&name, &id) {
+        if !name.starts_with("promo-")
+            || b.deleted == Some(true)
+            || live(&name, &id)
+            || out.iter().any(|o| o.branch_id == id)
+        {
             continue;
         }
         let deleted = if prune {

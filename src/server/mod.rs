@@ -59,6 +59,8 @@ pub struct ServerState {
     pub store: Arc<Store>,
     /// Set by the daemon once its first reconcile pass finished.
     pub ready: Arc<AtomicBool>,
+    /// Why the daemon cannot do its work although it runs (a 401 from Boomi): `/readyz` says it.
+    pub degraded: Arc<std::sync::Mutex<Option<String>>>,
     pub metrics: Metrics,
     /// Called by an accepted `POST /hooks/git`.
     pub wake: Option<Wake>,
@@ -89,6 +91,7 @@ impl ServerState {
         ServerState {
             store,
             ready: Arc::new(AtomicBool::new(false)),
+            degraded: Default::default(),
             metrics: Metrics::new(),
             wake: None,
             platform: None,
@@ -136,6 +139,19 @@ impl ServerState {
     /// Mark the daemon ready (or not).
     pub fn set_ready(&self, ready: bool) {
         self.ready.store(ready, Ordering::SeqCst);
+    }
+
+    /// Say why the daemon cannot do its work although it runs (`None`: it can).
+    pub fn set_degraded(&self, why: Option<String>) {
+        *self.degraded.lock().unwrap_or_else(|p| p.into_inner()) = why;
+    }
+
+    /// Why the daemon cannot do its work, if it cannot.
+    pub fn degraded(&self) -> Option<String> {
+        self.degraded
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// Whether the daemon is ready.
@@ -255,6 +271,9 @@ async fn healthz() -> &'static str {
 }
 
 async fn readyz(State(state): State<ServerState>) -> Response {
+    if let Some(why) = state.degraded() {
+        return (StatusCode::SERVICE_UNAVAILABLE, format!("not ready: {why}")).into_response();
+    }
     if state.is_ready() {
         (StatusCode::OK, "ready").into_response()
     } else {

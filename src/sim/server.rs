@@ -706,6 +706,13 @@ fn dispatch(
     let is_post = *method == Method::POST;
     let is_delete = *method == Method::DELETE;
 
+    // `query`, `queryMore` and `bulk` take a POST only (Boomi answers 405 to other methods).
+    if matches!(rest.as_slice(), ["query"] | ["queryMore"] | ["bulk"]) && !is_post {
+        return Err(ApiErr::new(
+            405,
+            format!("{method} is not allowed on {obj}/{}; use POST", rest[0]),
+        ));
+    }
     // queryMore for every object
     if is_post && rest.as_slice() == ["queryMore"] {
         return query_more(inner, cfg, account, obj, body).map(|v| Reply::Json(200, v));
