@@ -41,6 +41,27 @@ impl Resource {
     }
 }
 
+/// What a failure means for the caller, one class per [`BoomiError`] (see
+/// [`BoomiError::class`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorClass {
+    /// Trying again later can succeed: no HTTP answer, 429 or 5xx (503 is Boomi's rate
+    /// limit), a branch not ready yet, a merge still running.
+    Transient,
+    /// The credentials, or their rights, were refused (401, 403) or none are usable: no call
+    /// succeeds until they change.
+    Auth,
+    /// The addressed object does not exist (404, 410, or 400 with a "no such" message).
+    NotFound,
+    /// The request clashes with the platform's current state (HTTP 409, the branch limit
+    /// reached, a package version that exists already): repeating it cannot help until that
+    /// state changes, or the existing object is adopted.
+    Conflict,
+    /// Anything else: the same request fails again (other 4xx, an undecodable reply, an
+    /// unusable configuration, a merge that ended in a failure stage).
+    Permanent,
+}
+
 /// A failed Boomi call.
 #[derive(Debug, thiserror::Error)]
 pub enum BoomiError {
@@ -159,17 +180,44 @@ impl BoomiError {
         }
     }
 
+    /// The class of this failure: what the caller can do about it. Consistent with
+    /// [`Self::is_transient`] (`Transient`), [`Self::is_not_found`] (`NotFound`) and
+    /// [`Self::code`] (`Auth` is `AUTH_FAILED` or `UNAUTHORIZED`).
+    pub fn class(&self) -> ErrorClass {
+        match self {
+            BoomiError::AuthFailed { .. } | BoomiError::Credentials(_) => ErrorClass::Auth,
+            BoomiError::Http {
+                status, message, ..
+            } => {
+                if *status == 401 || *status == 403 {
+                    ErrorClass::Auth
+                } else if is_retryable_status(*status) {
+                    ErrorClass::Transient
+                } else if looks_not_found(*status, message) {
+                    ErrorClass::NotFound
+                } else if *status == 409 {
+                    ErrorClass::Conflict
+                } else {
+                    ErrorClass::Permanent
+                }
+            }
+            BoomiError::RateLimited { .. }
+            | BoomiError::Transport { .. }
+            | BoomiError::BranchNotReady { .. }
+            | BoomiError::MergeTimeout { .. } => ErrorClass::Transient,
+            BoomiError::BranchLimitReached { .. } | BoomiError::DuplicatePackageVersion { .. } => {
+                ErrorClass::Conflict
+            }
+            BoomiError::Decode { .. } | BoomiError::Config(_) | BoomiError::MergeFailed { .. } => {
+                ErrorClass::Permanent
+            }
+        }
+    }
+
     /// Whether trying again later can succeed (transport, 5xx, 429, timeouts). 401 and other
     /// 4xx are permanent.
     pub fn is_transient(&self) -> bool {
-        match self {
-            BoomiError::Transport { .. }
-            | BoomiError::RateLimited { .. }
-            | BoomiError::BranchNotReady { .. }
-            | BoomiError::MergeTimeout { .. } => true,
-            BoomiError::Http { status, .. } => is_retryable_status(*status),
-            _ => false,
-        }
+        self.class() == ErrorClass::Transient
     }
 
     /// The HTTP status Boomi answered, if any.
@@ -186,7 +234,7 @@ impl BoomiError {
     /// Whether the addressed object does not exist (404, or 400 with a "no such" message —
     /// Boomi's status for unknown ids is undocumented, `boomi-api.md` §6 q1).
     pub fn is_not_found(&self) -> bool {
-        matches!(self, BoomiError::Http { status, message, .. } if looks_not_found(*status, message))
+        self.class() == ErrorClass::NotFound
     }
 }
 
@@ -284,6 +332,135 @@ mod tests {
         };
         assert!(rl.is_transient());
         assert_eq!(rl.code(), ErrorCode::ApiRateLimit);
+    }
+
+    /// One index per variant: a new variant does not compile here until it has one, and then
+    /// the class table below fails until it has a row.
+    fn variant(e: &BoomiError) -> usize {
+        match e {
+            BoomiError::AuthFailed { .. } => 0,
+            BoomiError::Credentials(_) => 1,
+            BoomiError::Http { .. } => 2,
+            BoomiError::RateLimited { .. } => 3,
+            BoomiError::Transport { .. } => 4,
+            BoomiError::Decode { .. } => 5,
+            BoomiError::Config(_) => 6,
+            BoomiError::BranchLimitReached { .. } => 7,
+            BoomiError::BranchNotReady { .. } => 8,
+            BoomiError::MergeFailed { .. } => 9,
+            BoomiError::MergeTimeout { .. } => 10,
+            BoomiError::DuplicatePackageVersion { .. } => 11,
+        }
+    }
+    const VARIANTS: usize = 12;
+
+    #[test]
+    fn classes_of_every_variant_and_status() {
+        use ErrorClass::*;
+        let s = |x: &str| x.to_string();
+        let table: Vec<(BoomiError, ErrorClass)> = vec![
+            (
+                BoomiError::AuthFailed {
+                    method: s("POST"),
+                    path: s("Branch"),
+                    message: s("bad token"),
+                },
+                Auth,
+            ),
+            (BoomiError::Credentials(s("BOOMI_TOKEN is empty")), Auth),
+            (http(401, "Branch", "Unauthorized"), Auth),
+            (http(403, "Branch", "Access is not authorized"), Auth),
+            (http(404, "Component/abc~Qjox", ""), NotFound),
+            (http(410, "Branch/x", ""), NotFound),
+            (http(400, "Branch/x", "Branch x does not exist."), NotFound),
+            (http(409, "MergeRequest", "conflict"), Conflict),
+            (http(429, "Branch", ""), Transient),
+            (http(500, "Branch", ""), Transient),
+            (http(503, "Branch", ""), Transient),
+            (
+                http(400, "Component/abc", "Component has no change"),
+                Permanent,
+            ),
+            (http(422, "Branch", ""), Permanent),
+            (
+                BoomiError::RateLimited {
+                    status: 503,
+                    method: s("GET"),
+                    path: s("Branch"),
+                    attempts: 6,
+                    message: s(""),
+                },
+                Transient,
+            ),
+            (
+                BoomiError::Transport {
+                    method: s("GET"),
+                    path: s("Branch"),
+                    attempts: 6,
+                    message: s("connection refused"),
+                },
+                Transient,
+            ),
+            (
+                BoomiError::Decode {
+                    method: s("GET"),
+                    path: s("Branch/x"),
+                    message: s("not JSON"),
+                },
+                Permanent,
+            ),
+            (BoomiError::Config(s("bad URL")), Permanent),
+            (
+                BoomiError::BranchLimitReached {
+                    message: s("limit"),
+                },
+                Conflict,
+            ),
+            (
+                BoomiError::BranchNotReady {
+                    branch_id: s("Qjox"),
+                    polls: 30,
+                },
+                Transient,
+            ),
+            (
+                BoomiError::MergeFailed {
+                    id: s("TVI6MQ"),
+                    stage: s("FAILED_TO_MERGE"),
+                },
+                Permanent,
+            ),
+            (
+                BoomiError::MergeTimeout {
+                    id: s("TVI6MQ"),
+                    stage: s("MERGING"),
+                    polls: 12,
+                },
+                Transient,
+            ),
+            (
+                BoomiError::DuplicatePackageVersion {
+                    component_id: s("abc"),
+                    package_version: s("1.0"),
+                    message: s("already exists"),
+                },
+                Conflict,
+            ),
+        ];
+        let mut seen = [false; VARIANTS];
+        for (e, want) in &table {
+            seen[variant(e)] = true;
+            assert_eq!(e.class(), *want, "{e}");
+            assert_eq!(e.is_transient(), *want == Transient, "{e}");
+            assert_eq!(e.is_not_found(), *want == NotFound, "{e}");
+            if *want == Auth {
+                assert!(
+                    matches!(e.code(), ErrorCode::AuthFailed | ErrorCode::Unauthorized),
+                    "{e}"
+                );
+            }
+        }
+        assert!(seen.iter().all(|x| *x), "a variant has no row: {seen:?}");
     }
 
     #[test]

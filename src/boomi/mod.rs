@@ -20,7 +20,7 @@ pub mod source;
 pub mod wire;
 
 pub use credentials::Credentials;
-pub use error::{BoomiError, Resource};
+pub use error::{BoomiError, ErrorClass, Resource};
 pub use http::{CallEvent, CallObserver, HttpConfig, HttpPlatform, RetryPolicy, DEFAULT_BASE_URL};
 
 use async_trait::async_trait;
