@@ -156,6 +156,23 @@ pub fn tracked_location(repo: &Path, file: &Path) -> Option<(git2::Repository, S
     Some((git, rel))
 }
 
+/// The committed bytes of `rel` (relative to the promotions repository `repo`) at HEAD when
+/// `repo` is inside a git repository with a commit, else the file on disk; with where they
+/// were read (`HEAD`, `disk`). `None` when the file is in neither.
+pub fn committed_or_disk(repo: &Path, rel: &str) -> Result<Option<(Vec<u8>, &'static str)>> {
+    if let Some((git, folder)) = discover(repo) {
+        if git.head().is_ok_and(|h| h.target().is_some()) {
+            let path = folder.join(rel).to_string_lossy().replace('\\', "/");
+            return Ok(blob_at(&git, "HEAD", &path)?.map(|b| (b, "HEAD")));
+        }
+    }
+    match std::fs::read(repo.join(rel)) {
+        Ok(b) => Ok(Some((b, "disk"))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(anyhow!("reading {}: {e}", repo.join(rel).display())),
+    }
+}
+
 /// The bytes of `rel` (relative to the work tree) in the tree of `rev`; `None` when absent.
 pub fn blob_at(repo: &git2::Repository, rev: &str, rel: &str) -> Result<Option<Vec<u8>>> {
     let commit = repo
