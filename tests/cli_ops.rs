@@ -194,6 +194,23 @@ fn writers_refuse_a_key_that_is_not_the_authors() {
     let err = text(&out.stderr);
     assert!(err.contains("mallory@example.com is not a person"), "{err}");
     assert!(err.contains("UNKNOWN_SIGNER"), "{err}");
+    // A policy edited in the work tree (committed together with the document) counts too.
+    let policy = r.read("access/policy.yaml");
+    r.write(
+        "access/policy.yaml",
+        &policy.replace("dave@example.com", "dan@example.com"),
+    );
+    let out = new_request(&r, "dan@example.com", &r.key("dave"), "dan-1");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = new_request(&r, "dave@example.com", &r.key("dave"), "dave-1");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = new_request(&r, "dan@example.com", &r.key("erin"), "dan-2");
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("(HEAD)") && err.contains("UNKNOWN_SIGNER"),
+        "{err}"
+    );
+    r.write("access/policy.yaml", &policy);
     // A review follows the same rule.
     let out = run(promoter()
         .args([
