@@ -509,10 +509,10 @@ fn withdrawal_and_cancel_by_someone_else() {
 #[test]
 fn identity_mismatch_and_key_not_in_policy() {
     let r = TestRepo::new();
-    // bob's key signs a request that claims alice.
+    // bob's key signs a request that claims alice (the writers refuse that: `promoter sign`).
     r.write_as(
         "alice@example.com",
-        "bob",
+        "alice",
         &[
             "new",
             "--id",
@@ -528,6 +528,7 @@ fn identity_mismatch_and_key_not_in_policy() {
         ],
     )
     .success();
+    r.sign("promotions/imp-1/request.yaml", "bob");
     // A key that is in no policy signs a request.
     let stranger = r.tmp.path().join("stranger");
     let st = std::process::Command::new("ssh-keygen")

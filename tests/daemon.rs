@@ -126,7 +126,14 @@ async fn the_daemon_watches_reconciles_serves_and_stops() {
         .text()
         .await
         .unwrap();
-    assert!(metrics.contains("boomi_api_calls_total"), "{metrics}");
+    for want in [
+        "promoter_boomi_api_call_duration_seconds_count{method=\"POST\",endpoint=\"Branch\",status=\"2",
+        "promoter_last_successful_reconcile_timestamp_seconds ",
+        "promoter_promotions{status=\"TEST_DEPLOYED\"} 1",
+        "# TYPE promoter_build_info gauge",
+    ] {
+        assert!(metrics.contains(want), "{want}\n{metrics}");
+    }
     let page = http
         .get(format!("{base}/"))
         .send()

@@ -899,12 +899,21 @@ async fn webhook_without_a_secret_is_unsigned() {
 async fn webhook_answering_500_is_logged_and_send_returns() {
     let (url, got) = webhook_receiver(StatusCode::INTERNAL_SERVER_ERROR).await;
     let (logs, _guard) = capture_logs();
+    let metrics = boomi_promoter::server::Metrics::new();
     let n = WebhookNotifier::new(&WebhookSettings {
         url,
         secret_from: None,
-    });
+    })
+    .with_failure_hook(boomi_promoter::notify_out::OnFailure::new(
+        metrics.notification_hook(),
+    ));
     n.send(&cases()[4].event).await;
     assert_eq!(got.lock().unwrap().len(), 1, "one attempt, no retry");
+    let counted = format!(
+        "promoter_notifications_failed_total{{channel=\"webhook\",event=\"{}\"}} 1",
+        cases()[4].event.kind().as_str()
+    );
+    assert!(metrics.encode().contains(&counted), "{}", metrics.encode());
     let text = logs.text();
     assert!(text.contains("WARN"), "{text}");
     assert!(

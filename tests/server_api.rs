@@ -205,38 +205,67 @@ async fn health_and_readiness_flip() {
 }
 
 #[tokio::test]
-async fn metrics_text_refreshes_promotion_counts_per_scrape() {
-    let store = filled_store();
+async fn metrics_refresh_the_store_gauges_per_scrape_in_the_format_asked_for() {
+    let store = refused_store();
+    let in_use = store.branches_in_use().unwrap().len();
     let metrics = Metrics::new();
     let srv = start(ServerState::new(store.clone()).with_metrics(metrics.clone())).await;
-    metrics.api_call("GET Component/{id}", 200);
-    metrics.api_call("POST Branch", 503);
+    let ms = std::time::Duration::from_millis;
+    metrics.boomi_call("GET", "Component/{id}", Some(200), ms(40));
+    metrics.boomi_call("POST", "Branch", Some(503), ms(900));
     metrics.error(ErrorCode::MissingConnectionMappings);
-    metrics.set_branches(4, 15);
-    metrics.observe_reconcile(std::time::Duration::from_millis(1200));
+    metrics.observe_reconcile(ms(1200));
 
+    // No Accept (curl, promtool): the text format 0.0.4.
     let r = srv.get("/metrics").await;
     assert_eq!(r.status().as_u16(), 200);
     let ct = r.headers()["content-type"].to_str().unwrap().to_string();
-    assert!(ct.starts_with("application/openmetrics-text"), "{ct}");
+    assert_eq!(ct, "text/plain; version=0.0.4; charset=utf-8");
     let text = r.text().await.unwrap();
+    let branches = format!("promoter_branches_in_use {in_use}");
     for want in [
-        "promotions{status=\"TEST_DEPLOYED\"} 1",
-        "promotions{status=\"PENDING_PEER_REVIEW\"} 1",
-        "promotions{status=\"PENDING_ADMIN_REVIEW\"} 1",
-        "promotions{status=\"FAILED\"} 1",
-        "promotions{status=\"DEPLOYED\"} 0",
-        "boomi_api_calls_total{endpoint=\"GET Component/{id}\",status=\"200\"} 1",
-        "boomi_api_calls_total{endpoint=\"POST Branch\",status=\"503\"} 1",
-        "errors_total{code=\"MISSING_CONNECTION_MAPPINGS\"} 1",
-        "branches{kind=\"count\"} 4",
-        "branches{kind=\"limit\"} 15",
-        "reconcile_duration_seconds_count 1",
-        "reconcile_duration_seconds_bucket{le=\"2.5\"} 1",
-        "reconcile_duration_seconds_bucket{le=\"1.0\"} 0",
+        "promoter_promotions{status=\"TEST_DEPLOYED\"} 1",
+        "promoter_promotions{status=\"PENDING_PEER_REVIEW\"} 1",
+        "promoter_promotions{status=\"PENDING_ADMIN_REVIEW\"} 1",
+        "promoter_promotions{status=\"FAILED\"} 1",
+        "promoter_promotions{status=\"DEPLOYED\"} 0",
+        "promoter_boomi_api_call_duration_seconds_count{method=\"GET\",endpoint=\"Component/{id}\",status=\"200\"} 1",
+        "promoter_boomi_api_call_duration_seconds_count{method=\"POST\",endpoint=\"Branch\",status=\"503\"} 1",
+        "# TYPE promoter_errors_total counter",
+        "promoter_errors_total{code=\"MISSING_CONNECTION_MAPPINGS\"} 1",
+        &branches,
+        "promoter_branch_soft_limit 15",
+        "promoter_refused_documents{code=\"STALE_APPROVAL\"} 1",
+        "promoter_refused_documents{code=\"SIGNATURE_INVALID\"} 1",
+        "promoter_refused_documents{code=\"DOCUMENT_REPLAYED\"} 1",
+        "promoter_reconcile_duration_seconds_count 1",
+        "promoter_reconcile_duration_seconds_bucket{le=\"2.5\"} 1",
+        "promoter_reconcile_duration_seconds_bucket{le=\"1.0\"} 0",
+        "# TYPE promoter_build_info gauge",
     ] {
         assert!(text.contains(want), "missing {want:?} in\n{text}");
     }
+    assert!(!text.contains("# EOF"), "{text}");
+
+    // Prometheus's Accept: OpenMetrics.
+    let r = srv
+        .http
+        .get(format!("{}/metrics", srv.base))
+        .header(
+            "accept",
+            "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1",
+        )
+        .send()
+        .await
+        .unwrap();
+    let ct = r.headers()["content-type"].to_str().unwrap().to_string();
+    assert!(
+        ct.starts_with("application/openmetrics-text; version=1.0.0"),
+        "{ct}"
+    );
+    let om = r.text().await.unwrap();
+    assert!(om.contains("# TYPE promoter_build info"), "{om}");
+    assert!(om.trim_end().ends_with("# EOF"), "{om}");
 
     // A new promotion shows at the next scrape.
     walk(
@@ -252,7 +281,7 @@ async fn metrics_text_refreshes_promotion_counts_per_scrape() {
     );
     let text = srv.get("/metrics").await.text().await.unwrap();
     assert!(
-        text.contains("promotions{status=\"PENDING_PEER_REVIEW\"} 2"),
+        text.contains("promoter_promotions{status=\"PENDING_PEER_REVIEW\"} 2"),
         "{text}"
     );
     srv.stop().await;

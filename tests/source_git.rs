@@ -382,6 +382,49 @@ fn a_remote_is_cloned_into_the_state_dir_and_fetched() {
     assert!(matches!(err, SourceError::Command { .. }), "{err}");
 }
 
+/// Fetches of a remote are observed (success and failure, into the metrics); a local
+/// repository is never fetched, so it reports nothing.
+#[test]
+fn fetches_of_a_remote_are_observed() {
+    let (tmp, _work, _first, url) = origin();
+    let src = GitSource::open(&url, "main", &tmp.path().join("state")).unwrap();
+    let metrics = boomi_promoter::server::Metrics::new();
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let (m, s) = (metrics.clone(), seen.clone());
+    assert!(src.observe_fetches(Arc::new(move |d, ok| {
+        s.lock().unwrap().push(ok);
+        m.git_fetch(d, ok)
+    })));
+    assert!(
+        !src.observe_fetches(Arc::new(|_, _| {})),
+        "only one observer"
+    );
+    src.fetch().unwrap();
+    // The upstream disappears: the next fetch fails and is counted.
+    std::fs::rename(tmp.path().join("origin.git"), tmp.path().join("moved.git")).unwrap();
+    assert!(src.fetch().is_err());
+    assert_eq!(*seen.lock().unwrap(), vec![true, false]);
+    let text = metrics.encode();
+    assert!(
+        text.contains("promoter_git_fetch_duration_seconds_count 2"),
+        "{text}"
+    );
+    assert!(
+        text.contains("promoter_git_fetch_failures_total 1"),
+        "{text}"
+    );
+
+    let (_tmp2, dir, _) = repo();
+    let local = GitSource::local(&dir, "main").unwrap();
+    let calls = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let c = calls.clone();
+    local.observe_fetches(Arc::new(move |_, _| {
+        c.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }));
+    local.fetch().unwrap();
+    assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 0);
+}
+
 async fn woken(rx: &mut tokio::sync::watch::Receiver<u64>) {
     // A bounded wait, not a timing assertion: generous so a loaded machine still passes.
     tokio::time::timeout(Duration::from_secs(60), rx.changed())

@@ -156,6 +156,29 @@ pub fn tracked_location(repo: &Path, file: &Path) -> Option<(git2::Repository, S
     Some((git, rel))
 }
 
+/// The versions of `rel` (relative to the promotions repository `repo`): the committed one at
+/// HEAD when `repo` is inside a git repository with a commit, then the one on disk when it
+/// differs (an uncommitted edit, or no git at all); each with where it was read (`HEAD`,
+/// `work tree`). Empty when the file is in neither.
+pub fn committed_and_disk(repo: &Path, rel: &str) -> Result<Vec<(Vec<u8>, &'static str)>> {
+    let mut out = Vec::new();
+    if let Some((git, folder)) = discover(repo) {
+        if git.head().is_ok_and(|h| h.target().is_some()) {
+            let path = folder.join(rel).to_string_lossy().replace('\\', "/");
+            if let Some(b) = blob_at(&git, "HEAD", &path)? {
+                out.push((b, "HEAD"));
+            }
+        }
+    }
+    match std::fs::read(repo.join(rel)) {
+        Ok(b) if out.first().is_none_or(|(c, _)| *c != b) => out.push((b, "work tree")),
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(anyhow!("reading {}: {e}", repo.join(rel).display())),
+    }
+    Ok(out)
+}
+
 /// The bytes of `rel` (relative to the work tree) in the tree of `rev`; `None` when absent.
 pub fn blob_at(repo: &git2::Repository, rev: &str, rel: &str) -> Result<Option<Vec<u8>>> {
     let commit = repo

@@ -12,6 +12,7 @@ mod problems;
 mod queue;
 pub mod read;
 pub mod run;
+mod shell;
 mod sign;
 pub mod sim;
 mod validate;
@@ -46,7 +47,7 @@ pub enum Command {
     /// Access-policy tools
     #[command(subcommand)]
     Access(validate::AccessCommand),
-    /// Print the JSON Schema of a document kind (for editors)
+    /// Print the JSON Schema of a document kind, or write every kind's with --all --dir (for editors)
     Schema(validate::SchemaArgs),
     /// Write and sign a new promotion request
     New(write::NewArgs),
@@ -98,6 +99,10 @@ pub enum Command {
     Sim(sim::SimArgs),
     /// Measure throughput on this machine: the XML engine (200 MiB/s target) and verification
     Bench(bench::BenchArgs),
+    /// Print the shell completion script (bash, zsh, fish, elvish, powershell)
+    Completions(shell::CompletionsArgs),
+    /// Print the man page (roff), or write every command's page with --dir
+    Man(shell::ManArgs),
 }
 
 /// Output format shared by commands.
@@ -160,6 +165,8 @@ pub fn main() -> ExitCode {
         Command::Bench(a) => bench::run(a),
         Command::Reconcile(a) => run::reconcile(a),
         Command::Daemon(a) => run::daemon(a),
+        Command::Completions(a) => shell::completions(a),
+        Command::Man(a) => shell::man(a),
     };
     match result {
         Ok(code) => code,

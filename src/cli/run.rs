@@ -45,16 +45,16 @@ pub struct RunArgs {
     #[arg(long, env = "PROMOTER_SECRETS_DIR")]
     pub secrets_dir: Option<PathBuf>,
     /// Append every HTTP exchange with Boomi to this file as JSON lines (Authorization redacted)
-    #[arg(long)]
+    #[arg(long, env = "PROMOTER_RECORD_HTTP")]
     pub record_http: Option<PathBuf>,
     /// Boomi requests per second (default: `apiRateLimit` of promoter.yaml, else 8)
-    #[arg(long)]
+    #[arg(long, env = "PROMOTER_RATE_LIMIT")]
     pub rate_limit: Option<u32>,
-    /// Log as JSON lines
-    #[arg(long)]
+    /// Log as JSON lines (the level comes from PROMOTER_LOG, e.g. `debug`; default `info`)
+    #[arg(long, env = "PROMOTER_LOG_JSON")]
     pub log_json: bool,
     /// Delete `promo-*` branches that belong to no live promotion (otherwise only reported)
-    #[arg(long)]
+    #[arg(long, env = "PROMOTER_PRUNE_ORPHANS")]
     pub prune_orphans: bool,
     /// Dev accounts whose promotions are driven at the same time (promotions of one dev account
     /// always run one after another, oldest first)
@@ -65,7 +65,7 @@ pub struct RunArgs {
 #[derive(Debug, Args)]
 pub struct ReconcileArgs {
     /// One pass to convergence, then exit (0: nothing left to do; 1: work is still waiting)
-    #[arg(long, required = true)]
+    #[arg(long, required = true, env = "PROMOTER_ONCE")]
     pub once: bool,
     #[command(flatten)]
     pub run: RunArgs,
@@ -78,7 +78,8 @@ pub struct DaemonArgs {
     /// Seconds between fetches of a remote repository, and between retries of waiting work
     #[arg(long, default_value_t = 30, env = "PROMOTER_POLL")]
     pub poll: u64,
-    /// Address of the health, metrics, API and dashboard server
+    /// Address of the health, metrics, API and dashboard server (the container image sets
+    /// PROMOTER_LISTEN=0.0.0.0:8080)
     #[arg(long, default_value = "127.0.0.1:8080", env = "PROMOTER_LISTEN")]
     pub listen: String,
     /// File holding the secret of `POST /hooks/git` (X-Hub-Signature-256)
@@ -144,7 +145,9 @@ pub fn settings_in_force(
 /// Open the source, the store and the Boomi client.
 pub fn open(a: &RunArgs) -> Result<Opened> {
     std::fs::create_dir_all(&a.state).with_context(|| format!("creating {}", a.state.display()))?;
+    let metrics = crate::server::Metrics::new();
     let source = Arc::new(GitSource::open(&a.repo, &a.branch, &a.state)?);
+    source.observe_fetches(metrics.fetch_observer());
     source.fetch()?;
     let head = source.head()?;
     let store = Arc::new(Store::open(super::read::state_db(&a.state))?);
@@ -165,26 +168,22 @@ pub fn open(a: &RunArgs) -> Result<Opened> {
         .or_else(|| settings.as_ref().map(|s| s.api_rate_limit))
         .unwrap_or(8);
     cfg.record_http = a.record_http.clone();
-    let metrics = crate::server::Metrics::new();
-    let m = metrics.clone();
-    cfg.observer = Some(Arc::new(move |c: &crate::boomi::http::CallEvent| {
-        match c.status {
-            Some(s) => m.api_call(&format!("{} {}", c.method, c.endpoint), s),
-            None => m.api_call_failed(&format!("{} {}", c.method, c.endpoint)),
-        }
-    }));
+    cfg.observer = Some(metrics.boomi_observer());
     let platform = Arc::new(HttpPlatform::new(cfg)?);
     let fence = crate::notify_out::SecretFence {
         dir: a.secrets_dir.clone(),
         deny: a.token_file.iter().cloned().collect(),
     };
+    let on_failure = crate::notify_out::OnFailure::new(metrics.notification_hook());
     let notifier: Arc<dyn crate::notify_out::Notifier> =
-        Arc::new(crate::notify_out::QueuedNotifier::spawn(
-            crate::notify_out::from_optional_settings_with(
+        Arc::new(crate::notify_out::QueuedNotifier::spawn_with(
+            crate::notify_out::from_optional_settings_observed(
                 settings.as_ref().and_then(|s| s.notifications.as_ref()),
                 &fence,
+                &on_failure,
             ),
             crate::notify_out::DEFAULT_QUEUE_CAPACITY,
+            on_failure.clone(),
         ));
     let ctx = Context {
         gate: Arc::new(crate::reconcile::guard::Gate::new(

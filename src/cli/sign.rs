@@ -46,9 +46,19 @@ pub fn sign_file(
     key: &std::path::Path,
     output: Option<PathBuf>,
 ) -> Result<PathBuf> {
-    let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
     let key = policy::load_private_key(key)?;
-    let pem = policy::sign(&key, &bytes)?;
+    sign_file_with(file, &key, output)
+}
+
+/// Sign `file` with a key already loaded, writing the signature to `output` (default
+/// `file.sig`).
+pub fn sign_file_with(
+    file: &std::path::Path,
+    key: &ssh_key::PrivateKey,
+    output: Option<PathBuf>,
+) -> Result<PathBuf> {
+    let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    let pem = policy::sign(key, &bytes)?;
     let out = output.unwrap_or_else(|| sig_path(file));
     std::fs::write(&out, pem).with_context(|| format!("writing {}", out.display()))?;
     Ok(out)

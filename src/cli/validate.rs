@@ -55,10 +55,18 @@ pub struct AllowedSignersArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("which").args(["kind", "all"]).required(true)))]
 pub struct SchemaArgs {
     /// Document kind: Settings, AccessPolicy, ConnectionMappings, PromotionRequest, PeerReview,
     /// AdminReview, PackAssignment, Withdrawal, CancelTest
-    pub kind: String,
+    pub kind: Option<String>,
+    /// Every kind (with --dir)
+    #[arg(long, requires = "dir")]
+    pub all: bool,
+    /// Write `<Kind>.schema.json` files into this directory instead of printing (for an
+    /// editor's workspace schema mapping; see promotions/README.md)
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }
 
 /// Verify the repository the way `validate` does (shared with other commands).
@@ -331,18 +339,34 @@ pub fn access(cmd: AccessCommand) -> Result<ExitCode> {
 }
 
 pub fn schema(a: SchemaArgs) -> Result<ExitCode> {
-    let Some(kind) = Kind::parse(&a.kind) else {
-        eprintln!(
-            "error: unknown kind {:?}; one of: {}",
-            a.kind,
-            Kind::ALL
-                .iter()
-                .map(|k| k.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-        return Ok(ExitCode::from(2));
+    let kinds: Vec<Kind> = match &a.kind {
+        Some(name) => match Kind::parse(name) {
+            Some(k) => vec![k],
+            None => {
+                eprintln!(
+                    "error: unknown kind {name:?}; one of: {}",
+                    Kind::ALL
+                        .iter()
+                        .map(|k| k.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+                return Ok(ExitCode::from(2));
+            }
+        },
+        None => Kind::ALL.to_vec(),
     };
-    print_json(&schema_of(kind));
+    let Some(dir) = &a.dir else {
+        print_json(&schema_of(kinds[0]));
+        return Ok(ExitCode::SUCCESS);
+    };
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    for k in kinds {
+        let path = dir.join(format!("{k}.schema.json"));
+        let mut text = serde_json::to_string_pretty(&schema_of(k))?;
+        text.push('\n');
+        std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
+        println!("{}", path.display());
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -1,10 +1,14 @@
 //! The writers: `new`, `review`, `decide`, `withdraw`, `cancel-test`, `assign-pack`. Each
 //! writes one document into `promotions/<id>/` of the work tree, fills in the digests of the
 //! documents it builds on, checks it with the same parser the daemon uses, and signs it.
-//! Committing (and opening a pull request) is left to the person.
+//! Before anything is written, the key must be one the access policy (at HEAD, or in the
+//! work tree) lists for `--as`. Committing (and opening a pull request) is left to the person.
 
-use super::sign::sign_file;
+use super::files::committed_and_disk;
+use super::sign::sign_file_with;
 use crate::model::*;
+use crate::policy::verify::POLICY_PATH;
+use crate::policy::Access;
 use anyhow::{anyhow, bail, Context, Result};
 use clap::{ArgGroup, Args, ValueEnum};
 use serde::Serialize;
@@ -181,7 +185,97 @@ fn promotion_dir(repo: &Path, id: &str) -> PathBuf {
 }
 
 /// Write `promotions/<id>/<file>`, check it parses as the daemon will read it, sign it.
+/// Refuse a key the access policy does not list for `--as`: the daemon would refuse what it
+/// signs (`IDENTITY_MISMATCH` when it is someone else's key, `UNKNOWN_SIGNER` when it is
+/// nobody's). The policy is read as `promoter access allowed-signers` reads it: committed at
+/// HEAD, and the work tree's when it differs (a policy change committed together with the
+/// document); the key passes when either lists it for `--as`. Without a policy, say that
+/// nothing can be checked and go on.
+fn check_key_belongs(author: &Author, key: &ssh_key::PrivateKey) -> Result<()> {
+    let cannot = |why: String| {
+        eprintln!(
+            "warning: {why}: cannot check that --key {} belongs to {}",
+            author.key.display(),
+            author.email
+        );
+        Ok(())
+    };
+    let versions = committed_and_disk(&author.repo, POLICY_PATH)?;
+    if versions.is_empty() {
+        return cannot(format!("{} has no {POLICY_PATH}", author.repo.display()));
+    }
+    // The first reason (HEAD's) is the one told.
+    let mut refusal: Option<String> = None;
+    for (bytes, from) in versions {
+        // Who holds which key is all this needs: the policy's own rules (look-alike e-mails,
+        // shared keys…) are for `validate` and the daemon to judge.
+        let Some(policy) = std::str::from_utf8(&bytes)
+            .ok()
+            .and_then(|t| serde_saphyr::from_str::<AccessPolicy>(t).ok())
+        else {
+            continue;
+        };
+        match key_refusal(author, key, &Access::new(policy), from) {
+            None => return Ok(()),
+            Some(why) => {
+                refusal.get_or_insert(why);
+            }
+        }
+    }
+    match refusal {
+        Some(why) => Err(anyhow!(why)),
+        None => cannot(format!("{POLICY_PATH} is not a valid access policy")),
+    }
+}
+
+/// Why `access` does not let `key` sign as `--as` (`None`: it does).
+fn key_refusal(
+    author: &Author,
+    key: &ssh_key::PrivateKey,
+    access: &Access,
+    from: &str,
+) -> Option<String> {
+    let mine = key.public_key().key_data();
+    let holds = |keys: &[String]| {
+        keys.iter()
+            .filter_map(|k| ssh_key::PublicKey::from_openssh(k.trim()).ok())
+            .any(|k| k.key_data() == mine)
+    };
+    let Some(person) = access.person(&author.email) else {
+        return Some(format!(
+            "--as {} is not a person of {POLICY_PATH} ({from}); nothing written (the daemon would refuse the document: {})",
+            author.email,
+            ErrorCode::UnknownSigner
+        ));
+    };
+    if holds(&person.keys) {
+        return None;
+    }
+    let owner = access
+        .policy()
+        .people
+        .iter()
+        .find(|p| holds(&p.keys))
+        .map(|p| p.email.clone());
+    Some(format!(
+        "--key {} ({}) is not a key of {} in {POLICY_PATH} ({from}){}; nothing written (the daemon would refuse the document: {})",
+        author.key.display(),
+        key.public_key().fingerprint(ssh_key::HashAlg::Sha256),
+        author.email,
+        owner
+            .as_deref()
+            .map_or_else(String::new, |o| format!(": it is {o}'s")),
+        if owner.is_some() {
+            ErrorCode::IdentityMismatch
+        } else {
+            ErrorCode::UnknownSigner
+        }
+    ))
+}
+
 fn write_signed(author: &Author, id: &str, kind: Kind, yaml: &str) -> Result<ExitCode> {
+    let key = crate::policy::load_private_key(&author.key)?;
+    check_key_belongs(author, &key)?;
     let file = kind.promotion_file().expect("promotion document");
     // The id names a directory: check it before anything is created (`../../x` never leaves
     // the repository).
@@ -207,7 +301,7 @@ fn write_signed(author: &Author, id: &str, kind: Kind, yaml: &str) -> Result<Exi
         return Ok(ExitCode::from(1));
     }
     std::fs::write(&path, yaml).with_context(|| format!("writing {}", path.display()))?;
-    let sig = match sign_file(&path, &author.key, None) {
+    let sig = match sign_file_with(&path, &key, None) {
         Ok(s) => s,
         Err(e) => {
             let _ = std::fs::remove_file(&path);

@@ -105,15 +105,18 @@ pub struct Settings {
     /// Increases with every change; only a greater serial replaces the accepted settings.
     pub serial: u64,
     /// The primary (production) Boomi account id.
+    #[schemars(pattern(super::schema::NOT_BLANK))]
     pub primary_account_id: String,
     /// Environments of the primary account the promoter deploys to.
     #[serde(default)]
     pub environments: Vec<EnvironmentSpec>,
     /// Refuse to create a promotion branch when this many branches exist (default 15).
     #[serde(default = "default_branch_soft_limit")]
+    #[schemars(range(min = 1, max = 20))]
     pub branch_soft_limit: u32,
     /// Boomi API requests per second (default 8; Boomi's documented limit is 10).
     #[serde(default = "default_api_rate_limit")]
+    #[schemars(range(min = 1, max = 10))]
     pub api_rate_limit: u32,
     /// PRODUCTION deploys wait for one of these windows; none means "any time".
     #[serde(default)]
@@ -157,6 +160,7 @@ pub enum Classification {
 pub struct DeployWindow {
     /// Standard 5-field crontab line (croner syntax), e.g. `0 18 * * MON-THU`.
     pub cron: String,
+    #[schemars(range(min = 1))]
     pub duration_minutes: u32,
     /// IANA time zone, default UTC.
     #[serde(default)]
@@ -184,9 +188,11 @@ pub struct SmtpSettings {
     pub host: String,
     #[serde(default)]
     pub port: Option<u16>,
+    #[schemars(pattern(super::schema::EMAIL_PATTERN), length(max = super::schema::MAX_EMAIL))]
     pub from: String,
     /// `none` (plain, for local relays), `starttls` or `tls`.
     #[serde(default)]
+    #[schemars(extend("enum" = ["none", "starttls", "tls", null]))]
     pub tls: Option<String>,
     #[serde(default)]
     pub username: Option<String>,
@@ -203,6 +209,7 @@ pub struct SmtpSettings {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct WebhookSettings {
+    #[schemars(url)]
     pub url: String,
     /// HMAC secret for `X-Promoter-Signature-256`.
     #[serde(default)]
@@ -215,8 +222,10 @@ pub struct WebhookSettings {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SecretRef {
     #[serde(default)]
+    #[schemars(pattern(super::schema::SECRET_ENV_PATTERN))]
     pub env: Option<String>,
     #[serde(default)]
+    #[schemars(pattern(super::schema::SECRET_FILE_PATTERN))]
     pub file: Option<String>,
 }
 
@@ -287,6 +296,7 @@ pub struct AccessPolicy {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Person {
+    #[schemars(pattern(super::schema::EMAIL_PATTERN), length(max = super::schema::MAX_EMAIL))]
     pub email: String,
     pub name: String,
     pub tier: Tier,
@@ -294,6 +304,7 @@ pub struct Person {
     pub teams: Vec<String>,
     /// OpenSSH public keys (`ssh-ed25519 AAAA... comment`).
     #[serde(default)]
+    #[schemars(inner(pattern(super::schema::PUBLIC_KEY_PATTERN)))]
     pub keys: Vec<String>,
     /// Accept an e-mail with non-ASCII characters for this person (refused otherwise: such
     /// addresses can look like someone else's).
@@ -322,6 +333,7 @@ pub struct ConnectionMappings {
     /// Increases with every change; only a greater serial replaces the accepted mappings of
     /// the dev account.
     pub serial: u64,
+    #[schemars(pattern(super::schema::NOT_BLANK))]
     pub dev_account_id: String,
     pub mappings: Vec<ConnectionMapping>,
 }
@@ -330,8 +342,11 @@ pub struct ConnectionMappings {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ConnectionMapping {
+    #[schemars(pattern(super::schema::NOT_BLANK), length(max = super::validate::MAX_GUID))]
     pub dev_component_id: String,
+    #[schemars(pattern(super::schema::NOT_BLANK), length(max = super::validate::MAX_GUID))]
     pub prod_component_id: String,
+    #[schemars(length(max = super::validate::MAX_COMPONENT_NAME))]
     pub name: String,
 }
 
@@ -370,9 +385,13 @@ pub struct PromotionRequest {
     pub api_version: ApiVersion,
     pub kind: Kind,
     /// Equals the directory name; `[a-z0-9][a-z0-9-]{2,63}`.
+    #[schemars(pattern(super::schema::PROMOTION_ID_PATTERN))]
     pub id: String,
+    #[schemars(pattern(super::schema::EMAIL_PATTERN), length(max = super::schema::MAX_EMAIL))]
     pub initiated_by: String,
+    #[schemars(pattern(super::schema::NOT_BLANK))]
     pub dev_account_id: String,
+    #[schemars(pattern(super::schema::NOT_BLANK))]
     pub process_name: String,
     /// The root process; or give `devPackageId`.
     #[serde(default)]
@@ -385,18 +404,22 @@ pub struct PromotionRequest {
     pub target: Target,
     /// PRODUCTION from a TEST promotion (its id).
     #[serde(default)]
+    #[schemars(pattern(super::schema::PROMOTION_ID_PATTERN))]
     pub from_test: Option<String>,
     /// PRODUCTION hotfix; exclusive with `fromTest`.
     #[serde(default)]
     pub hotfix: Option<Hotfix>,
+    #[schemars(pattern(super::schema::NOT_BLANK), length(max = super::validate::MAX_PACKAGE_VERSION))]
     pub package_version: String,
     #[serde(default)]
     pub integration_pack: Option<PackChoice>,
     /// Environment ids; default: every environment of the target's classification.
     #[serde(default)]
+    #[schemars(length(min = 1))]
     pub environments: Option<Vec<String>>,
     /// Deployment notes (≤ 500 characters).
     #[serde(default)]
+    #[schemars(length(max = super::validate::MAX_COMMENTS))]
     pub notes: Option<String>,
 }
 
@@ -443,6 +466,7 @@ pub struct ComponentPin {
 pub struct Hotfix {
     /// Why production cannot wait for a test cycle (required, ≤ 1000 characters).
     #[serde(default)]
+    #[schemars(required, pattern(super::schema::NOT_BLANK), length(max = super::validate::MAX_JUSTIFICATION))]
     pub justification: String,
 }
 
@@ -451,10 +475,13 @@ pub struct Hotfix {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PackChoice {
     #[serde(default)]
+    #[schemars(pattern(super::schema::NOT_BLANK))]
     pub id: Option<String>,
     #[serde(default)]
+    #[schemars(pattern(super::schema::NOT_BLANK), length(max = super::validate::MAX_PACK_NAME))]
     pub new_name: Option<String>,
     #[serde(default)]
+    #[schemars(length(max = super::validate::MAX_PACK_DESCRIPTION))]
     pub description: Option<String>,
 }
 
@@ -483,13 +510,17 @@ pub enum AdminDecision {
 pub struct PeerReview {
     pub api_version: ApiVersion,
     pub kind: Kind,
+    #[schemars(pattern(super::schema::PROMOTION_ID_PATTERN))]
     pub promotion: String,
     /// `sha256:<hex>` of the exact bytes of `request.yaml`.
+    #[schemars(pattern(super::schema::DIGEST_PATTERN))]
     pub request_digest: String,
     pub decision: PeerDecision,
+    #[schemars(pattern(super::schema::EMAIL_PATTERN), length(max = super::schema::MAX_EMAIL))]
     pub reviewer: String,
     /// ≤ 500 characters; required for REJECTED.
     #[serde(default)]
+    #[schemars(length(max = super::validate::MAX_COMMENTS))]
     pub comments: Option<String>,
 }
 
@@ -499,11 +530,15 @@ pub struct PeerReview {
 pub struct AdminReview {
     pub api_version: ApiVersion,
     pub kind: Kind,
+    #[schemars(pattern(super::schema::PROMOTION_ID_PATTERN))]
     pub promotion: String,
+    #[schemars(pattern(super::schema::DIGEST_PATTERN))]
     pub request_digest: String,
     /// `sha256:<hex>` of the exact bytes of `peer-review.yaml`.
+    #[schemars(pattern(super::schema::DIGEST_PATTERN))]
     pub peer_review_digest: String,
     pub decision: AdminDecision,
+    #[schemars(pattern(super::schema::EMAIL_PATTERN), length(max = super::schema::MAX_EMAIL))]
     pub admin: String,
     /// Required `true` when the request is a hotfix.
     #[serde(default)]
@@ -514,6 +549,7 @@ pub struct AdminReview {
     pub environments: Option<Vec<String>>,
     /// ≤ 500 characters; required for DENIED.
     #[serde(default)]
+    #[schemars(length(max = super::validate::MAX_COMMENTS))]
     pub comments: Option<String>,
 }
 
@@ -523,8 +559,11 @@ pub struct AdminReview {
 pub struct PackAssignment {
     pub api_version: ApiVersion,
     pub kind: Kind,
+    #[schemars(pattern(super::schema::PROMOTION_ID_PATTERN))]
     pub promotion: String,
+    #[schemars(pattern(super::schema::DIGEST_PATTERN))]
     pub request_digest: String,
+    #[schemars(pattern(super::schema::EMAIL_PATTERN), length(max = super::schema::MAX_EMAIL))]
     pub admin: String,
     pub integration_pack: PackChoice,
 }
@@ -535,11 +574,15 @@ pub struct PackAssignment {
 pub struct Withdrawal {
     pub api_version: ApiVersion,
     pub kind: Kind,
+    #[schemars(pattern(super::schema::PROMOTION_ID_PATTERN))]
     pub promotion: String,
+    #[schemars(pattern(super::schema::DIGEST_PATTERN))]
     pub request_digest: String,
+    #[schemars(pattern(super::schema::EMAIL_PATTERN), length(max = super::schema::MAX_EMAIL))]
     pub by: String,
     /// ≤ 500 characters.
     #[serde(default)]
+    #[schemars(length(max = super::validate::MAX_COMMENTS))]
     pub reason: Option<String>,
 }
 
@@ -549,10 +592,14 @@ pub struct Withdrawal {
 pub struct CancelTest {
     pub api_version: ApiVersion,
     pub kind: Kind,
+    #[schemars(pattern(super::schema::PROMOTION_ID_PATTERN))]
     pub promotion: String,
+    #[schemars(pattern(super::schema::DIGEST_PATTERN))]
     pub request_digest: String,
+    #[schemars(pattern(super::schema::EMAIL_PATTERN), length(max = super::schema::MAX_EMAIL))]
     pub by: String,
     #[serde(default)]
+    #[schemars(length(max = super::validate::MAX_COMMENTS))]
     pub reason: Option<String>,
 }
 

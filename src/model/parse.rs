@@ -223,22 +223,6 @@ pub fn digest(bytes: &[u8]) -> String {
     format!("sha256:{}", hex::encode(Sha256::digest(bytes)))
 }
 
-/// The JSON Schema of a kind (for editors), from the serde types.
-pub fn schema_of(kind: Kind) -> serde_json::Value {
-    let s = match kind {
-        Kind::Settings => schemars::schema_for!(Settings),
-        Kind::AccessPolicy => schemars::schema_for!(AccessPolicy),
-        Kind::ConnectionMappings => schemars::schema_for!(ConnectionMappings),
-        Kind::PromotionRequest => schemars::schema_for!(PromotionRequest),
-        Kind::PeerReview => schemars::schema_for!(PeerReview),
-        Kind::AdminReview => schemars::schema_for!(AdminReview),
-        Kind::PackAssignment => schemars::schema_for!(PackAssignment),
-        Kind::Withdrawal => schemars::schema_for!(Withdrawal),
-        Kind::CancelTest => schemars::schema_for!(CancelTest),
-    };
-    serde_json::to_value(s).expect("schema serialises")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -395,7 +379,7 @@ packageVersion: 1.0.0
 
     #[test]
     fn schema_refuses_unknown_fields() {
-        let s = schema_of(Kind::PeerReview);
+        let s = crate::model::schema_of(Kind::PeerReview);
         assert_eq!(s["additionalProperties"], serde_json::json!(false));
     }
 }

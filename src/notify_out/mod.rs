@@ -8,7 +8,8 @@
 //! - [`webhook`]: [`WebhookNotifier`] (reqwest; `X-Promoter-Signature-256` HMAC-SHA256).
 //! - [`queue`]: [`QueuedNotifier`], delivery from a background task so `send` returns at once.
 //! - [`Notifier`]: what the reconciler calls. `send` never fails: a failed notification is
-//!   logged with `tracing::warn!` and dropped, so it never blocks or repeats a step.
+//!   logged with `tracing::warn!` and dropped, so it never blocks or repeats a step; an
+//!   [`OnFailure`] hook (the daemon's metrics) is told about each one.
 //!
 //! Wiring it into the daemon, and sending the event of a status change:
 //!
@@ -72,6 +73,38 @@ pub enum NotifyError {
     /// The webhook receiver answered with a status other than 2xx.
     #[error("webhook receiver answered HTTP {0}")]
     Status(u16),
+}
+
+/// Told about every notification that was not delivered: the channel (`smtp`, `webhook`, or
+/// `queue` for one dropped before delivery) and the event kind (`PEER_APPROVED`). Must be
+/// quick: it is called inline.
+pub type FailureHook = Arc<dyn Fn(&str, &str) + Send + Sync>;
+
+/// An optional [`FailureHook`] (none by default).
+#[derive(Clone, Default)]
+pub struct OnFailure(Option<FailureHook>);
+
+impl OnFailure {
+    pub fn new(hook: FailureHook) -> OnFailure {
+        OnFailure(Some(hook))
+    }
+
+    /// Tell the hook, if any, that `event` was not delivered through `channel`.
+    pub(crate) fn fire(&self, channel: &str, event: &Event) {
+        if let Some(h) = &self.0 {
+            h(channel, event.kind().as_str());
+        }
+    }
+}
+
+impl std::fmt::Debug for OnFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "OnFailure(<hook>)"
+        } else {
+            "OnFailure(None)"
+        })
+    }
 }
 
 /// Sends notifications. `send` never returns an error: failures are logged with
@@ -161,7 +194,16 @@ pub fn from_settings(n: &Notifications) -> Arc<dyn Notifier> {
 
 /// [`from_settings`] with secrets read inside `fence`.
 pub fn from_settings_with(n: &Notifications, fence: &SecretFence) -> Arc<dyn Notifier> {
-    let mut targets = targets(n, fence);
+    from_settings_observed(n, fence, &OnFailure::default())
+}
+
+/// [`from_settings_with`], telling `on_failure` about every notification not delivered.
+pub fn from_settings_observed(
+    n: &Notifications,
+    fence: &SecretFence,
+    on_failure: &OnFailure,
+) -> Arc<dyn Notifier> {
+    let mut targets = targets(n, fence, on_failure);
     match targets.len() {
         0 => Arc::new(NoopNotifier),
         1 => targets.pop().expect("one target"),
@@ -169,14 +211,23 @@ pub fn from_settings_with(n: &Notifications, fence: &SecretFence) -> Arc<dyn Not
     }
 }
 
-fn targets(n: &Notifications, fence: &SecretFence) -> Vec<Arc<dyn Notifier>> {
+fn targets(
+    n: &Notifications,
+    fence: &SecretFence,
+    on_failure: &OnFailure,
+) -> Vec<Arc<dyn Notifier>> {
     let mut targets: Vec<Arc<dyn Notifier>> = Vec::new();
     if let Some(smtp) = SmtpNotifier::from_settings(n) {
-        targets.push(Arc::new(smtp.with_secrets(fence.clone())));
+        targets.push(Arc::new(
+            smtp.with_secrets(fence.clone())
+                .with_failure_hook(on_failure.clone()),
+        ));
     }
     if let Some(w) = &n.webhook {
         targets.push(Arc::new(
-            WebhookNotifier::new(w).with_secrets(fence.clone()),
+            WebhookNotifier::new(w)
+                .with_secrets(fence.clone())
+                .with_failure_hook(on_failure.clone()),
         ));
     }
     targets
@@ -192,8 +243,18 @@ pub fn from_optional_settings_with(
     n: Option<&Notifications>,
     fence: &SecretFence,
 ) -> Arc<dyn Notifier> {
+    from_optional_settings_observed(n, fence, &OnFailure::default())
+}
+
+/// [`from_optional_settings_with`], telling `on_failure` about every notification not
+/// delivered.
+pub fn from_optional_settings_observed(
+    n: Option<&Notifications>,
+    fence: &SecretFence,
+    on_failure: &OnFailure,
+) -> Arc<dyn Notifier> {
     match n {
-        Some(n) => from_settings_with(n, fence),
+        Some(n) => from_settings_observed(n, fence, on_failure),
         None => Arc::new(NoopNotifier),
     }
 }
@@ -234,10 +295,22 @@ mod tests {
         assert!(SmtpNotifier::from_settings(&notifications(false, true)).is_none());
         assert!(SmtpNotifier::from_settings(&notifications(true, false)).is_some());
         let f = SecretFence::default();
-        assert_eq!(targets(&notifications(false, false), &f).len(), 0);
-        assert_eq!(targets(&notifications(true, false), &f).len(), 1);
-        assert_eq!(targets(&notifications(false, true), &f).len(), 1);
-        assert_eq!(targets(&notifications(true, true), &f).len(), 2);
+        assert_eq!(
+            targets(&notifications(false, false), &f, &OnFailure::default()).len(),
+            0
+        );
+        assert_eq!(
+            targets(&notifications(true, false), &f, &OnFailure::default()).len(),
+            1
+        );
+        assert_eq!(
+            targets(&notifications(false, true), &f, &OnFailure::default()).len(),
+            1
+        );
+        assert_eq!(
+            targets(&notifications(true, true), &f, &OnFailure::default()).len(),
+            2
+        );
     }
 
     #[tokio::test]

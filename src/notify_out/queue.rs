@@ -1,10 +1,10 @@
 //! [`QueuedNotifier`]: hands events to a background task so `send` returns at once, whatever
 //! the SMTP relay or the webhook receiver does. Events are delivered one after the other, in
 //! the order they were sent; when the queue is full an event is dropped with a warning (a
-//! notification never holds up the reconciler).
+//! notification never holds up the reconciler); an [`OnFailure`] hook counts the drops.
 
 use super::event::Event;
-use super::Notifier;
+use super::{Notifier, OnFailure};
 use async_trait::async_trait;
 use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc;
@@ -17,12 +17,23 @@ pub const DEFAULT_QUEUE_CAPACITY: usize = 256;
 pub struct QueuedNotifier {
     tx: Mutex<Option<mpsc::Sender<Event>>>,
     worker: Mutex<Option<JoinHandle<()>>>,
+    on_failure: OnFailure,
 }
 
 impl QueuedNotifier {
     /// Start the delivery task on the current tokio runtime (panics outside one, like
     /// `tokio::spawn`). `capacity` is at least 1.
     pub fn spawn(inner: Arc<dyn Notifier>, capacity: usize) -> QueuedNotifier {
+        QueuedNotifier::spawn_with(inner, capacity, OnFailure::default())
+    }
+
+    /// [`QueuedNotifier::spawn`], telling `on_failure` about every event dropped before
+    /// delivery (channel `queue`).
+    pub fn spawn_with(
+        inner: Arc<dyn Notifier>,
+        capacity: usize,
+        on_failure: OnFailure,
+    ) -> QueuedNotifier {
         let (tx, mut rx) = mpsc::channel::<Event>(capacity.max(1));
         let worker = tokio::spawn(async move {
             while let Some(event) = rx.recv().await {
@@ -32,6 +43,7 @@ impl QueuedNotifier {
         QueuedNotifier {
             tx: Mutex::new(Some(tx)),
             worker: Mutex::new(Some(worker)),
+            on_failure,
         }
     }
 
@@ -58,20 +70,27 @@ impl Notifier for QueuedNotifier {
                 promotion = event.promotion_id(),
                 "notification dropped: the notifier is closed"
             );
+            self.on_failure.fire("queue", event);
             return;
         };
         match tx.try_send(event.clone()) {
             Ok(()) => {}
-            Err(mpsc::error::TrySendError::Full(e)) => tracing::warn!(
-                event = %e.kind(),
-                promotion = e.promotion_id(),
-                "notification dropped: too many notifications are waiting for delivery"
-            ),
-            Err(mpsc::error::TrySendError::Closed(e)) => tracing::warn!(
-                event = %e.kind(),
-                promotion = e.promotion_id(),
-                "notification dropped: the notification task has stopped"
-            ),
+            Err(mpsc::error::TrySendError::Full(e)) => {
+                tracing::warn!(
+                    event = %e.kind(),
+                    promotion = e.promotion_id(),
+                    "notification dropped: too many notifications are waiting for delivery"
+                );
+                self.on_failure.fire("queue", &e);
+            }
+            Err(mpsc::error::TrySendError::Closed(e)) => {
+                tracing::warn!(
+                    event = %e.kind(),
+                    promotion = e.promotion_id(),
+                    "notification dropped: the notification task has stopped"
+                );
+                self.on_failure.fire("queue", &e);
+            }
         }
     }
 }
@@ -151,12 +170,17 @@ mod tests {
     async fn a_full_queue_drops_new_events() {
         let gate = Arc::new(tokio::sync::Semaphore::new(0));
         let out = Arc::new(RecordingNotifier::new());
-        let q = QueuedNotifier::spawn(
+        let dropped = Arc::new(Mutex::new(Vec::<(String, String)>::new()));
+        let d = dropped.clone();
+        let q = QueuedNotifier::spawn_with(
             Arc::new(Gated {
                 gate: gate.clone(),
                 out: out.clone(),
             }),
             1,
+            OnFailure::new(Arc::new(move |channel: &str, event: &str| {
+                d.lock().unwrap().push((channel.into(), event.into()))
+            })),
         );
         let r = record();
         // current-thread runtime: the worker does not run between these two sends
@@ -166,5 +190,12 @@ mod tests {
         q.close().await;
         let kinds: Vec<_> = out.events().iter().map(Event::kind).collect();
         assert_eq!(kinds, [EventKind::PeerReviewNeeded]);
+        assert_eq!(
+            *dropped.lock().unwrap(),
+            [(
+                "queue".to_string(),
+                EventKind::PeerApproved.as_str().to_string()
+            )]
+        );
     }
 }

@@ -112,6 +112,7 @@ pub struct SmtpNotifier {
     developers_list: Option<String>,
     admins_list: Option<String>,
     timeout: Duration,
+    on_failure: super::OnFailure,
 }
 
 impl SmtpNotifier {
@@ -130,12 +131,19 @@ impl SmtpNotifier {
             developers_list: n.developers_list.clone(),
             admins_list: n.admins_list.clone(),
             timeout: DEFAULT_SMTP_TIMEOUT,
+            on_failure: super::OnFailure::default(),
         })
     }
 
     /// Where the password may be read from (default: `PROMOTER_SECRET_*` variables only).
     pub fn with_secrets(mut self, fence: SecretFence) -> SmtpNotifier {
         self.fence = fence;
+        self
+    }
+
+    /// Tell `on_failure` about every event this notifier fails to deliver.
+    pub fn with_failure_hook(mut self, on_failure: super::OnFailure) -> SmtpNotifier {
+        self.on_failure = on_failure;
         self
     }
 
@@ -197,12 +205,15 @@ impl Notifier for SmtpNotifier {
                 promotion = event.promotion_id(),
                 "notification e-mail sent"
             ),
-            Err(e) => tracing::warn!(
-                event = %event.kind(),
-                promotion = event.promotion_id(),
-                error = %e,
-                "notification e-mail not sent"
-            ),
+            Err(e) => {
+                tracing::warn!(
+                    event = %event.kind(),
+                    promotion = event.promotion_id(),
+                    error = %e,
+                    "notification e-mail not sent"
+                );
+                self.on_failure.fire("smtp", event);
+            }
         }
     }
 }

@@ -51,6 +51,7 @@ pub struct WebhookNotifier {
     secret_from: Option<SecretRef>,
     fence: SecretFence,
     client: Result<reqwest::Client, String>,
+    on_failure: super::OnFailure,
 }
 
 impl WebhookNotifier {
@@ -71,12 +72,19 @@ impl WebhookNotifier {
             secret_from: settings.secret_from.clone(),
             fence: SecretFence::default(),
             client: client(DEFAULT_WEBHOOK_TIMEOUT),
+            on_failure: super::OnFailure::default(),
         }
     }
 
     /// Where the secret may be read from (default: `PROMOTER_SECRET_*` variables only).
     pub fn with_secrets(mut self, fence: SecretFence) -> WebhookNotifier {
         self.fence = fence;
+        self
+    }
+
+    /// Tell `on_failure` about every event this notifier fails to deliver.
+    pub fn with_failure_hook(mut self, on_failure: super::OnFailure) -> WebhookNotifier {
+        self.on_failure = on_failure;
         self
     }
 
@@ -140,13 +148,16 @@ impl Notifier for WebhookNotifier {
                 host = %self.host(),
                 "notification webhook delivered"
             ),
-            Err(e) => tracing::warn!(
-                event = %event.kind(),
-                promotion = event.promotion_id(),
-                host = %self.host(),
-                error = %e,
-                "notification webhook not delivered"
-            ),
+            Err(e) => {
+                tracing::warn!(
+                    event = %event.kind(),
+                    promotion = event.promotion_id(),
+                    host = %self.host(),
+                    error = %e,
+                    "notification webhook not delivered"
+                );
+                self.on_failure.fire("webhook", event);
+            }
         }
     }
 }

@@ -53,7 +53,7 @@ pub struct Verified {
 pub fn load_private_key(path: &Path) -> Result<PrivateKey, SigError> {
     let key = PrivateKey::read_openssh_file(path).map_err(|e| SigError::Key {
         path: path.display().to_string(),
-        reason: e.to_string(),
+        reason: public_key_file(path).unwrap_or_else(|| e.to_string()),
     })?;
     if key.is_encrypted() {
         return Err(SigError::Key {
@@ -62,6 +62,20 @@ pub fn load_private_key(path: &Path) -> Result<PrivateKey, SigError> {
         });
     }
     Ok(key)
+}
+
+/// When `path` holds an OpenSSH public key (`ssh-ed25519 AAAA… comment`, what a `.pub` file
+/// holds) rather than a private key: what to say instead of the PEM parser's error.
+fn public_key_file(path: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(path).ok()?;
+    ssh_key::PublicKey::from_openssh(text.trim()).ok()?;
+    let shown = path.display().to_string();
+    Some(match shown.strip_suffix(".pub") {
+        Some(private) => format!(
+            "this is a public key; give the private key file ({private}, the same path without .pub)"
+        ),
+        None => "this is a public key; give the private key file (the one without .pub)".into(),
+    })
 }
 
 /// Sign `msg` and return the armored signature (what goes in `<file>.sig`).

@@ -5,7 +5,7 @@
 //! |---|---|
 //! | `GET /healthz` | 200 `ok` while the process runs |
 //! | `GET /readyz` | 200 once the first reconcile pass finished ([`ServerState::set_ready`]), 503 before |
-//! | `GET /metrics` | Prometheus / OpenMetrics text ([`Metrics`]); the `promotions` gauge is refreshed from the store per scrape |
+//! | `GET /metrics` | [`Metrics`] in the text format 0.0.4, or OpenMetrics 1.0.0 when `Accept` prefers it ([`exposition`]); the gauges the store holds are refreshed per scrape |
 //! | `GET /api/v1/promotions` | `{"promotions": [...]}`, newest first; `?status=A,B`, `?account=`, `?process=`, `?component=`, `?limit=` |
 //! | `GET /api/v1/promotions/{id}` | `{"promotion", "audit", "steps", "problems", "clearedProblems"}`; a refused request (open problems, no record): `{"promotionId", "refused": true, "problems", "clearedProblems"}`; 404 `PROMOTION_NOT_FOUND` when there is neither |
 //! | `GET /api/v1/problems` | `{"problems": [...]}`: every open problem (refused document), oldest first; `?promotion=ID`, `?code=CODE` |
@@ -20,6 +20,7 @@
 
 pub mod dashboard;
 pub mod diff;
+pub mod exposition;
 pub mod metrics;
 pub mod problems;
 
@@ -285,15 +286,19 @@ async fn readyz(State(state): State<ServerState>) -> Response {
     }
 }
 
-async fn metrics_text(State(state): State<ServerState>) -> Result<Response, ServerError> {
-    let counts = read_store(&state, |s| s.count_by_status()).await?;
-    state.metrics.set_promotions(&counts);
+async fn metrics_text(
+    State(state): State<ServerState>,
+    headers: HeaderMap,
+) -> Result<Response, ServerError> {
+    let metrics = state.metrics.clone();
+    read_store(&state, move |s| metrics.refresh_from_store(s)).await?;
+    let format = exposition::negotiate(headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()));
     Ok((
         [(
             header::CONTENT_TYPE,
-            HeaderValue::from_static(metrics::CONTENT_TYPE),
+            HeaderValue::from_static(format.content_type()),
         )],
-        state.metrics.encode(),
+        state.metrics.encode_as(format),
     )
         .into_response())
 }

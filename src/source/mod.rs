@@ -248,6 +248,25 @@ pub struct GitSource {
     branch: String,
     fetch_timeout: Duration,
     fetch_lock: Mutex<()>,
+    fetch_observer: FetchObserverSlot,
+}
+
+/// Told the duration of every fetch of a remote and whether it succeeded (metrics). Must be
+/// quick: it is called inline.
+pub type FetchObserver = std::sync::Arc<dyn Fn(Duration, bool) + Send + Sync>;
+
+/// The observer of a [`GitSource`], set once after it is opened.
+#[derive(Default)]
+struct FetchObserverSlot(std::sync::OnceLock<FetchObserver>);
+
+impl std::fmt::Debug for FetchObserverSlot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.get().is_some() {
+            "Some(<observer>)"
+        } else {
+            "None"
+        })
+    }
 }
 
 /// The default limit for one `git fetch`.
@@ -306,6 +325,7 @@ impl GitSource {
             branch: branch.to_owned(),
             fetch_timeout: DEFAULT_FETCH_TIMEOUT,
             fetch_lock: Mutex::new(()),
+            fetch_observer: FetchObserverSlot::default(),
         })
     }
 
@@ -336,6 +356,7 @@ impl GitSource {
             branch: branch.to_owned(),
             fetch_timeout,
             fetch_lock: Mutex::new(()),
+            fetch_observer: FetchObserverSlot::default(),
         };
         src.fetch()?;
         Ok(src)
@@ -387,7 +408,18 @@ impl GitSource {
             return Ok(());
         };
         let _guard = self.fetch_lock.lock().unwrap_or_else(|p| p.into_inner());
-        gitcli::fetch_branch(&self.git_dir, url, &self.branch, self.fetch_timeout)
+        let started = std::time::Instant::now();
+        let result = gitcli::fetch_branch(&self.git_dir, url, &self.branch, self.fetch_timeout);
+        if let Some(observe) = self.fetch_observer.0.get() {
+            observe(started.elapsed(), result.is_ok());
+        }
+        result
+    }
+
+    /// Tell `observer` about every later fetch of a remote (a local repository is never
+    /// fetched). Only the first observer set is kept; `false` when one was set before.
+    pub fn observe_fetches(&self, observer: FetchObserver) -> bool {
+        self.fetch_observer.0.set(observer).is_ok()
     }
 
     /// The commit the tracked branch points at.
