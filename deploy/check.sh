@@ -36,7 +36,8 @@ if [ ! -x "$tools/venv/bin/kubernetes-validate" ]; then
 fi
 if [ ! -x "$tools/promtool" ]; then
   ( cd "$work" && apt-get download -qq prometheus 2>/dev/null \
-      || { apt-get update -qq && apt-get download -qq prometheus; } )
+      || { SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+           $SUDO apt-get update -qq && apt-get download -qq prometheus; } )
   dpkg-deb --fsys-tarfile "$work"/prometheus_*.deb | tar -x -C "$work" ./usr/bin/promtool
   install -m 0755 "$work/usr/bin/promtool" "$tools/promtool"
 fi
