@@ -367,3 +367,65 @@ fn json_into_a_closed_pipe_ends_quietly() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     let _ = git;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_test_deployment_is_retried_after_its_pause() {
+    let w = World::new().await;
+    // Boomi refuses every deployment (a permanent 400): every test environment fails.
+    w.sim.inject(Fault::ErrorRate {
+        endpoint: "POST DeployedPackage".into(),
+        rate: 1.0,
+        status: 400,
+        seed: 0,
+    });
+    w.request_test("tst-1", "2.0.0");
+    w.commit("request");
+    w.pass().await;
+    let rec = w.record("tst-1");
+    assert_eq!(rec.status, PromotionStatus::TestDeployFailed, "{rec:#?}");
+    assert_eq!(rec.error_code, Some(ErrorCode::DeploymentFailed));
+    assert!(rec.branch_id.is_some(), "the branch is kept for the retry");
+    assert!(rec
+        .waiting_reason
+        .unwrap_or_default()
+        .contains("TEST_DEPLOY_FAILED"));
+    // Boomi deploys again: the next pass retries (the test harness pauses zero seconds).
+    w.sim.clear_faults();
+    w.converge().await;
+    let rec = w.record("tst-1");
+    assert_eq!(rec.status, PromotionStatus::TestDeployed, "{rec:#?}");
+    assert_eq!(rec.error_code, None);
+    let audit: Vec<PromotionStatus> = w
+        .store
+        .audit("tst-1")
+        .unwrap()
+        .into_iter()
+        .map(|a| a.to)
+        .collect();
+    assert!(audit.windows(2).any(|p| p
+        == [
+            PromotionStatus::TestDeployFailed,
+            PromotionStatus::TestDeploying
+        ]));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn production_without_a_pack_fails_with_pack_assignment_required() {
+    let w = World::new().await;
+    hotfix_waiting_for_its_peer(&w, "fix-1", "9.4.1").await;
+    w.write_as("bob", &["review", "fix-1", "--approve"]);
+    w.commit("peer");
+    w.converge().await;
+    // Approved, but nobody names a production pack and history knows none.
+    w.write_as(
+        "carol",
+        &["decide", "fix-1", "--approve", "--acknowledge-hotfix"],
+    );
+    w.commit("approved without a pack");
+    w.converge().await;
+    let rec = w.record("fix-1");
+    assert_eq!(rec.status, PromotionStatus::Failed, "{rec:#?}");
+    assert_eq!(rec.error_code, Some(ErrorCode::PackAssignmentRequired));
+    assert_eq!(rec.branch_id, None);
+    assert!(!w.branch_names().contains(&"promo-fix-1".to_string()));
+}
