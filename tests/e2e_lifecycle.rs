@@ -429,3 +429,79 @@ async fn production_without_a_pack_fails_with_pack_assignment_required() {
     assert_eq!(rec.branch_id, None);
     assert!(!w.branch_names().contains(&"promo-fix-1".to_string()));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn going_back_to_an_older_version_needs_an_acknowledgement() {
+    let w = World::new().await;
+    // 1.4.0 goes to production.
+    w.request_test("tst-14", "1.4.0");
+    w.commit("test 1.4.0");
+    w.converge().await;
+    w.request_prod("prd-14", "tst-14", "1.4.0");
+    w.commit("prod 1.4.0");
+    w.converge().await;
+    w.write_as("bob", &["review", "prd-14", "--approve"]);
+    w.commit("peer");
+    w.converge().await;
+    w.admin_approves("prd-14", &[]);
+    w.commit("admin");
+    w.converge().await;
+    assert_eq!(w.record("prd-14").status, PromotionStatus::Deployed);
+    // Then an older 1.3.0 is tested and asked for.
+    w.request_test("tst-13", "1.3.0");
+    w.commit("test 1.3.0");
+    w.converge().await;
+    assert_eq!(w.record("tst-13").status, PromotionStatus::TestDeployed);
+    w.request_prod("prd-13", "tst-13", "1.3.0");
+    w.commit("prod 1.3.0");
+    w.converge().await;
+    w.write_as("bob", &["review", "prd-13", "--approve"]);
+    w.commit("peer");
+    w.converge().await;
+    w.admin_approves("prd-13", &[]);
+    w.commit("admin, no acknowledgement");
+    w.converge().await;
+    let rec = w.record("prd-13");
+    assert_eq!(rec.status, PromotionStatus::PendingAdminReview, "{rec:#?}");
+    assert_eq!(rec.error_code, Some(ErrorCode::DowngradeNotAcknowledged));
+    assert!(rec.waiting_reason.unwrap().contains("1.4.0"));
+    let ps = w.store.open_problems(Some("prd-13")).unwrap();
+    assert!(ps
+        .iter()
+        .any(|p| p.problem.code == ErrorCode::DowngradeNotAcknowledged
+            && p.problem.file == "promotions/prd-13/admin-review.yaml"));
+    // The admin acknowledges it: it goes.
+    w.admin_approves("prd-13", &["--acknowledge-downgrade", "--force"]);
+    w.commit("admin, acknowledged");
+    w.converge().await;
+    assert_eq!(w.record("prd-13").status, PromotionStatus::Deployed);
+    assert!(w.store.open_problems(Some("prd-13")).unwrap().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn production_from_test_shows_the_tested_components() {
+    let w = World::new().await;
+    w.request_test("tst-1", "2.0.0");
+    w.commit("test");
+    w.converge().await;
+    w.request_prod("prd-1", "tst-1", "2.0.0");
+    w.commit("prod");
+    w.converge().await;
+    let t = w.record("tst-1");
+    let p = w.record("prd-1");
+    assert!(t.components_total > 0);
+    assert_eq!(p.components_total, t.components_total);
+    assert_eq!(p.result_detail, t.result_detail);
+    assert_eq!(p.tested_versions, t.tested_versions);
+    let state = w.tmp.path().to_str().unwrap().to_string();
+    let out = promoter()
+        .args(["show", "prd-1", "--state", &state])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(&format!("Components ({})", t.result_detail.len())),
+        "{text}"
+    );
+    assert!(text.contains("Tested on main"), "{text}");
+}

@@ -405,6 +405,7 @@ async fn run(a: DemoArgs) -> Result<ExitCode> {
         decision: AdminDecision::Approved,
         admin: "carol@example.com".into(),
         acknowledge_hotfix: false,
+        acknowledge_downgrade: false,
         integration_pack: Some(PackChoice {
             id: Some(PROD_PACK.into()),
             new_name: None,

@@ -386,6 +386,29 @@ pub fn show(a: ShowArgs) -> Result<ExitCode> {
         )?;
     }
 
+    if !rec.tested_versions.is_empty() {
+        writeln!(
+            out,
+            "\nTested on main ({}): what production ships",
+            rec.tested_versions.len()
+        )?;
+        let rows: Vec<Vec<String>> = rec
+            .tested_versions
+            .iter()
+            .map(|t| {
+                vec![
+                    t.name.clone(),
+                    t.component_id.clone(),
+                    format!("v{}", t.version),
+                ]
+            })
+            .collect();
+        write_indented(
+            &mut out,
+            &table(&["NAME", "PROD ID", "MAIN VERSION"], &rows),
+        )?;
+    }
+
     writeln!(out, "\nDeployments ({}):", rec.deployments.len())?;
     if !rec.deployments.is_empty() {
         let rows: Vec<Vec<String>> = rec

@@ -117,6 +117,9 @@ pub struct DecideArgs {
     /// Acknowledge that this hotfix skips the test cycle (required to approve a hotfix)
     #[arg(long)]
     pub acknowledge_hotfix: bool,
+    /// Acknowledge that production goes back to a lower package version than it runs
+    #[arg(long)]
+    pub acknowledge_downgrade: bool,
     /// Production integration pack id (overrides the request's)
     #[arg(long, conflicts_with = "new_pack")]
     pub pack_id: Option<String>,
@@ -440,6 +443,7 @@ pub fn decide(a: DecideArgs) -> Result<ExitCode> {
         },
         admin: a.author.email.clone(),
         acknowledge_hotfix: a.acknowledge_hotfix,
+        acknowledge_downgrade: a.acknowledge_downgrade,
         integration_pack: pack(a.pack_id, a.new_pack, None),
         environments: (!a.environments.is_empty()).then_some(a.environments),
         comments: a.comments,

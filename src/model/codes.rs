@@ -117,6 +117,9 @@ codes! {
     /// A secret reference outside the fence (`PROMOTER_SECRET_*` variables, files under
     /// `--secrets-dir`), or plain-text SMTP to a host that is not loopback.
     SecretReferenceRefused,
+    /// Production would go back to a lower package version than it runs, and the admin
+    /// decision does not say `acknowledgeDowngrade: true`.
+    DowngradeNotAcknowledged,
     /// Two people of the access policy whose e-mails look alike (UTS #39 skeletons), or a
     /// non-ASCII e-mail without `allowUnicodeEmail: true`.
     ConfusableIdentity,

@@ -543,6 +543,9 @@ pub struct AdminReview {
     /// Required `true` when the request is a hotfix.
     #[serde(default)]
     pub acknowledge_hotfix: bool,
+    /// Required `true` to ship a package version lower than the one production runs.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub acknowledge_downgrade: bool,
     #[serde(default)]
     pub integration_pack: Option<PackChoice>,
     #[serde(default)]

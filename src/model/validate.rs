@@ -172,6 +172,29 @@ pub fn identity_issues(p: &AccessPolicy) -> Vec<Issue> {
     out
 }
 
+/// Compare two package versions: dot-separated parts, numbers as numbers (`1.10.0` after
+/// `1.9.0`), other parts as text.
+pub fn compare_versions(a: &str, b: &str) -> std::cmp::Ordering {
+    let part = |p: &str| -> (u64, String) {
+        match p.parse::<u64>() {
+            Ok(n) => (n, String::new()),
+            Err(_) => (u64::MAX, p.to_string()),
+        }
+    };
+    let (mut x, mut y) = (a.trim().split('.'), b.trim().split('.'));
+    loop {
+        match (x.next(), y.next()) {
+            (None, None) => return std::cmp::Ordering::Equal,
+            (Some(_), None) => return std::cmp::Ordering::Greater,
+            (None, Some(_)) => return std::cmp::Ordering::Less,
+            (Some(p), Some(q)) => match part(p).cmp(&part(q)) {
+                std::cmp::Ordering::Equal => {}
+                other => return other,
+            },
+        }
+    }
+}
+
 /// `sha256:` followed by 64 lower-case hex digits.
 pub fn is_valid_digest(s: &str) -> bool {
     s.strip_prefix("sha256:").is_some_and(|h| {
@@ -811,6 +834,20 @@ mod tests {
             ("127.0.0.1.example.com", false),
         ] {
             assert_eq!(is_loopback_host(host), lo, "{host}");
+        }
+    }
+
+    #[test]
+    fn versions_compare_by_number() {
+        use std::cmp::Ordering::*;
+        for (a, b, o) in [
+            ("1.3.0", "1.4.0", Less),
+            ("1.10.0", "1.9.0", Greater),
+            ("2.0", "2.0.0", Less),
+            ("1.0.1", "1.0.1", Equal),
+            ("1.0.0-rc1", "1.0.0-rc2", Less),
+        ] {
+            assert_eq!(compare_versions(a, b), o, "{a} vs {b}");
         }
     }
 

@@ -135,6 +135,9 @@ fn observe(
         S::TestDeploying | S::Deploying => {
             o.pipeline = pipeline(ctx, desired, rec, docs, memo)?;
         }
+        S::PendingAdminReview => {
+            o.unacknowledged_downgrade = downgrade(ctx, rec, docs)?;
+        }
         S::TestDeployFailed => {
             let backoff = chrono::Duration::from_std(ctx.config.retry_backoff).unwrap_or_default();
             o.retry_at = Some(rec.updated_at + backoff);
@@ -146,7 +149,6 @@ fn observe(
         | S::TestCancelled
         | S::PendingPeerReview
         | S::PeerRejected
-        | S::PendingAdminReview
         | S::AdminRejected
         | S::Deployed
         | S::Withdrawn => {}
@@ -272,6 +274,44 @@ fn pipeline(
             Ok(())
         },
     })
+}
+
+/// A production deployment of a lower package version than production runs, not acknowledged
+/// by the admin decision: the message naming both versions.
+fn downgrade(
+    ctx: &Context,
+    rec: &PromotionRecord,
+    docs: &PromotionDocs,
+) -> Result<Option<String>, StepError> {
+    if docs
+        .admin_review
+        .as_ref()
+        .is_some_and(|a| a.doc.acknowledge_downgrade)
+    {
+        return Ok(None);
+    }
+    let Some(version) = rec.package_version.as_deref() else {
+        return Ok(None);
+    };
+    let Some(running) = ctx
+        .store
+        .production_running(&rec.process_name, &rec.promotion_id)?
+    else {
+        return Ok(None);
+    };
+    let Some(prod) = running.package_version.as_deref() else {
+        return Ok(None);
+    };
+    Ok(
+        (crate::model::validate::compare_versions(version, prod) == std::cmp::Ordering::Less).then(
+            || {
+                format!(
+                    "{} {version} is lower than {prod}, which production runs ({})",
+                    rec.process_name, running.promotion_id
+                )
+            },
+        ),
+    )
 }
 
 /// Carry out one step. `Some(outcome)` ends the drive.

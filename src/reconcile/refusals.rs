@@ -172,6 +172,21 @@ pub fn lifecycle(
             );
         }
     }
+    // An approval of a downgrade without its acknowledgement.
+    if rec.error_code == Some(ErrorCode::DowngradeNotAcknowledged)
+        && status == S::PendingAdminReview
+    {
+        if let Some(ar) = &docs.admin_review {
+            out.push(
+                Problem::new(
+                    ar.path.as_str(),
+                    ErrorCode::DowngradeNotAcknowledged,
+                    rec.waiting_reason.clone().unwrap_or_default(),
+                )
+                .by(Some(&ar.doc.admin), Some(&ar.signer)),
+            );
+        }
+    }
     // The deployment guard's refusals, while the promotion waits on them.
     if let Some(
         code @ (ErrorCode::DeploymentNotApproved
@@ -371,6 +386,7 @@ mod tests {
                 decision: AdminDecision::Approved,
                 admin: "carol@example.com".into(),
                 acknowledge_hotfix: true,
+                acknowledge_downgrade: false,
                 integration_pack: None,
                 environments: None,
                 comments: None,

@@ -230,6 +230,7 @@ fn new_record(
     let now = ctx.clock.now();
     let mut status = PromotionStatus::Queued;
     let mut error = None;
+    let mut tested = None;
     if let Some(test_id) = &r.from_test {
         match ctx.store.get(test_id)? {
             Some(t) if t.status == PromotionStatus::TestDeployed => {
@@ -246,6 +247,7 @@ fn new_record(
                     ));
                 } else {
                     status = PromotionStatus::PendingPeerReview;
+                    tested = Some(t);
                 }
             }
             Some(t) if !t.status.is_terminal() => return Ok(None),
@@ -286,6 +288,16 @@ fn new_record(
     }
     if status == PromotionStatus::PendingPeerReview {
         rec.peer_review_status = Some(crate::model::PeerReviewStatus::PendingPeerReview);
+    }
+    if let Some(t) = tested {
+        // Production from test ships what was tested: the same components, at the versions
+        // the test merged (shown by `show`, the dashboard and the e-mails).
+        rec.result_detail = t.result_detail;
+        rec.tested_versions = t.tested_versions;
+        rec.components_total = t.components_total;
+        rec.components_created = t.components_created;
+        rec.components_updated = t.components_updated;
+        rec.components_failed = t.components_failed;
     }
     if let Some(msg) = error {
         rec.error_code = Some(ErrorCode::TestPromotionNotFound);

@@ -490,6 +490,15 @@ impl Store {
         self.write(|tx| tx.set_meta(key, value))
     }
 
+    /// See [`Tx::production_running`].
+    pub fn production_running(
+        &self,
+        process_name: &str,
+        except: &str,
+    ) -> Result<Option<PromotionRecord>, StoreError> {
+        self.read(|tx| tx.production_running(process_name, except))
+    }
+
     /// See [`Tx::pack_used_by_production`].
     pub fn pack_used_by_production(&self, pack_id: &str) -> Result<bool, StoreError> {
         self.read(|tx| tx.pack_used_by_production(pack_id))

@@ -578,6 +578,32 @@ impl Tx<'_> {
             .optional()?)
     }
 
+    /// The newest DEPLOYED production promotion of a process other than `except` (what
+    /// production runs of it).
+    pub fn production_running(
+        &self,
+        process_name: &str,
+        except: &str,
+    ) -> Result<Option<PromotionRecord>, StoreError> {
+        let sql = format!(
+            "SELECT {} FROM promotions p
+             WHERE p.\"processName\" = ?1 AND p.\"targetEnvironment\" = 'PRODUCTION'
+               AND p.\"status\" = 'DEPLOYED' AND p.\"promotionId\" <> ?2
+             ORDER BY COALESCE(p.\"deployedAt\", p.\"initiatedAt\") DESC LIMIT 1",
+            record::select_list("p.")
+        );
+        Ok(self
+            .query_records(
+                &sql,
+                vec![
+                    Sql::Text(process_name.to_owned()),
+                    Sql::Text(except.to_owned()),
+                ],
+            )?
+            .into_iter()
+            .next())
+    }
+
     /// Whether a production promotion has released into this integration pack (so production
     /// uses it, and a TEST promotion must never release into it).
     pub fn pack_used_by_production(&self, pack_id: &str) -> Result<bool, StoreError> {

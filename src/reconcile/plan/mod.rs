@@ -190,6 +190,9 @@ pub struct Observed {
     pub retry_at: Option<DateTime<Utc>>,
     /// TEST promotions: the production promotion that builds on this one.
     pub successor: Option<String>,
+    /// Production awaiting its admin: the version shipped is lower than production runs and
+    /// the admin decision does not acknowledge it (the message names both versions).
+    pub unacknowledged_downgrade: Option<String>,
 }
 
 impl Observed {
@@ -205,6 +208,7 @@ impl Observed {
             pipeline: Pipeline::default(),
             retry_at: None,
             successor: None,
+            unacknowledged_downgrade: None,
         }
     }
 }
@@ -515,6 +519,15 @@ pub fn next_step(o: &Observed) -> Step {
                         message:
                             "the admin decision does not build on the peer review that was acted on"
                                 .into(),
+                    }
+                }
+                ReviewDoc::Present { approved: true } if o.unacknowledged_downgrade.is_some() => {
+                    Step::Refuse {
+                        code: ErrorCode::DowngradeNotAcknowledged,
+                        message: format!(
+                            "{}: approving it needs `acknowledgeDowngrade: true` (promoter decide --approve --acknowledge-downgrade)",
+                            o.unacknowledged_downgrade.clone().unwrap_or_default()
+                        ),
                     }
                 }
                 ReviewDoc::Present { approved } => {

@@ -634,6 +634,25 @@ fn the_lifecycle_table() {
             }),
         ),
         (
+            "a downgrade needs its acknowledgement",
+            Mode::ProductionFromTest,
+            S::PendingAdminReview,
+            |o| {
+                o.docs.admin_review = ReviewDoc::Present { approved: true };
+                o.docs.admin_on_acted_peer = true;
+                o.unacknowledged_downgrade = Some("1.3.0 after 1.4.0".into())
+            },
+            Box::new(|s| {
+                matches!(
+                    s,
+                    Step::Refuse {
+                        code: ErrorCode::DowngradeNotAcknowledged,
+                        ..
+                    }
+                )
+            }),
+        ),
+        (
             "from test: main is checked, not merged",
             Mode::ProductionFromTest,
             S::Deploying,
