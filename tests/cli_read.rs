@@ -1029,7 +1029,7 @@ fn diff_compares_branch_with_main_and_reports_a_gone_branch() {
     let sim = Sim::start();
     let platform = sim.platform();
     // Put a changed revision of the root and a brand-new script on the promotion branch.
-    let (branch_id, new_id) = sim.rt.block_on(async {
+    let (branch_id, new_id, on_main_id) = sim.rt.block_on(async {
         let branches = platform
             .query_branches(None, Some("promo-orders-diff-1"))
             .await
@@ -1055,7 +1055,32 @@ fn diff_compares_branch_with_main_and_reports_a_gone_branch() {
             )
             .await
             .unwrap();
-        (branch_id, created.component_id().unwrap())
+        // A component main holds (the branch sees it too).
+        let on_main = platform
+            .create_component(
+                None,
+                &Component::from_xml(
+                    "<bns:Component xmlns:bns=\"http://api.platform.boomi.com/\" name=\"Trim Names\" type=\"script.processing\" folderFullPath=\"Promoted/Team A/Scripts\"><bns:object><Script xmlns=\"\"><script>return 2</script></Script></bns:object></bns:Component>",
+                ),
+                None,
+            )
+            .await
+            .unwrap();
+        // ...and the branch's own revision of it.
+        platform
+            .update_component(
+                None,
+                on_main.component_id().as_deref().unwrap(),
+                &Component::from_xml(on_main.xml().replace("return 2", "return 3")),
+                Some(&branch_id),
+            )
+            .await
+            .unwrap();
+        (
+            branch_id,
+            created.component_id().unwrap(),
+            on_main.component_id().unwrap(),
+        )
     });
 
     let dir = tempfile::tempdir().unwrap();
@@ -1082,6 +1107,15 @@ fn diff_compares_branch_with_main_and_reports_a_gone_branch() {
         SCRIPT,
         &new_id,
         "Normalize Order",
+        "script.processing",
+        ComponentAction::Created,
+    ));
+    // Recorded as created, but main holds it (merged since, or put there by another promotion):
+    // the diff compares with main's version, never "CREATE main v0".
+    r.result_detail.push(result(
+        "dev-trim-names",
+        &on_main_id,
+        "Trim Names",
         "script.processing",
         ComponentAction::Created,
     ));
@@ -1114,7 +1148,10 @@ fn diff_compares_branch_with_main_and_reports_a_gone_branch() {
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
     let v = json_of(&r);
     let comps = v["components"].as_array().unwrap();
-    assert_eq!(comps.len(), 2);
+    assert_eq!(comps.len(), 3);
+    let on_main = &comps[2];
+    assert_eq!(on_main["componentAction"], "UPDATE", "{on_main}");
+    assert!(on_main["mainVersion"].as_i64().unwrap() >= 1, "{on_main}");
     let upd = &comps[0];
     assert_eq!(upd["componentAction"], "UPDATE");
     assert_eq!(upd["mainVersion"], 2);

@@ -175,16 +175,19 @@ pub async fn promotion_diff(
             .get_component(None, &prod, Some(branch_id))
             .await
             .map_err(|e| not_found("the branch", e))?;
-        let create = c.action == ComponentAction::Created;
-        let (main_xml, main_version) = if create {
-            (String::new(), 0)
-        } else {
-            let m = platform
-                .get_component(None, &prod, None)
-                .await
-                .map_err(|e| not_found("main", e))?;
-            let v = m.version().unwrap_or(0);
-            (m.into_xml(), v)
+        // What main holds decides: a component this promotion created is on main too once the
+        // branch was merged (or when another promotion put it there); CREATE only when main
+        // does not have it.
+        let (create, main_xml, main_version) = match platform.get_component(None, &prod, None).await
+        {
+            Ok(m) => {
+                let v = m.version().unwrap_or(0);
+                (false, m.into_xml(), v)
+            }
+            Err(e) if e.is_not_found() && c.action == ComponentAction::Created => {
+                (true, String::new(), 0)
+            }
+            Err(e) => return Err(not_found("main", e)),
         };
         let norm = |s: &str, side: &'static str| {
             xml::normalize(s).map_err(|e| DiffError::Xml {
