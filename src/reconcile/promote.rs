@@ -103,17 +103,19 @@ pub(crate) async fn delete_branch(
     id: &str,
     branch_id: &str,
 ) -> Result<(), StepError> {
-    let step = super::begin(
-        &ctx.store,
+    // Deleting is idempotent (a deleted branch answers "not found", which counts): no lookup
+    // is needed after a crash, the call is simply made again.
+    journaled(
+        ctx,
         id,
         "delete_branch",
-        &json!({ "branchId": branch_id }),
-    )?;
-    let d = ctx.platform.delete_branch(None, branch_id).await?;
-    ctx.store
-        .finish_step(step, &json!({ "deleted": format!("{d:?}") }), None, |r| {
-            r.branch_id = None;
-        })?;
+        json!({ "branchId": branch_id }),
+        || async { Ok(None) },
+        || async { Ok(ctx.platform.delete_branch(None, branch_id).await?) },
+        |d| json!({ "deleted": format!("{d:?}") }),
+        |_, r| r.branch_id = None,
+    )
+    .await?;
     Ok(())
 }
 
