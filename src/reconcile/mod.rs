@@ -3,17 +3,20 @@
 //!
 //! Shape (after kube-runtime): a pass reads the desired state (a verified snapshot of the
 //! promotions repository), syncs it into the store (new promotions, admin mappings, the accepted
-//! policy, vanished documents), then drives each unfinished promotion through its state machine
-//! until it has to wait — for a person, a free branch slot, another promotion of the same dev
+//! policy, vanished documents), then drives each unfinished promotion — observe, ask the pure
+//! planner for the one next step, carry it out, record it — until it has to wait — for a person, a free branch slot, another promotion of the same dev
 //! account, a deploy window, or a transient Boomi error. Every Boomi mutation is journaled
 //! (intent before, result after, in the same transaction as the record change), and before
 //! re-creating anything whose intent has no result the object is looked up first, so a crash
 //! at any point never duplicates a component, branch, package or deployment.
 //!
 //! - [`sync`]: desired → store.
-//! - [`promote`]: action C (branch, components in dependency order, mappings).
-//! - [`deploy`]: action D, TEST mode (merge, package, pack, release, deploy).
-//! - [`production`]: reviews, decisions, production deploys, withdrawals, test cancellation.
+//! - [`plan`]: the decisions, pure: observed facts → the one next step.
+//! - [`driver`]: observe → plan → one step → record; `terminate` for every end.
+//! - [`promote`]: the steps of action C (resolve, branch, one component, complete).
+//! - [`deploy`]: the steps of the one deploy pipeline (merge, package, pack, release, deploy).
+//! - [`production`]: the review steps (peer review, admin decision), deploy windows.
+//! - [`guard`]: the deployment guard; [`refusals`]: problems kept and shown.
 //! - [`sweep`]: orphan `promo-*` branches.
 //! - [`Clock`]: time and sleeping, injected so tests never sleep for real.
 

@@ -1,10 +1,10 @@
-//! Action C, the promotion engine (`seed-behaviors.md` §4 C, §6.4–§6.7): queue behind the dev
-//! account's running promotion, re-check tier and account access, resolve the dependency tree
-//! and refuse missing connection mappings before any branch exists, respect the branch soft
-//! limit, create `promo-<id>` from main and wait for it, then promote every component in
-//! dependency order (dev XML → strip → rewrite → create or update on the branch). Any component
-//! failure fails the whole promotion (branch deleted, no mapping written, dependents SKIPPED);
-//! success writes every mapping and COMPLETED in one transaction.
+//! The steps of action C, the promotion engine (`seed-behaviors.md` §4 C, §6.4–§6.7), as `plan`
+//! orders them: check the initiator against the policy in force, resolve the dependency tree
+//! (missing connection mappings refuse the promotion before any branch exists), count the
+//! branches (the soft limit counts `main` too), start, create `promo-<id>` from main and wait for
+//! it, promote one component at a time in dependency order (dev XML → strip → rewrite → create or
+//! update on the branch; a failure skips its dependents), rewrite forward references, COMPLETED.
+//! The engine mappings are written when the branch is merged (`deploy::merge`).
 
 use super::{cause, close_open, journaled, plan, step_open, Context, StepError};
 use crate::boomi::wire::Component;
