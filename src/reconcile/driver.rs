@@ -74,6 +74,13 @@ pub(crate) async fn drive(
         let outcome = carry_out(ctx, desired, &rec, docs, commit, &mut memo, step).await?;
         let after_rec = require(&ctx.store, id)?;
         if after_rec.status != before {
+            tracing::info!(
+                promotion = %id,
+                from = %before,
+                to = %after_rec.status,
+                code = %after_rec.error_code.map(|c| c.as_str()).unwrap_or("-"),
+                "status changed"
+            );
             if let Some(event) = crate::notify_out::Event::on_transition(&after_rec) {
                 ctx.notifier.send(&event).await;
             }

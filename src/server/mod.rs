@@ -530,6 +530,15 @@ pub fn sign_webhook(secret: &[u8], body: &[u8]) -> String {
     format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
 }
 
+/// A request header as text for a log field (`-` when absent or not text).
+fn header_text(headers: &HeaderMap, name: &str) -> String {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.chars().take(100).collect())
+        .unwrap_or_else(|| "-".into())
+}
+
 async fn git_hook(
     State(state): State<ServerState>,
     headers: HeaderMap,
@@ -541,17 +550,34 @@ async fn git_hook(
             if constant_time_eq(token.as_bytes(), secret) {
                 return Ok(accept_hook(&state, &headers, "x-gitlab-event"));
             }
-            tracing::warn!("webhook refused: bad GitLab token");
+            tracing::warn!(
+                reason = "bad GitLab token",
+                event = %header_text(&headers, "x-gitlab-event"),
+                bytes = body.len(),
+                "webhook refused"
+            );
             return Err(ServerError::Unauthorized("token does not match".into()));
         }
         let sig = headers.get(SIGNATURE_HEADER).and_then(|v| v.to_str().ok());
         if sig.is_none() {
+            tracing::warn!(
+                reason = "no signature",
+                event = %header_text(&headers, "x-github-event"),
+                bytes = body.len(),
+                "webhook refused"
+            );
             return Err(ServerError::Unauthorized(format!(
                 "missing {SIGNATURE_HEADER} header"
             )));
         }
         if !verify_webhook_signature(secret, &body, sig) {
-            tracing::warn!("webhook refused: bad signature");
+            tracing::warn!(
+                reason = "bad signature",
+                event = %header_text(&headers, "x-github-event"),
+                delivery = %header_text(&headers, "x-github-delivery"),
+                bytes = body.len(),
+                "webhook refused"
+            );
             return Err(ServerError::Unauthorized("signature does not match".into()));
         }
     }
