@@ -505,3 +505,60 @@ async fn production_from_test_shows_the_tested_components() {
     );
     assert!(text.contains("Tested on main"), "{text}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_state_directory_does_not_duplicate_production_components() {
+    use boomi_promoter::reconcile::{guard::Gate, Context, Reconciler};
+    use boomi_promoter::store::Store;
+    use std::sync::Arc;
+    let mut w = World::new().await;
+    w.request_test("tst-1", "2.0.0");
+    w.commit("test");
+    w.converge().await;
+    let first = w.record("tst-1");
+    assert_eq!(first.status, PromotionStatus::TestDeployed);
+    assert!(first.components_created > 0);
+    // Names of the components main holds, with how often each appears.
+    let on_main = |w: &World| {
+        let mut names = std::collections::BTreeMap::<String, usize>::new();
+        for c in w.primary()["components"].as_object().unwrap().values() {
+            if let Some(n) = c["branches"]["main"]["name"].as_str() {
+                *names.entry(n.to_string()).or_default() += 1;
+            }
+        }
+        names
+    };
+    let before = on_main(&w);
+    // The state directory is lost: a fresh store, the same Boomi and git. (tst-1 leaves git,
+    // so the fresh daemon does not meet it again.)
+    for f in ["request.yaml", "request.yaml.sig"] {
+        std::fs::remove_file(w.repo.join("promotions/tst-1").join(f)).unwrap();
+    }
+    w.commit("tst-1 is history");
+    let fresh = Arc::new(Store::open(w.tmp.path().join("fresh.db")).unwrap());
+    let ctx = w.reconciler.ctx.clone();
+    w.reconciler = Reconciler::new(Context {
+        store: fresh.clone(),
+        gate: Arc::new(Gate::new(
+            w.platform.clone(),
+            w.platform.clone(),
+            fresh.clone(),
+        )),
+        ..ctx
+    });
+    w.store = fresh;
+    w.request_test("tst-2", "2.0.1");
+    w.commit("a new test after the loss");
+    w.converge().await;
+    let second = w.record("tst-2");
+    assert_eq!(second.status, PromotionStatus::TestDeployed, "{second:#?}");
+    assert_eq!(second.components_created, 0, "{second:#?}");
+    assert_eq!(second.components_updated, first.components_total);
+    assert_eq!(on_main(&w), before, "no component twice on main");
+    // ...and the mappings are back.
+    assert!(!w
+        .store
+        .mappings_of_account("dev-team-a")
+        .unwrap()
+        .is_empty());
+}

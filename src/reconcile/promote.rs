@@ -637,6 +637,103 @@ fn push_result(results: &mut Vec<ComponentResult>, r: ComponentResult) {
     results.push(r);
 }
 
+/// The dev account of the promotion `id`.
+fn comp_account(ctx: &Context, id: &str) -> Result<String, StepError> {
+    Ok(super::require(&ctx.store, id)?.dev_account_id)
+}
+
+/// The line the engine writes into every production copy's description: how a production copy
+/// is recognised when the state directory is lost. It carries a digest of the dev account and
+/// component id, never the dev id itself (no dev id reaches production).
+pub fn provenance_marker(dev_account: &str, dev_component_id: &str) -> String {
+    let d = crate::model::digest(format!("{dev_account}/{dev_component_id}").as_bytes());
+    let hex = d.strip_prefix("sha256:").unwrap_or(&d);
+    format!("[promoted by boomi-promoter {}]", &hex[..24.min(hex.len())])
+}
+
+/// The component XML with `marker` in its `bns:description` (added once).
+pub fn with_marker(xml: &str, marker: &str) -> String {
+    if xml.contains(marker) {
+        return xml.to_string();
+    }
+    if let Some(i) = xml.find("</bns:description>") {
+        let mut out = String::with_capacity(xml.len() + marker.len() + 1);
+        out.push_str(&xml[..i]);
+        out.push('\n');
+        out.push_str(marker);
+        out.push_str(&xml[i..]);
+        return out;
+    }
+    if let Some(i) = xml.find("<bns:description/>") {
+        return format!(
+            "{}<bns:description>{marker}</bns:description>{}",
+            &xml[..i],
+            &xml[i + "<bns:description/>".len()..]
+        );
+    }
+    match xml.find("<bns:object") {
+        Some(i) => format!(
+            "{}<bns:description>{marker}</bns:description>{}",
+            &xml[..i],
+            &xml[i..]
+        ),
+        None => xml.to_string(),
+    }
+}
+
+/// The production copy of a dev component that main already holds: same name and type, in the
+/// promoted folder of the dev component's folder (`/Promoted/<dev path>`), carrying this
+/// engine's provenance marker for that dev component, and mapped to no other dev component.
+/// `None` when there is none (or more than one: nothing is guessed).
+async fn production_copy_on_main(
+    ctx: &Context,
+    comp: &deps::ResolvedComponent,
+    cache: &IdCache,
+    marker: &str,
+) -> Result<Option<String>, StepError> {
+    let candidates = ctx
+        .platform
+        .query_component_metadata(
+            None,
+            &MetadataQuery {
+                name: Some(comp.name.clone()),
+                component_type: Some(comp.component_type.clone()),
+                ..Default::default()
+            },
+        )
+        .await?;
+    let folder = crate::xml::promoted_folder_path(&comp.folder_full_path);
+    let mut found = Vec::new();
+    for m in candidates {
+        let Some(id) = m.component_id else { continue };
+        if cache.as_map().values().any(|p| *p == id) {
+            continue;
+        }
+        match ctx.platform.get_component(None, &id, None).await {
+            // Boomi writes the path with or without its leading slash. Only a copy this engine
+            // wrote (its provenance marker) is adopted: a component someone else put there is
+            // never taken over.
+            Ok(c)
+                if c.folder_full_path()
+                    .is_some_and(|f| f.trim_matches('/') == folder.trim_matches('/'))
+                    && c.xml().contains(marker) =>
+            {
+                found.push(id)
+            }
+            Ok(_) => {}
+            Err(e) if e.is_not_found() => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    if found.len() == 1 {
+        let id = found.remove(0);
+        tracing::info!(component = %comp.name, prod = %id, "production copy found on main; updated in place, not created again");
+        Ok(Some(id))
+    } else {
+        Ok(None)
+    }
+}
+
 /// Boomi refused an update because nothing changed (the write was applied before a crash, or
 /// the component is identical): the component is already as wanted.
 pub(crate) fn is_no_change(e: &BoomiError) -> bool {
@@ -659,10 +756,20 @@ async fn promote_one(
             "the component XML could not be read",
         )
     })?;
-    let mapped = cache.get(dev_id).map(str::to_string);
+    let marker = provenance_marker(&comp_account(ctx, id)?, dev_id);
     let build = |prod: Option<&str>| {
         deps::build_production_xml(xml, Some(&comp.component_type), cache, prod, branch_id)
+            .map(|mut x| {
+                x.xml = with_marker(&x.xml, &marker);
+                x
+            })
             .map_err(|e| StepError::fail(e.code(), e.to_string()))
+    };
+    let mapped = match cache.get(dev_id) {
+        Some(p) => Some(p.to_string()),
+        // No mapping: a production copy a promotion made before may still be on main (the
+        // state directory was lost or rebuilt). Adopt it rather than create a duplicate.
+        None => production_copy_on_main(ctx, comp, cache, &marker).await?,
     };
     let ok = |action, prod: String, version: Option<i64>, stripped: bool| ComponentResult {
         dev_component_id: dev_id.clone(),
@@ -829,5 +936,35 @@ async fn promote_one(
             }
             Err(permanent(e))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_marker_goes_into_the_description_once() {
+        let m = provenance_marker("dev-a", "c1");
+        let with_desc = r#"<bns:Component xmlns:bns="x"><bns:description>Orders</bns:description><bns:object/></bns:Component>"#;
+        let out = with_marker(with_desc, &m);
+        assert!(
+            out.contains(&format!("Orders\n{m}</bns:description>")),
+            "{out}"
+        );
+        assert_eq!(with_marker(&out, &m), out, "added once");
+        let empty =
+            r#"<bns:Component xmlns:bns="x"><bns:description/><bns:object/></bns:Component>"#;
+        assert!(with_marker(empty, &m).contains(&format!(
+            "<bns:description>{m}</bns:description><bns:object/>"
+        )));
+        let none = r#"<bns:Component xmlns:bns="x"><bns:object><a/></bns:object></bns:Component>"#;
+        assert!(with_marker(none, &m).contains(&format!(
+            "<bns:description>{m}</bns:description><bns:object>"
+        )));
+        assert_ne!(
+            provenance_marker("dev-a", "c1"),
+            provenance_marker("dev-b", "c1")
+        );
     }
 }
